@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: a task.
+ *
+ * The per-task sequence of records is
+ *
+ *	CKPT_HDR_TASK		comm, personality, tid addresses, state
+ *	(objects)		fd table, fs, handlers, signal, mm
+ *	CKPT_HDR_TASK_OBJS	the objrefs of those objects
+ *	CKPT_HDR_TASK_SIGNAL	blocked mask, altstack, pending signals
+ *	CKPT_HDR_CPU ...	registers, FPU, debug registers
+ *
+ * The objects are restored as they are read, in an order that leaves
+ * the address space, the only part of the caller that cannot be put
+ * back, for last; the rest is committed once everything was read.
+ */
+
+#include <linux/checkpoint.h>
+#include <linux/freezer.h>
+#include <linux/personality.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+/**
+ * ckpt_task_quiescent - is @t stopped or frozen, and off the CPU?
+ * @t: a task other than current
+ */
+bool ckpt_task_quiescent(struct task_struct *t)
+{
+	bool quiet = task_is_stopped(t) || frozen(t);
+
+#ifdef CONFIG_CGROUPS
+	quiet = quiet || t->frozen;
+#endif
+	if (!quiet)
+		return false;
+	/* it may still be on its way into schedule() */
+	return wait_task_inactive(t, 0) != 0;
+}
+
+static int checkpoint_task_struct(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_hdr_task *h;
+	int ret;
+
+	h = ckpt_hdr_alloc(CKPT_HDR_TASK, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	if (t == current) {
+		h->flags |= CKPT_TASK_SELF;
+	} else if (task_is_stopped(t)) {
+		h->flags |= CKPT_TASK_STOPPED;
+	} else {
+		h->flags |= CKPT_TASK_FROZEN;
+	}
+	h->personality = t->personality;
+	h->exit_signal = t->exit_signal;
+	h->pdeath_signal = t->pdeath_signal;
+	h->set_child_tid = (unsigned long)t->set_child_tid;
+	h->clear_child_tid = (unsigned long)t->clear_child_tid;
+	get_task_comm(h->comm, t);
+
+	ret = ckpt_write_obj(ctx, &h->h);
+	ckpt_free(h);
+	return ret;
+}
+
+/*
+ * Every object a task uses.  The address space goes last: restart
+ * rebuilds it in place, and so it is the point of no return.
+ */
+struct ckpt_task_obj {
+	int type;
+	size_t offset;		/* of the objref in ckpt_hdr_task_objs */
+};
+
+static const struct ckpt_task_obj ckpt_task_objs[] = {
+	{ CKPT_OBJ_FILE_TABLE, offsetof(struct ckpt_hdr_task_objs, files_objref) },
+	{ CKPT_OBJ_FS, offsetof(struct ckpt_hdr_task_objs, fs_objref) },
+	{ CKPT_OBJ_SIGHAND, offsetof(struct ckpt_hdr_task_objs, sighand_objref) },
+	{ CKPT_OBJ_SIGNAL, offsetof(struct ckpt_hdr_task_objs, signal_objref) },
+	{ CKPT_OBJ_MM, offsetof(struct ckpt_hdr_task_objs, mm_objref) },
+};
+
+static void *ckpt_task_obj_get(struct task_struct *t, int type)
+{
+	void *ptr = NULL;
+
+	task_lock(t);
+	switch (type) {
+	case CKPT_OBJ_FILE_TABLE:
+		ptr = t->files;
+		break;
+	case CKPT_OBJ_FS:
+		ptr = t->fs;
+		break;
+	case CKPT_OBJ_SIGHAND:
+		ptr = t->sighand;
+		break;
+	case CKPT_OBJ_SIGNAL:
+		ptr = t->signal;
+		break;
+	case CKPT_OBJ_MM:
+		ptr = t->mm;
+		break;
+	}
+	task_unlock(t);
+	return ptr;
+}
+
+static int checkpoint_task_objs(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	struct ckpt_hdr_task_objs h = {
+		.h = { .type = CKPT_HDR_TASK_OBJS, .len = sizeof(h) },
+	};
+	int i, objref;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_task_objs); i++) {
+		const struct ckpt_task_obj *o = &ckpt_task_objs[i];
+		void *ptr = ckpt_task_obj_get(t, o->type);
+
+		if (!ptr)
+			return ckpt_err(ctx, -EINVAL, "the task is exiting");
+		/*
+		 * The task is stopped or is current, so the object cannot
+		 * go away before checkpoint_obj() takes its reference.
+		 */
+		objref = checkpoint_obj(ctx, ptr, o->type);
+		if (objref < 0)
+			return objref;
+		*(__s32 *)((char *)&h + o->offset) = objref;
+	}
+	return ckpt_write_obj(ctx, &h.h);
+}
+
+int checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	int ret;
+
+	ret = checkpoint_task_struct(ctx, t);
+	if (!ret)
+		ret = checkpoint_task_objs(ctx, t);
+	if (!ret)
+		ret = checkpoint_task_signal(ctx, t);
+	if (!ret)
+		ret = checkpoint_cpu(ctx, t);
+	return ret;
+}
+
+static int restore_task_struct(struct ckpt_ctx *ctx, struct ckpt_hdr_task *h)
+{
+	if (h->flags & ~(CKPT_TASK_STOPPED | CKPT_TASK_FROZEN | CKPT_TASK_SELF))
+		return ckpt_err(ctx, -EINVAL, "task record: unknown flags %#x",
+				h->flags);
+	if (!valid_signal(h->pdeath_signal) || !valid_signal(h->exit_signal))
+		return ckpt_err(ctx, -EINVAL, "task record: bad signal numbers");
+	if (h->clear_child_tid >= TASK_SIZE || h->set_child_tid >= TASK_SIZE)
+		return ckpt_err(ctx, -EINVAL, "task record: bad tid addresses");
+	if (h->personality & ~(PER_MASK | ADDR_NO_RANDOMIZE | MMAP_PAGE_ZERO |
+			       ADDR_COMPAT_LAYOUT | READ_IMPLIES_EXEC |
+			       ADDR_LIMIT_32BIT | SHORT_INODE | WHOLE_SECONDS |
+			       STICKY_TIMEOUTS | ADDR_LIMIT_3GB |
+			       UNAME26 | FDPIC_FUNCPTRS))
+		return ckpt_err(ctx, -EINVAL, "task record: bad personality %#x",
+				h->personality);
+	return 0;
+}
+
+static void restore_task_struct_commit(struct ckpt_hdr_task *h)
+{
+	h->comm[CKPT_COMM_LEN - 1] = '\0';
+	set_task_comm(current, h->comm);
+	set_personality(h->personality);
+	current->pdeath_signal = h->pdeath_signal;
+	current->set_child_tid = (int __user *)(unsigned long)h->set_child_tid;
+	current->clear_child_tid = (int __user *)(unsigned long)h->clear_child_tid;
+}
+
+int restore_task(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_task_objs *objs = NULL;
+	struct ckpt_hdr_task *h;
+	void *ptr[ARRAY_SIZE(ckpt_task_objs)];
+	int i, ret;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h), sizeof(*h));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	ret = restore_task_struct(ctx, h);
+	if (ret)
+		goto out;
+
+	/* this restores the objects, the address space last */
+	objs = ckpt_read_obj_type(ctx, CKPT_HDR_TASK_OBJS, sizeof(*objs),
+				  sizeof(*objs));
+	if (IS_ERR(objs)) {
+		ret = PTR_ERR(objs);
+		objs = NULL;
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(ckpt_task_objs); i++) {
+		const struct ckpt_task_obj *o = &ckpt_task_objs[i];
+		int objref = *(__s32 *)((char *)objs + o->offset);
+
+		ptr[i] = ckpt_obj_fetch(ctx, objref, o->type);
+		if (IS_ERR(ptr[i])) {
+			ret = PTR_ERR(ptr[i]);
+			goto out;
+		}
+	}
+
+	/* from here on the caller becomes the task in the image */
+	ctx->kflags |= CKPT_CTX_NORETURN;
+	ret = restore_mm_commit(ctx, ptr[4]);
+	if (!ret)
+		ret = restore_signal_prepare(ctx, ptr[3]);
+	if (!ret)
+		ret = restore_files_commit(ctx, ptr[0]);
+	if (!ret)
+		ret = restore_fs_commit(ctx, ptr[1]);
+	if (!ret)
+		ret = restore_sighand_commit(ctx, ptr[2]);
+	if (ret)
+		goto out;
+	restore_task_struct_commit(h);
+
+	ret = restore_task_signal(ctx);
+	if (!ret)
+		ret = restore_signal_commit(ctx, ptr[3]);
+	if (!ret)
+		ret = restore_cpu(ctx, &ctx->retval);
+	if (ret)
+		goto out;
+
+	/* a task saved in group stop, or asked to stay frozen, stops */
+	if ((h->flags & CKPT_TASK_STOPPED) || (ctx->uflags & RESTART_FROZEN))
+		send_sig_info(SIGSTOP, SEND_SIG_PRIV, current);
+out:
+	ckpt_free(objs);
+	ckpt_free(h);
+	return ret;
+}
