@@ -18,11 +18,15 @@
 #include <linux/checkpoint.h>
 #include <linux/freezer.h>
 #include <linux/personality.h>
+#include <linux/rseq.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+
+/* sys_rseq()'s ORIG_RSEQ_SIZE */
+#define CKPT_RSEQ_ORIG_SIZE	32
 
 /**
  * ckpt_task_quiescent - is @t stopped or frozen, and off the CPU?
@@ -38,7 +42,7 @@ bool ckpt_task_quiescent(struct task_struct *t)
 	if (!quiet)
 		return false;
 	/* it may still be on its way into schedule() */
-	return wait_task_inactive(t, 0) != 0;
+	return wait_task_inactive(t, TASK_NORMAL | __TASK_STOPPED | TASK_FROZEN) != 0;
 }
 
 static int checkpoint_task_struct(struct ckpt_ctx *ctx, struct task_struct *t)
@@ -61,6 +65,11 @@ static int checkpoint_task_struct(struct ckpt_ctx *ctx, struct task_struct *t)
 	h->pdeath_signal = t->pdeath_signal;
 	h->set_child_tid = (unsigned long)t->set_child_tid;
 	h->clear_child_tid = (unsigned long)t->clear_child_tid;
+#ifdef CONFIG_RSEQ
+	h->rseq = (unsigned long)t->rseq;
+	h->rseq_len = t->rseq_len;
+	h->rseq_sig = t->rseq_sig;
+#endif
 	get_task_comm(h->comm, t);
 
 	ret = ckpt_write_obj(ctx, &h->h);
@@ -166,6 +175,15 @@ static int restore_task_struct(struct ckpt_ctx *ctx, struct ckpt_hdr_task *h)
 			       UNAME26 | FDPIC_FUNCPTRS))
 		return ckpt_err(ctx, -EINVAL, "task record: bad personality %#x",
 				h->personality);
+	/* the checks of sys_rseq() */
+	if (h->rseq && (h->rseq >= TASK_SIZE || h->rseq_len < CKPT_RSEQ_ORIG_SIZE ||
+			h->rseq_len > PAGE_SIZE || h->rseq + h->rseq_len > TASK_SIZE ||
+			(h->rseq_len == CKPT_RSEQ_ORIG_SIZE &&
+			 !IS_ALIGNED(h->rseq, CKPT_RSEQ_ORIG_SIZE)) ||
+			(h->rseq_len != CKPT_RSEQ_ORIG_SIZE &&
+			 (!IS_ALIGNED(h->rseq, __alignof__(struct rseq)) ||
+			  h->rseq_len < offsetof(struct rseq, end)))))
+		return ckpt_err(ctx, -EINVAL, "task record: bad rseq area");
 	return 0;
 }
 
@@ -177,6 +195,14 @@ static void restore_task_struct_commit(struct ckpt_hdr_task *h)
 	current->pdeath_signal = h->pdeath_signal;
 	current->set_child_tid = (int __user *)(unsigned long)h->set_child_tid;
 	current->clear_child_tid = (int __user *)(unsigned long)h->clear_child_tid;
+#ifdef CONFIG_RSEQ
+	/* the caller's registration points into memory that is gone */
+	current->rseq = (struct rseq __user *)(unsigned long)h->rseq;
+	current->rseq_len = h->rseq ? h->rseq_len : 0;
+	current->rseq_sig = h->rseq ? h->rseq_sig : 0;
+	if (current->rseq)
+		rseq_set_notify_resume(current);
+#endif
 }
 
 int restore_task(struct ckpt_ctx *ctx)

@@ -168,6 +168,9 @@ struct ckpt_hdr_task {
 	__s32 pdeath_signal;
 	__aligned_u64 set_child_tid;
 	__aligned_u64 clear_child_tid;
+	__aligned_u64 rseq;		/* registered struct rseq, or 0 */
+	__u32 rseq_len;
+	__u32 rseq_sig;
 	char comm[CKPT_COMM_LEN];
 };
 
