@@ -148,6 +148,8 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	long ret;
 	unsigned int i;
 
+	if (pid < 0)
+		return ckpt_err(ctx, -EINVAL, "bad pid %d", pid);
 	if (!pid || pid == task_pid_vnr(current)) {
 		t = current;
 		get_task_struct(t);

@@ -10,6 +10,7 @@
  */
 
 #include <linux/checkpoint.h>
+#include <linux/cred.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -93,12 +94,14 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid, long *retval)
 {
 	int ret;
 
+	if (pid < 0)
+		return ckpt_err(ctx, -EINVAL, "bad pid %d", pid);
 	if (pid || !(ctx->uflags & RESTART_TASKSELF))
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"coordinated restart of process trees is not supported yet: use RESTART_TASKSELF");
 	if (!thread_group_empty(current))
 		return ckpt_err(ctx, -EBUSY, "the caller must be single-threaded");
-	if (!current->mm || atomic_read(&current->mm->mm_users) != 1)
+	if (!current->mm || !current_is_single_threaded())
 		return ckpt_err(ctx, -EBUSY,
 				"the caller shares its address space with another task");
 

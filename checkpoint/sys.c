@@ -344,6 +344,8 @@ static struct file *ckpt_fget_log(int logfd)
 static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
 				       unsigned long kflags, int logfd)
 {
+	unsigned long valid = kflags & CKPT_CTX_CHECKPOINT ?
+		CHECKPOINT_USER_FLAGS : RESTART_USER_FLAGS;
 	struct ckpt_ctx *ctx;
 	struct file *file;
 	int ret = -EBADF;
@@ -363,6 +365,11 @@ static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
 	}
 	if (ctx->logfile && !(ctx->logfile->f_mode & FMODE_STREAM))
 		ctx->logpos = ctx->logfile->f_pos;
+
+	if (uflags & ~valid) {
+		ret = ckpt_err(ctx, -EINVAL, "unknown flags %#lx", uflags & ~valid);
+		goto err;
+	}
 
 	file = fget(fd);
 	if (!file) {
@@ -426,10 +433,6 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 	struct ckpt_ctx *ctx;
 	long ret;
 
-	if (flags & ~CHECKPOINT_USER_FLAGS)
-		return -EINVAL;
-	if (pid < 0)
-		return -EINVAL;
 
 	ctx = ckpt_ctx_alloc(fd, flags, CKPT_CTX_CHECKPOINT, logfd);
 	if (IS_ERR(ctx))
@@ -463,10 +466,6 @@ SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 	long retval = 0;
 	long ret;
 
-	if (flags & ~RESTART_USER_FLAGS)
-		return -EINVAL;
-	if (pid < 0)
-		return -EINVAL;
 
 	ctx = ckpt_ctx_alloc(fd, flags, CKPT_CTX_RESTART, logfd);
 	if (IS_ERR(ctx))
