@@ -17,7 +17,6 @@
 #include <linux/time64.h>
 #include <linux/timekeeping.h>
 #include <linux/utsname.h>
-#include <linux/version.h>
 
 static int checkpoint_write_header(struct ckpt_ctx *ctx)
 {
@@ -32,7 +31,6 @@ static int checkpoint_write_header(struct ckpt_ctx *ctx)
 	h->format_version = CKPT_FORMAT_VERSION;
 	h->arch = CKPT_ARCH_X86_64;
 	h->page_size = PAGE_SIZE;
-	h->linux_version = LINUX_VERSION_CODE;
 	h->uflags = ctx->uflags;
 	h->ckpt_id = ctx->ckpt_id;
 	h->time = ktime_get_real_seconds();

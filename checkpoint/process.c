@@ -53,13 +53,12 @@ static int checkpoint_task_struct(struct ckpt_ctx *ctx, struct task_struct *t)
 	h = ckpt_hdr_alloc(CKPT_HDR_TASK, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	if (t == current) {
+	if (t == current)
 		h->flags |= CKPT_TASK_SELF;
-	} else if (task_is_stopped(t)) {
+	else if (task_is_stopped(t))
 		h->flags |= CKPT_TASK_STOPPED;
-	} else {
+	else
 		h->flags |= CKPT_TASK_FROZEN;
-	}
 	h->personality = t->personality;
 	h->exit_signal = t->exit_signal;
 	h->pdeath_signal = t->pdeath_signal;

@@ -593,7 +593,7 @@ static void *restore_fs(struct ckpt_ctx *ctx)
 	    ckpt_align(sizeof(*h) + h->cwd_len + h->root_len) != h->h.len ||
 	    strnlen(cwd, h->cwd_len) != h->cwd_len - 1 ||
 	    strnlen(root, h->root_len) != h->root_len - 1 ||
-	    cwd[0] != '/' || root[0] != '/' || h->umask & ~S_IRWXUGO) {
+	    cwd[0] != '/' || root[0] != '/' || h->umask & ~0777) {
 		ckpt_err(ctx, ret, "fs record is malformed");
 		goto out;
 	}

@@ -380,8 +380,8 @@ static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
 	unsigned int n = 0, max;
 	const char *why = NULL;
 	int ret = 0;
-	VMA_ITERATOR(vmi, mm, 0);
 
+	VMA_ITERATOR(vmi, mm, 0);
 	mmap_read_lock(mm);
 	max = mm->map_count;
 	vmas = kvcalloc(max, sizeof(*vmas), GFP_KERNEL);

@@ -10,6 +10,8 @@
 #ifndef _LINUX_CHECKPOINT_H
 #define _LINUX_CHECKPOINT_H
 
+#include <linux/bits.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/err.h>
 #include <linux/hashtable.h>
@@ -24,13 +26,13 @@ struct task_struct;
 #define RESTART_USER_FLAGS	(RESTART_TASKSELF | RESTART_FROZEN)
 
 /* ctx->kflags */
-#define CKPT_CTX_CHECKPOINT	0x1
-#define CKPT_CTX_RESTART	0x2
-#define CKPT_CTX_SELF		0x4	/* the caller checkpoints itself */
-#define CKPT_CTX_NORETURN	0x8	/* restart passed its point of no return */
+#define CKPT_CTX_CHECKPOINT	BIT(0)
+#define CKPT_CTX_RESTART	BIT(1)
+#define CKPT_CTX_SELF		BIT(2)	/* the caller checkpoints itself */
+#define CKPT_CTX_NORETURN	BIT(3)	/* restart passed its point of no return */
 
 /* Largest record the core reads whole into memory */
-#define CKPT_RECORD_MAX		(1 << 20)
+#define CKPT_RECORD_MAX		SZ_1M
 /* How deep objects may nest in the stream (file table -> file -> ...) */
 #define CKPT_DEPTH_MAX		8
 

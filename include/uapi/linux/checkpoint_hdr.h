@@ -92,7 +92,7 @@ struct ckpt_hdr_header {
 	__u32 format_version;		/* CKPT_FORMAT_VERSION */
 	__u32 arch;			/* CKPT_ARCH_* */
 	__u32 page_size;
-	__u32 linux_version;		/* LINUX_VERSION_CODE */
+	__u32 __reserved;
 	__aligned_u64 uflags;		/* checkpoint(2) flags */
 	__aligned_u64 ckpt_id;		/* the checkpoint id */
 	__aligned_u64 time;		/* seconds since the epoch */
