@@ -18,6 +18,7 @@
  */
 
 #include <linux/bvec.h>
+#include <linux/capability.h>
 #include <linux/checkpoint.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -378,6 +379,7 @@ static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
 	struct vm_area_struct *vma;
 	struct ckpt_vma *vmas;
 	unsigned int n = 0, max;
+	unsigned long bad = 0;
 	const char *why = NULL;
 	int ret = 0;
 
@@ -399,8 +401,8 @@ static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
 		}
 		type = ckpt_vma_type(ctx, mm, vma, &why);
 		if (type < 0) {
-			ret = ckpt_err(ctx, type, "mapping at %#lx: %s",
-				       vma->vm_start, why);
+			ret = type;
+			bad = vma->vm_start;
 			break;
 		}
 		v = &vmas[n++];
@@ -416,6 +418,9 @@ static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
 	}
 	mmap_read_unlock(mm);
 	*nr = n;
+	/* log without the lock: the log may be a pipe that blocks */
+	if (ret && why)
+		ckpt_err(ctx, ret, "mapping at %#lx: %s", bad, why);
 	if (ret) {
 		while (n--)
 			if (vmas[n].file)
@@ -844,7 +849,12 @@ static int restore_mm_fields(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 	if (exe) {
 		struct file *old = get_mm_exe_file(mm);
 
-		if (!old || file_inode(old) != file_inode(exe))
+		/*
+		 * Naming another executable is what PR_SET_MM_EXE_FILE
+		 * allows only with CAP_CHECKPOINT_RESTORE.
+		 */
+		if ((!old || file_inode(old) != file_inode(exe)) &&
+		    checkpoint_restore_ns_capable(current_user_ns()))
 			ret = replace_mm_exe_file(mm, exe);
 		if (old)
 			fput(old);
