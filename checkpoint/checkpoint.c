@@ -160,6 +160,12 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	ctx->root_task = t;
 	ctx->tsk_pid = task_pid_vnr(t);
 
+	/* tell nothing about a task the caller may not look at */
+	if (!ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS)) {
+		ret = ckpt_err(ctx, -EPERM, "no ptrace attach rights over the task");
+		goto out;
+	}
+
 	if (!(ctx->kflags & CKPT_CTX_SELF) &&
 	    !(ctx->uflags & CHECKPOINT_SUBTREE)) {
 		struct pid_namespace *ns = task_active_pid_ns(t);

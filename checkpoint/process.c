@@ -22,6 +22,7 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -150,11 +151,11 @@ int checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 
 	ret = checkpoint_task_struct(ctx, t);
 	if (!ret)
-		ret = checkpoint_task_objs(ctx, t);
-	if (!ret)
 		ret = checkpoint_task_signal(ctx, t);
 	if (!ret)
 		ret = checkpoint_cpu(ctx, t);
+	if (!ret)
+		ret = checkpoint_task_objs(ctx, t);
 	return ret;
 }
 
@@ -194,6 +195,14 @@ static void restore_task_struct_commit(struct ckpt_hdr_task *h)
 	current->pdeath_signal = h->pdeath_signal;
 	current->set_child_tid = (int __user *)(unsigned long)h->set_child_tid;
 	current->clear_child_tid = (int __user *)(unsigned long)h->clear_child_tid;
+	/* the caller's robust futex list and timers pointed into its memory */
+#ifdef CONFIG_FUTEX
+	current->robust_list = NULL;
+#ifdef CONFIG_COMPAT
+	current->compat_robust_list = NULL;
+#endif
+#endif
+	exit_itimers(current);
 #ifdef CONFIG_RSEQ
 	/* the caller's registration points into memory that is gone */
 	current->rseq = (struct rseq __user *)(unsigned long)h->rseq;
@@ -204,12 +213,29 @@ static void restore_task_struct_commit(struct ckpt_hdr_task *h)
 #endif
 }
 
+enum {
+	CKPT_TASK_OBJ_FILES,
+	CKPT_TASK_OBJ_FS,
+	CKPT_TASK_OBJ_SIGHAND,
+	CKPT_TASK_OBJ_SIGNAL,
+	CKPT_TASK_OBJ_MM,
+	CKPT_TASK_OBJ_NR
+};
+
+/*
+ * Everything of the task is read and checked first; only the address
+ * space is rebuilt while reading (the point of no return), and the
+ * rest is committed once the whole task was read.
+ */
 int restore_task(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_task_objs *objs = NULL;
+	void *sig = NULL, *cpu = NULL;
+	void *ptr[CKPT_TASK_OBJ_NR];
 	struct ckpt_hdr_task *h;
-	void *ptr[ARRAY_SIZE(ckpt_task_objs)];
 	int i, ret;
+
+	BUILD_BUG_ON(ARRAY_SIZE(ckpt_task_objs) != CKPT_TASK_OBJ_NR);
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK, sizeof(*h), sizeof(*h));
 	if (IS_ERR(h))
@@ -218,15 +244,30 @@ int restore_task(struct ckpt_ctx *ctx)
 	if (ret)
 		goto out;
 
-	/* this restores the objects, the address space last */
+	sig = restore_task_signal_read(ctx);
+	if (IS_ERR(sig)) {
+		ret = PTR_ERR(sig);
+		sig = NULL;
+		goto out;
+	}
+	cpu = restore_cpu_read(ctx);
+	if (IS_ERR(cpu)) {
+		ret = PTR_ERR(cpu);
+		cpu = NULL;
+		goto out;
+	}
+
+	/* objects may come from here on; the address space is the last */
+	ctx->objs_ok = true;
 	objs = ckpt_read_obj_type(ctx, CKPT_HDR_TASK_OBJS, sizeof(*objs),
 				  sizeof(*objs));
+	ctx->objs_ok = false;
 	if (IS_ERR(objs)) {
 		ret = PTR_ERR(objs);
 		objs = NULL;
 		goto out;
 	}
-	for (i = 0; i < ARRAY_SIZE(ckpt_task_objs); i++) {
+	for (i = 0; i < CKPT_TASK_OBJ_NR; i++) {
 		const struct ckpt_task_obj *o = &ckpt_task_objs[i];
 		int objref = *(__s32 *)((char *)objs + o->offset);
 
@@ -239,24 +280,24 @@ int restore_task(struct ckpt_ctx *ctx)
 
 	/* from here on the caller becomes the task in the image */
 	ctx->kflags |= CKPT_CTX_NORETURN;
-	ret = restore_mm_commit(ctx, ptr[4]);
+	ret = restore_mm_commit(ctx, ptr[CKPT_TASK_OBJ_MM]);
 	if (!ret)
-		ret = restore_signal_prepare(ctx, ptr[3]);
+		ret = restore_signal_prepare(ctx, ptr[CKPT_TASK_OBJ_SIGNAL]);
 	if (!ret)
-		ret = restore_files_commit(ctx, ptr[0]);
+		ret = restore_files_commit(ctx, ptr[CKPT_TASK_OBJ_FILES]);
 	if (!ret)
-		ret = restore_fs_commit(ctx, ptr[1]);
+		ret = restore_fs_commit(ctx, ptr[CKPT_TASK_OBJ_FS]);
 	if (!ret)
-		ret = restore_sighand_commit(ctx, ptr[2]);
+		ret = restore_sighand_commit(ctx, ptr[CKPT_TASK_OBJ_SIGHAND]);
 	if (ret)
 		goto out;
 	restore_task_struct_commit(h);
 
-	ret = restore_task_signal(ctx);
+	ret = restore_task_signal_apply(ctx, sig);
 	if (!ret)
-		ret = restore_signal_commit(ctx, ptr[3]);
+		ret = restore_signal_commit(ctx, ptr[CKPT_TASK_OBJ_SIGNAL]);
 	if (!ret)
-		ret = restore_cpu(ctx, &ctx->retval);
+		ret = restore_cpu_apply(ctx, cpu, &ctx->retval);
 	if (ret)
 		goto out;
 
@@ -264,6 +305,8 @@ int restore_task(struct ckpt_ctx *ctx)
 	if ((h->flags & CKPT_TASK_STOPPED) || (ctx->uflags & RESTART_FROZEN))
 		send_sig_info(SIGSTOP, SEND_SIG_PRIV, current);
 out:
+	restore_cpu_free(cpu);
+	restore_task_signal_free(sig);
 	ckpt_free(objs);
 	ckpt_free(h);
 	return ret;

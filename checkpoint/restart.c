@@ -79,7 +79,7 @@ static int restore_read_tree(struct ckpt_ctx *ctx)
 		ret = ckpt_err(ctx, -EINVAL, "tree record: %u tasks in %u bytes",
 			       h->nr_tasks, h->h.len);
 	else if (h->nr_tasks != 1)
-		ret = ckpt_err(ctx, -EINVAL,
+		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "the image holds %u tasks: restore it with mktree",
 			       h->nr_tasks);
 	else if (!(h->pids[0].flags & CKPT_PIDS_ROOT))

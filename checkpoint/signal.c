@@ -5,6 +5,7 @@
  * (blocked mask, alternate stack, private pending signals).
  */
 
+#include <linux/capability.h>
 #include <linux/checkpoint.h>
 #include <linux/init.h>
 #include <linux/resource.h>
@@ -291,6 +292,16 @@ static void *restore_signal(struct ckpt_ctx *ctx)
 	for (i = 0; i < RLIM_NLIMITS; i++)
 		if (r->sig->rlim[i].cur > r->sig->rlim[i].max)
 			goto bad;
+	/* fail here, before the caller is touched, rather than at commit */
+	for (i = 0; i < RLIM_NLIMITS; i++) {
+		if (r->sig->rlim[i].max > rlimit_max(i) &&
+		    !capable(CAP_SYS_RESOURCE)) {
+			ckpt_err(ctx, -EPERM, "rlimit %d: raising the hard limit needs CAP_SYS_RESOURCE",
+				 i);
+			signal_restore_drop(r);
+			return ERR_PTR(-EPERM);
+		}
+	}
 	r->pending = restore_read_sigpending(ctx);
 	if (IS_ERR(r->pending)) {
 		void *err = r->pending;
@@ -363,23 +374,67 @@ int checkpoint_task_signal(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ret;
 }
 
-int restore_task_signal(struct ckpt_ctx *ctx)
-{
+struct ckpt_task_signal_restore {
 	struct ckpt_hdr_task_signal *h;
-	struct ckpt_hdr_sigpending *p;
-	sigset_t blocked;
-	int ret;
+	struct ckpt_hdr_sigpending *pending;
+};
 
+void restore_task_signal_free(void *ptr)
+{
+	struct ckpt_task_signal_restore *r = ptr;
+
+	if (!r)
+		return;
+	ckpt_free(r->h);
+	ckpt_free(r->pending);
+	kfree(r);
+}
+
+void *restore_task_signal_read(struct ckpt_ctx *ctx)
+{
+	struct ckpt_task_signal_restore *r;
+	struct ckpt_hdr_task_signal *h;
+	int ret = -EINVAL;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_TASK_SIGNAL, sizeof(*h), sizeof(*h));
-	if (IS_ERR(h))
-		return PTR_ERR(h);
+	if (IS_ERR(h)) {
+		ret = PTR_ERR(h);
+		goto err;
+	}
+	r->h = h;
 	if (h->sas_ss_flags & ~(SS_DISABLE | SS_AUTODISARM) ||
 	    (!(h->sas_ss_flags & SS_DISABLE) && h->sas_ss_size &&
 	     (h->sas_ss_size < MINSIGSTKSZ || h->sas_ss_sp >= TASK_SIZE ||
 	      h->sas_ss_size > TASK_SIZE - h->sas_ss_sp))) {
-		ckpt_free(h);
-		return ckpt_err(ctx, -EINVAL, "alternate signal stack is malformed");
+		ckpt_err(ctx, ret, "alternate signal stack is malformed");
+		goto err;
 	}
+	r->pending = restore_read_sigpending(ctx);
+	if (IS_ERR(r->pending)) {
+		ret = PTR_ERR(r->pending);
+		r->pending = NULL;
+		goto err;
+	}
+	return r;
+err:
+	restore_task_signal_free(r);
+	return ERR_PTR(ret);
+}
+
+int restore_task_signal_apply(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_task_signal_restore *r = ptr;
+	struct ckpt_hdr_task_signal *h = r->h;
+	sigset_t blocked;
+
+	/* the caller's own pending signals do not belong to the image */
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	flush_signals(current);
+
 	siginitset(&blocked, h->blocked & ~CKPT_SIG_KERNEL_ONLY);
 	set_current_blocked(&blocked);
 	if (h->sas_ss_flags & SS_DISABLE) {
@@ -391,14 +446,7 @@ int restore_task_signal(struct ckpt_ctx *ctx)
 		current->sas_ss_size = h->sas_ss_size;
 		current->sas_ss_flags = h->sas_ss_flags;
 	}
-	ckpt_free(h);
-
-	p = restore_read_sigpending(ctx);
-	if (IS_ERR(p))
-		return PTR_ERR(p);
-	ret = restore_sigpending(ctx, p, false);
-	ckpt_free(p);
-	return ret;
+	return restore_sigpending(ctx, r->pending, false);
 }
 
 static int __init checkpoint_signal_init(void)

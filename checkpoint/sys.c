@@ -190,6 +190,10 @@ static int ckpt_read_objects(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 			return ret;
 		if (h->type != CKPT_HDR_OBJREF)
 			return 0;
+		if (!ctx->objs_ok && !ctx->depth)
+			return ckpt_err(ctx, -EINVAL,
+					"object record at offset %lld, where none may be",
+					ctx->pos - (loff_t)sizeof(*h));
 		if (h->len != sizeof(ref))
 			return ckpt_err(ctx, -EINVAL,
 					"objref record: bad length %u", h->len);
@@ -277,7 +281,7 @@ void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type,
  * @ctx: context
  * @err: negative errno
  * @fmt: what failed and why; the log line is prefixed with the
- *       operation and the task being handled
+ *       operation, the task and the object (ctx->what) being handled
  *
  * Only the first error is logged: the contract promises one line per
  * failure.  Returns @err so that callers can "return ckpt_err(...)".
@@ -295,15 +299,16 @@ int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
 	va_start(args, fmt);
 	vaf.fmt = fmt;
 	vaf.va = &args;
+	/* e.g. "checkpoint: pid 42 fd 5: socket files are not supported" */
 	if (ctx->tsk_pid)
-		msg = kasprintf(GFP_KERNEL, "%s: pid %d: %pV (%d)\n",
+		msg = kasprintf(GFP_KERNEL, "%s: pid %d%s%s: %pV\n",
 				ctx->kflags & CKPT_CTX_CHECKPOINT ?
-				"checkpoint" : "restart",
-				ctx->tsk_pid, &vaf, err);
+				"checkpoint" : "restart", ctx->tsk_pid,
+				ctx->what[0] ? " " : "", ctx->what, &vaf);
 	else
-		msg = kasprintf(GFP_KERNEL, "%s: %pV (%d)\n",
+		msg = kasprintf(GFP_KERNEL, "%s: %pV\n",
 				ctx->kflags & CKPT_CTX_CHECKPOINT ?
-				"checkpoint" : "restart", &vaf, err);
+				"checkpoint" : "restart", &vaf);
 	va_end(args);
 
 	if (msg) {
@@ -321,7 +326,7 @@ static void ckpt_log_generic(struct ckpt_ctx *ctx, int err)
 {
 	if (err && !ctx->err_logged && err != -ERESTARTNOINTR) {
 		ctx->err = 0;
-		ckpt_err(ctx, err, "failed");
+		ckpt_err(ctx, err, "failed with error %d", err);
 	}
 }
 

@@ -83,10 +83,16 @@ static const char *ckpt_file_unsupported(struct file *file)
 
 	switch (mode & S_IFMT) {
 	case S_IFREG:
-		if (!ckpt_file_is_anon_shmem(file) && d_unlinked(file->f_path.dentry))
+		if (ckpt_file_is_anon_shmem(file))
+			return NULL;
+		if (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)
+			return "kernel-internal files (SysV shm, secretmem, ...) are not supported yet";
+		if (d_unlinked(file->f_path.dentry))
 			return "files opened and then unlinked are not supported yet";
 		return NULL;
 	case S_IFDIR:
+		if (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)
+			return "kernel-internal directories are not supported";
 		return NULL;
 	case S_IFCHR:
 		if (ckpt_chrdev_supported(file_inode(file)->i_rdev))
@@ -114,8 +120,7 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 
 	why = ckpt_file_unsupported(file);
 	if (why)
-		return ckpt_err(ctx, -EOPNOTSUPP, "%s: %s",
-				ctx->what[0] ? ctx->what : "file", why);
+		return ckpt_err(ctx, -EOPNOTSUPP, "%s", why);
 
 	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	h = ckpt_hdr_alloc(CKPT_HDR_FILE, sizeof(*h));
@@ -135,7 +140,7 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 	} else {
 		path = d_path(&file->f_path, buf, PATH_MAX);
 		if (IS_ERR(path)) {
-			ret = ckpt_err(ctx, PTR_ERR(path), "%s: path too long", ctx->what);
+			ret = ckpt_err(ctx, PTR_ERR(path), "path too long");
 			goto out;
 		}
 		if (S_ISDIR(inode->i_mode))

@@ -367,7 +367,7 @@ static int ckpt_vma_type(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return -EOPNOTSUPP;
 	if (!vma->vm_file)
 		return CKPT_VMA_ANON;
-	if (shmem_file(vma->vm_file) && (vma->vm_flags & VM_SHARED))
+	if (shmem_file(vma->vm_file) && (vma->vm_flags & VM_MAYSHARE))
 		return CKPT_VMA_SHMEM;
 	return CKPT_VMA_FILE;
 }
@@ -435,7 +435,7 @@ static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
 static bool ckpt_vma_has_pages(struct ckpt_hdr_vma *v)
 {
 	return v->vma_type == CKPT_VMA_ANON ||
-	       (v->vma_type == CKPT_VMA_FILE && !(v->vm_flags & CKPT_VM_SHARED));
+	       (v->vma_type == CKPT_VMA_FILE && !(v->vm_flags & CKPT_VM_MAYSHARE));
 }
 
 static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
@@ -642,14 +642,14 @@ static int restore_check_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v,
 		goto bad;
 	switch (h->vma_type) {
 	case CKPT_VMA_ANON:
-		if (h->file_objref || (f & CKPT_VM_SHARED))
+		if (h->file_objref || (f & (CKPT_VM_SHARED | CKPT_VM_MAYSHARE)))
 			goto bad;
 		break;
 	case CKPT_VMA_FILE:
 	case CKPT_VMA_SHMEM:
 		if (f & CKPT_VM_GROWSDOWN)
 			goto bad;
-		if (h->vma_type == CKPT_VMA_SHMEM && !(f & CKPT_VM_SHARED))
+		if (h->vma_type == CKPT_VMA_SHMEM && !(f & CKPT_VM_MAYSHARE))
 			goto bad;
 		v->file = ckpt_obj_fetch(ctx, h->file_objref, CKPT_OBJ_FILE);
 		if (IS_ERR(v->file)) {
@@ -704,7 +704,8 @@ static int restore_map_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v)
 		prot |= PROT_WRITE;
 	if (h->vm_flags & CKPT_VM_EXEC)
 		prot |= PROT_EXEC;
-	flags |= (h->vm_flags & CKPT_VM_SHARED) ? MAP_SHARED : MAP_PRIVATE;
+	/* a read-only MAP_SHARED mapping has VM_MAYSHARE without VM_SHARED */
+	flags |= (h->vm_flags & CKPT_VM_MAYSHARE) ? MAP_SHARED : MAP_PRIVATE;
 	if (h->vm_flags & CKPT_VM_GROWSDOWN)
 		flags |= MAP_GROWSDOWN;
 	if (h->vm_flags & CKPT_VM_NORESERVE)

@@ -32,7 +32,7 @@ struct task_struct;
 #define CKPT_CTX_NORETURN	BIT(3)	/* restart passed its point of no return */
 
 /* Largest record the core reads whole into memory */
-#define CKPT_RECORD_MAX		SZ_1M
+#define CKPT_RECORD_MAX		SZ_16M
 /* How deep objects may nest in the stream (file table -> file -> ...) */
 #define CKPT_DEPTH_MAX		8
 
@@ -67,6 +67,7 @@ struct ckpt_ctx {
 	/* restart: one record of lookahead */
 	struct ckpt_hdr peek;
 	bool peeked;
+	bool objs_ok;			/* objects may appear here */
 	int depth;
 
 	/* restart: what the header said */
@@ -142,7 +143,9 @@ bool ckpt_task_quiescent(struct task_struct *t);
 
 /* checkpoint/signal.c */
 int checkpoint_task_signal(struct ckpt_ctx *ctx, struct task_struct *t);
-int restore_task_signal(struct ckpt_ctx *ctx);
+void *restore_task_signal_read(struct ckpt_ctx *ctx);
+int restore_task_signal_apply(struct ckpt_ctx *ctx, void *sig);
+void restore_task_signal_free(void *sig);
 int restore_sighand_commit(struct ckpt_ctx *ctx, void *sighand);
 int restore_signal_commit(struct ckpt_ctx *ctx, void *signal);
 int restore_signal_prepare(struct ckpt_ctx *ctx, void *signal);
@@ -151,7 +154,9 @@ int restore_signal_prepare(struct ckpt_ctx *ctx, void *signal);
 int checkpoint_write_header_arch(struct ckpt_ctx *ctx);
 int restore_read_header_arch(struct ckpt_ctx *ctx);
 int checkpoint_cpu(struct ckpt_ctx *ctx, struct task_struct *t);
-int restore_cpu(struct ckpt_ctx *ctx, long *retval);
+void *restore_cpu_read(struct ckpt_ctx *ctx);
+int restore_cpu_apply(struct ckpt_ctx *ctx, void *cpu, long *retval);
+void restore_cpu_free(void *cpu);
 
 /* mm/checkpoint.c */
 int restore_mm_commit(struct ckpt_ctx *ctx, void *mm);

@@ -82,6 +82,12 @@ static const struct user_regset *ckpt_find_regset(struct task_struct *t,
 	return NULL;
 }
 
+/* 64-bit tasks run with null or flat data selectors and null fs/gs */
+static bool ckpt_flat_selectors(u64 ds, u64 es, u64 fs, u64 gs)
+{
+	return (!ds || ds == __USER_DS) && (!es || es == __USER_DS) && !fs && !gs;
+}
+
 static int checkpoint_regs(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	const struct user_regset *rs = ckpt_find_regset(t, NT_PRSTATUS);
@@ -100,6 +106,9 @@ static int checkpoint_regs(struct ckpt_ctx *ctx, struct task_struct *t)
 	if (regs.cs != __USER_CS || regs.ss != __USER_DS)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"32-bit and compat tasks are not supported");
+	if (!ckpt_flat_selectors(regs.ds, regs.es, regs.fs, regs.gs))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"segment selectors other than the flat ones are not supported");
 
 	h.r15 = regs.r15;
 	h.r14 = regs.r14;
@@ -194,41 +203,139 @@ int checkpoint_cpu(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ret;
 }
 
-static int restore_regs(struct ckpt_ctx *ctx, long *retval)
+/*
+ * Restart reads and checks the CPU records before the caller's memory
+ * is replaced, and applies them at the very end.
+ */
+struct ckpt_cpu_restore {
+	struct ckpt_hdr_cpu *regs;
+	struct ckpt_hdr_fpu *fpu;
+	struct ckpt_hdr_debugregs *debug;
+	void *xstate;			/* this CPU's buffer size */
+};
+
+void restore_cpu_free(void *ptr)
 {
-	struct pt_regs *regs = current_pt_regs();
-	struct ckpt_hdr_cpu *h;
-	long ax;
+	struct ckpt_cpu_restore *r = ptr;
+
+	if (!r)
+		return;
+	ckpt_free(r->regs);
+	ckpt_free(r->fpu);
+	ckpt_free(r->debug);
+	vfree(r->xstate);
+	kfree(r);
+}
+
+static int restore_check_regs(struct ckpt_ctx *ctx, struct ckpt_hdr_cpu *h)
+{
+	if (h->cs != __USER_CS || h->ss != __USER_DS)
+		return ckpt_err(ctx, -EINVAL, "registers: bad code or stack segment");
+	if (!ckpt_flat_selectors(h->ds, h->es, h->fs, h->gs))
+		return ckpt_err(ctx, -EINVAL, "registers: bad segment selectors");
+	if (h->ip >= TASK_SIZE_MAX || h->sp >= TASK_SIZE_MAX ||
+	    h->fs_base >= TASK_SIZE_MAX || h->gs_base >= TASK_SIZE_MAX)
+		return ckpt_err(ctx, -EINVAL, "registers: address out of user space");
+	return 0;
+}
+
+static int restore_check_fpu(struct ckpt_ctx *ctx, struct ckpt_cpu_restore *r)
+{
+	struct ckpt_hdr_fpu *h = r->fpu;
+	unsigned int size = fpu_user_cfg.max_size;
+
+	if (ckpt_align(sizeof(*h) + h->size) != h->h.len ||
+	    h->size < CKPT_XSAVE_HDR_OFFSET + 64)
+		return ckpt_err(ctx, -EINVAL, "FPU record is malformed");
+	if (!ckpt_find_regset(current, NT_X86_XSTATE) ||
+	    !cpu_feature_enabled(X86_FEATURE_XSAVE))
+		return ckpt_err(ctx, -EOPNOTSUPP, "CPUs without XSAVE are not supported");
+	if (h->xfeatures & ~fpu_user_cfg.max_features)
+		return ckpt_err(ctx, -EINVAL,
+				"the image uses xsave features %#llx this CPU lacks",
+				h->xfeatures & ~fpu_user_cfg.max_features);
+
+	/* lay the image's state out in this CPU's buffer size */
+	r->xstate = vzalloc(size);
+	if (!r->xstate)
+		return -ENOMEM;
+	memcpy(r->xstate, h + 1, min(size, h->size));
+	return 0;
+}
+
+static int restore_check_debugregs(struct ckpt_ctx *ctx, struct ckpt_hdr_debugregs *h)
+{
+	if (h->dr0 >= TASK_SIZE_MAX || h->dr1 >= TASK_SIZE_MAX ||
+	    h->dr2 >= TASK_SIZE_MAX || h->dr3 >= TASK_SIZE_MAX ||
+	    h->dr6 > U32_MAX || h->dr7 > U32_MAX)
+		return ckpt_err(ctx, -EINVAL, "debug registers record is malformed");
+	return 0;
+}
+
+/**
+ * restore_cpu_read - read and check the task's CPU records
+ * @ctx: restart context
+ *
+ * Returns what restore_cpu_apply() needs, or an ERR_PTR.
+ */
+void *restore_cpu_read(struct ckpt_ctx *ctx)
+{
+	struct ckpt_cpu_restore *r;
 	int ret;
 
-	h = ckpt_read_obj_type(ctx, CKPT_HDR_CPU, sizeof(*h), sizeof(*h));
-	if (IS_ERR(h))
-		return PTR_ERR(h);
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
 
-	ret = -EINVAL;
-	if (h->cs != __USER_CS || h->ss != __USER_DS) {
-		ckpt_err(ctx, ret, "registers: bad code or stack segment");
-		goto out;
+	r->regs = ckpt_read_obj_type(ctx, CKPT_HDR_CPU, sizeof(*r->regs),
+				     sizeof(*r->regs));
+	if (IS_ERR(r->regs)) {
+		ret = PTR_ERR(r->regs);
+		r->regs = NULL;
+		goto err;
 	}
-	if ((h->ds && h->ds != __USER_DS) || (h->es && h->es != __USER_DS) ||
-	    h->fs || h->gs) {
-		ret = ckpt_err(ctx, -EOPNOTSUPP,
-			       "registers: segment selectors other than the flat ones");
-		goto out;
+	ret = restore_check_regs(ctx, r->regs);
+	if (ret)
+		goto err;
+
+	r->fpu = ckpt_read_obj_type(ctx, CKPT_HDR_FPU, sizeof(*r->fpu),
+				    sizeof(*r->fpu) + CKPT_XSTATE_MAX);
+	if (IS_ERR(r->fpu)) {
+		ret = PTR_ERR(r->fpu);
+		r->fpu = NULL;
+		goto err;
 	}
-	if (h->ip >= TASK_SIZE_MAX || h->sp >= TASK_SIZE_MAX ||
-	    h->fs_base >= TASK_SIZE_MAX || h->gs_base >= TASK_SIZE_MAX) {
-		ckpt_err(ctx, ret, "registers: address out of user space");
-		goto out;
+	ret = restore_check_fpu(ctx, r);
+	if (ret)
+		goto err;
+
+	r->debug = ckpt_read_obj_type(ctx, CKPT_HDR_DEBUGREGS, sizeof(*r->debug),
+				      sizeof(*r->debug));
+	if (IS_ERR(r->debug)) {
+		ret = PTR_ERR(r->debug);
+		r->debug = NULL;
+		goto err;
 	}
+	ret = restore_check_debugregs(ctx, r->debug);
+	if (ret)
+		goto err;
+	return r;
+err:
+	restore_cpu_free(r);
+	return ERR_PTR(ret);
+}
+
+static int restore_regs(struct ckpt_ctx *ctx, struct ckpt_hdr_cpu *h, long *retval)
+{
+	struct pt_regs *regs = current_pt_regs();
+	long ax;
+	int ret;
 
 	ret = do_arch_prctl_64(current, ARCH_SET_FS, h->fs_base);
 	if (!ret)
 		ret = do_arch_prctl_64(current, ARCH_SET_GS, h->gs_base);
-	if (ret) {
-		ckpt_err(ctx, ret, "registers: cannot set the segment bases");
-		goto out;
-	}
+	if (ret)
+		return ckpt_err(ctx, ret, "registers: cannot set the segment bases");
 
 	regs->r15 = h->r15;
 	regs->r14 = h->r14;
@@ -272,47 +379,13 @@ static int restore_regs(struct ckpt_ctx *ctx, long *retval)
 	}
 	regs->ax = ax;
 	*retval = ax;
-	ret = 0;
-out:
-	ckpt_free(h);
-	return ret;
+	return 0;
 }
 
-static int restore_fpu(struct ckpt_ctx *ctx)
+static int restore_fpu(struct ckpt_ctx *ctx, struct ckpt_cpu_restore *r)
 {
 	const struct user_regset *rs = ckpt_find_regset(current, NT_X86_XSTATE);
-	unsigned int size = fpu_user_cfg.max_size;
-	struct ckpt_hdr_fpu *h;
-	void *buf;
 	int ret;
-
-	h = ckpt_read_obj_type(ctx, CKPT_HDR_FPU, sizeof(*h),
-			       sizeof(*h) + CKPT_XSTATE_MAX);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	ret = -EINVAL;
-	if (ckpt_align(sizeof(*h) + h->size) != h->h.len ||
-	    h->size < CKPT_XSAVE_HDR_OFFSET + 64) {
-		ckpt_err(ctx, ret, "FPU record is malformed");
-		goto out;
-	}
-	if (!rs || !cpu_feature_enabled(X86_FEATURE_XSAVE)) {
-		ret = ckpt_err(ctx, -EOPNOTSUPP, "CPUs without XSAVE are not supported");
-		goto out;
-	}
-	if (h->xfeatures & ~fpu_user_cfg.max_features) {
-		ckpt_err(ctx, ret, "the image uses xsave features %#llx this CPU lacks",
-			 h->xfeatures & ~fpu_user_cfg.max_features);
-		goto out;
-	}
-
-	/* lay the image's state out in this CPU's buffer size */
-	buf = vzalloc(size);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	memcpy(buf, h + 1, min(size, h->size));
 
 	/*
 	 * Give up the live registers: with TIF_NEED_FPU_LOAD set nothing
@@ -324,30 +397,18 @@ static int restore_fpu(struct ckpt_ctx *ctx)
 	set_thread_flag(TIF_NEED_FPU_LOAD);
 	fpregs_unlock();
 
-	ret = rs->set(current, rs, 0, size, buf, NULL);
-	vfree(buf);
+	ret = rs->set(current, rs, 0, fpu_user_cfg.max_size, r->xstate, NULL);
 	if (ret)
 		ckpt_err(ctx, ret, "the FPU state is invalid");
-out:
-	ckpt_free(h);
 	return ret;
 }
 
-static int restore_debugregs(struct ckpt_ctx *ctx)
+static int restore_debugregs(struct ckpt_ctx *ctx, struct ckpt_hdr_debugregs *h)
 {
-	struct ckpt_hdr_debugregs *h;
-	unsigned long addr[4];
+	unsigned long addr[4] = { h->dr0, h->dr1, h->dr2, h->dr3 };
 	int i, ret = 0;
 
-	h = ckpt_read_obj_type(ctx, CKPT_HDR_DEBUGREGS, sizeof(*h), sizeof(*h));
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-
 	flush_ptrace_hw_breakpoint(current);
-	addr[0] = h->dr0;
-	addr[1] = h->dr1;
-	addr[2] = h->dr2;
-	addr[3] = h->dr3;
 	for (i = 0; i < 4 && !ret; i++)
 		if (addr[i] || (h->dr7 & (3UL << (i * 2))))
 			ret = ptrace_set_debugreg(current, i, addr[i]);
@@ -357,18 +418,24 @@ static int restore_debugregs(struct ckpt_ctx *ctx)
 		ret = ptrace_set_debugreg(current, 6, h->dr6);
 	if (ret)
 		ckpt_err(ctx, ret, "debug registers: invalid breakpoint");
-	ckpt_free(h);
 	return ret;
 }
 
-int restore_cpu(struct ckpt_ctx *ctx, long *retval)
+/**
+ * restore_cpu_apply - load what restore_cpu_read() read into current
+ * @ctx: restart context
+ * @ptr: restore_cpu_read()'s result
+ * @retval: where the value sys_restart returns goes
+ */
+int restore_cpu_apply(struct ckpt_ctx *ctx, void *ptr, long *retval)
 {
+	struct ckpt_cpu_restore *r = ptr;
 	int ret;
 
-	ret = restore_regs(ctx, retval);
+	ret = restore_fpu(ctx, r);
 	if (!ret)
-		ret = restore_fpu(ctx);
+		ret = restore_debugregs(ctx, r->debug);
 	if (!ret)
-		ret = restore_debugregs(ctx);
+		ret = restore_regs(ctx, r->regs, retval);
 	return ret;
 }
