@@ -86,7 +86,7 @@ static const char *ckpt_file_unsupported(struct file *file)
 		if (ckpt_file_is_anon_shmem(file))
 			return NULL;
 		if (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)
-			return "kernel-internal files (SysV shm, secretmem, ...) are not supported yet";
+			return "kernel-internal files (SysV shm, secretmem) are not supported yet";
 		if (d_unlinked(file->f_path.dentry))
 			return "files opened and then unlinked are not supported yet";
 		return NULL;
