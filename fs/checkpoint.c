@@ -1,2 +1,678 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <linux/kernel.h>
+/*
+ * Checkpoint/restart: open files, fd tables and fs_struct (cwd, root,
+ * umask).
+ *
+ * Files with a name are reopened by path with their flags and
+ * position; anonymous shmem files (shared anonymous memory, memfd)
+ * carry their contents in the image.  One struct file referenced by
+ * several fds or mappings is one object, restored once and shared
+ * again.  Kinds of files that cannot be restored yet make checkpoint
+ * fail with EOPNOTSUPP and a log line naming the fd.
+ */
+
+#include <linux/checkpoint.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/init.h>
+#include <linux/kdev_t.h>
+#include <linux/major.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/sched/signal.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+
+/* open(2) flags that survive in f_flags and are restored */
+#define CKPT_FILE_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
+			 O_DIRECT | O_LARGEFILE | O_NOATIME | __O_SYNC | \
+			 O_PATH | O_DIRECTORY | O_NOFOLLOW | FASYNC)
+
+/* Files */
+
+static void file_grab(void *ptr)
+{
+	get_file(ptr);
+}
+
+static void file_drop(void *ptr)
+{
+	fput(ptr);
+}
+
+static int file_users(void *ptr)
+{
+	struct file *file = ptr;
+
+	return file_count(file);
+}
+
+/* Anonymous shmem: shared anonymous memory, memfd, SysV-less shmem */
+static bool ckpt_file_is_anon_shmem(struct file *file)
+{
+	return shmem_file(file) &&
+	       (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT);
+}
+
+/* Character devices that are reopened by path */
+static bool ckpt_chrdev_supported(dev_t rdev)
+{
+	unsigned int major = MAJOR(rdev), minor = MINOR(rdev);
+
+	switch (major) {
+	case MEM_MAJOR:
+		/* null, zero, random, urandom */
+		return minor == 3 || minor == 5 || minor == 8 || minor == 9;
+	case TTY_MAJOR:
+		return true;
+	case TTYAUX_MAJOR:
+		/* /dev/tty, /dev/console; not the pty multiplexer */
+		return minor == 0 || minor == 1;
+	default:
+		/* pty slaves */
+		return major >= UNIX98_PTY_SLAVE_MAJOR &&
+		       major < UNIX98_PTY_SLAVE_MAJOR + UNIX98_PTY_MAJOR_COUNT;
+	}
+}
+
+static const char *ckpt_file_unsupported(struct file *file)
+{
+	umode_t mode = file_inode(file)->i_mode;
+
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		if (ckpt_file_is_anon_shmem(file))
+			return NULL;
+		if (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)
+			return "kernel-internal files (SysV shm, secretmem) are not supported yet";
+		if (d_unlinked(file->f_path.dentry))
+			return "files opened and then unlinked are not supported yet";
+		return NULL;
+	case S_IFDIR:
+		if (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)
+			return "kernel-internal directories are not supported";
+		return NULL;
+	case S_IFCHR:
+		if (ckpt_chrdev_supported(file_inode(file)->i_rdev))
+			return NULL;
+		return "this character device is not supported";
+	case S_IFIFO:
+		return "pipes and FIFOs are not supported yet";
+	case S_IFSOCK:
+		return "socket files are not supported";
+	case S_IFBLK:
+		return "block devices are not supported";
+	default:
+		return "anonymous inode files (eventfd, epoll, ...) are not supported yet";
+	}
+}
+
+static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct file *file = ptr;
+	struct inode *inode = file_inode(file);
+	struct ckpt_hdr_file *h;
+	const char *why, *path;
+	char *buf;
+	int ret;
+
+	why = ckpt_file_unsupported(file);
+	if (why)
+		return ckpt_err(ctx, -EOPNOTSUPP, "%s", why);
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	h = ckpt_hdr_alloc(CKPT_HDR_FILE, sizeof(*h));
+	if (!buf || !h) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	if (ckpt_file_is_anon_shmem(file)) {
+		h->file_type = CKPT_FILE_SHMEM;
+		path = file->f_path.dentry->d_name.name;
+		if (strscpy(buf, path, PATH_MAX) < 0) {
+			ret = -ENAMETOOLONG;
+			goto out;
+		}
+		path = buf;
+	} else {
+		path = d_path(&file->f_path, buf, PATH_MAX);
+		if (IS_ERR(path)) {
+			ret = ckpt_err(ctx, PTR_ERR(path), "path too long");
+			goto out;
+		}
+		if (S_ISDIR(inode->i_mode))
+			h->file_type = CKPT_FILE_DIR;
+		else if (S_ISCHR(inode->i_mode))
+			h->file_type = CKPT_FILE_CHRDEV;
+		else
+			h->file_type = CKPT_FILE_REGULAR;
+	}
+
+	h->f_flags = file->f_flags & CKPT_FILE_FLAGS;
+	h->f_pos = file->f_pos;
+	h->i_mode = inode->i_mode;
+	h->rdev = new_encode_dev(inode->i_rdev);
+	h->i_size = i_size_read(inode);
+	h->path_len = strlen(path) + 1;
+
+	ret = ckpt_write_hdr_data(ctx, &h->h, sizeof(*h), path, h->path_len);
+	if (!ret && h->file_type == CKPT_FILE_SHMEM)
+		ret = checkpoint_shmem_contents(ctx, file);
+out:
+	ckpt_free(h);
+	kfree(buf);
+	return ret;
+}
+
+static struct file *restore_shmem_file(struct ckpt_ctx *ctx,
+				       struct ckpt_hdr_file *h, const char *name)
+{
+	struct file *file;
+	int ret;
+
+	if (h->i_size > MAX_LFS_FILESIZE)
+		return ERR_PTR(-EINVAL);
+	if (!strcmp(name, "dev/zero"))
+		file = shmem_kernel_file_setup(name, h->i_size, VM_NORESERVE);
+	else
+		file = shmem_file_setup(name, h->i_size, VM_NORESERVE);
+	if (IS_ERR(file))
+		return file;
+	ret = restore_shmem_contents(ctx, file);
+	if (ret) {
+		fput(file);
+		return ERR_PTR(ret);
+	}
+	return file;
+}
+
+static void *restore_file(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_file *h;
+	struct file *file;
+	umode_t type;
+	char *path;
+	int flags, ret = -EINVAL;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_FILE, sizeof(*h) + 2,
+			       sizeof(*h) + ckpt_align(CKPT_PATH_MAX));
+	if (IS_ERR(h))
+		return h;
+	path = (char *)(h + 1);
+	if (!h->path_len || h->path_len > CKPT_PATH_MAX ||
+	    ckpt_align(sizeof(*h) + h->path_len) != h->h.len ||
+	    path[h->path_len - 1] || strlen(path) + 1 != h->path_len ||
+	    (h->f_flags & ~CKPT_FILE_FLAGS) || (long long)h->f_pos < 0) {
+		ckpt_err(ctx, ret, "file record is malformed");
+		goto err;
+	}
+
+	type = h->i_mode & S_IFMT;
+	switch (h->file_type) {
+	case CKPT_FILE_SHMEM:
+		if (type != S_IFREG)
+			goto bad_type;
+		file = restore_shmem_file(ctx, h, path);
+		break;
+	case CKPT_FILE_REGULAR:
+	case CKPT_FILE_DIR:
+	case CKPT_FILE_CHRDEV:
+		if ((h->file_type == CKPT_FILE_REGULAR && type != S_IFREG) ||
+		    (h->file_type == CKPT_FILE_DIR && type != S_IFDIR) ||
+		    (h->file_type == CKPT_FILE_CHRDEV &&
+		     (type != S_IFCHR || !ckpt_chrdev_supported(new_decode_dev(h->rdev)))))
+			goto bad_type;
+		if (path[0] != '/') {
+			ckpt_err(ctx, ret, "file path %s is not absolute", path);
+			goto err;
+		}
+		/* never create, truncate or acquire a controlling tty */
+		flags = h->f_flags | O_NOCTTY;
+		file = filp_open(path, flags, 0);
+		if (IS_ERR(file)) {
+			ret = ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
+			goto err;
+		}
+		if ((file_inode(file)->i_mode & S_IFMT) != type ||
+		    (type == S_IFCHR &&
+		     file_inode(file)->i_rdev != new_decode_dev(h->rdev))) {
+			fput(file);
+			ckpt_err(ctx, ret, "%s is no longer the file that was checkpointed",
+				 path);
+			goto err;
+		}
+		break;
+	default:
+		goto bad_type;
+	}
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err;
+	}
+
+	if (h->f_pos && (file->f_mode & FMODE_LSEEK)) {
+		loff_t pos = vfs_llseek(file, h->f_pos, SEEK_SET);
+
+		if (pos != h->f_pos) {
+			fput(file);
+			ret = pos < 0 ? pos : -EINVAL;
+			ckpt_err(ctx, ret, "%s: cannot restore the position %llu",
+				 path, h->f_pos);
+			goto err;
+		}
+	}
+	ckpt_free(h);
+	return file;
+
+bad_type:
+	ckpt_err(ctx, ret, "file record: bad type %u (mode %o)", h->file_type,
+		 h->i_mode);
+err:
+	ckpt_free(h);
+	return ERR_PTR(ret);
+}
+
+static const struct ckpt_obj_ops ckpt_file_ops = {
+	.obj_type = CKPT_OBJ_FILE,
+	.obj_name = "file",
+	.ref_grab = file_grab,
+	.ref_drop = file_drop,
+	.ref_users = file_users,
+	.checkpoint = checkpoint_file,
+	.restore = restore_file,
+};
+
+/* fd tables */
+
+static void files_grab(void *ptr)
+{
+	atomic_inc(&((struct files_struct *)ptr)->count);
+}
+
+static void files_drop(void *ptr)
+{
+	put_files_struct(ptr);
+}
+
+static int files_users(void *ptr)
+{
+	return atomic_read(&((struct files_struct *)ptr)->count);
+}
+
+/* Take a reference on every open file of @files, with its fd */
+static struct ckpt_fd_ent *ckpt_collect_fds(struct files_struct *files,
+					    struct file ***filesp,
+					    unsigned int *nr)
+{
+	unsigned int n, max = 16, fd;
+	struct ckpt_fd_ent *ents;
+	struct file **farr;
+	struct fdtable *fdt;
+
+again:
+	ents = kvcalloc(max, sizeof(*ents), GFP_KERNEL);
+	farr = kvcalloc(max, sizeof(*farr), GFP_KERNEL);
+	if (!ents || !farr) {
+		kvfree(ents);
+		kvfree(farr);
+		return ERR_PTR(-ENOMEM);
+	}
+	n = 0;
+	spin_lock(&files->file_lock);
+	fdt = files_fdtable(files);
+	for (fd = find_first_bit(fdt->open_fds, fdt->max_fds); fd < fdt->max_fds;
+	     fd = find_next_bit(fdt->open_fds, fdt->max_fds, fd + 1)) {
+		struct file *file = rcu_dereference_protected(fdt->fd[fd],
+				lockdep_is_held(&files->file_lock));
+
+		if (!file)
+			continue;
+		if (n == max) {
+			spin_unlock(&files->file_lock);
+			while (n--)
+				fput(farr[n]);
+			kvfree(ents);
+			kvfree(farr);
+			max *= 2;
+			goto again;
+		}
+		get_file(file);
+		farr[n] = file;
+		ents[n].fd = fd;
+		if (close_on_exec(fd, files))
+			ents[n].flags = CKPT_FD_CLOEXEC;
+		n++;
+	}
+	spin_unlock(&files->file_lock);
+	*filesp = farr;
+	*nr = n;
+	return ents;
+}
+
+static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_hdr_file_table h = {
+		.h = { .type = CKPT_HDR_FILE_TABLE },
+	};
+	struct ckpt_fd_ent *ents;
+	struct file **farr;
+	unsigned int i, nr;
+	int ret = 0;
+
+	ents = ckpt_collect_fds(ptr, &farr, &nr);
+	if (IS_ERR(ents))
+		return PTR_ERR(ents);
+
+	for (i = 0; i < nr && !ret; i++) {
+		int objref;
+
+		snprintf(ctx->what, sizeof(ctx->what), "fd %d", ents[i].fd);
+		objref = checkpoint_obj(ctx, farr[i], CKPT_OBJ_FILE);
+		if (objref < 0)
+			ret = objref;
+		else
+			ents[i].file_objref = objref;
+	}
+	ctx->what[0] = '\0';
+
+	h.nr_fds = nr;
+	if (!ret)
+		ret = ckpt_write_hdr_data(ctx, &h.h, sizeof(h), ents,
+					  nr * sizeof(*ents));
+	for (i = 0; i < nr; i++)
+		fput(farr[i]);
+	kvfree(farr);
+	kvfree(ents);
+	return ret;
+}
+
+/*
+ * The restored table waits as a list of (fd, file) until the task
+ * commits it; the files themselves are held by the object hash.
+ */
+struct ckpt_files_restore {
+	unsigned int nr;
+	struct {
+		unsigned int fd;
+		unsigned int flags;
+		struct file *file;
+	} ent[];
+};
+
+static void files_restore_drop(void *ptr)
+{
+	kvfree(ptr);
+}
+
+static void *restore_files(struct ckpt_ctx *ctx)
+{
+	struct ckpt_hdr_file_table *h;
+	struct ckpt_files_restore *r;
+	unsigned int i;
+	int ret = -EINVAL;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_FILE_TABLE, sizeof(*h),
+			       CKPT_RECORD_MAX);
+	if (IS_ERR(h))
+		return h;
+	if (struct_size(h, fds, h->nr_fds) != h->h.len ||
+	    h->nr_fds > sysctl_nr_open) {
+		ckpt_err(ctx, ret, "fd table record is malformed");
+		goto out;
+	}
+	r = kvzalloc(struct_size(r, ent, h->nr_fds), GFP_KERNEL);
+	if (!r) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	r->nr = h->nr_fds;
+	for (i = 0; i < h->nr_fds; i++) {
+		struct ckpt_fd_ent *e = &h->fds[i];
+		struct file *file;
+
+		if (e->fd < 0 || e->fd >= sysctl_nr_open ||
+		    (i && e->fd <= h->fds[i - 1].fd) ||
+		    (e->flags & ~CKPT_FD_CLOEXEC)) {
+			ckpt_err(ctx, ret, "fd table: bad entry for fd %d", e->fd);
+			goto err;
+		}
+		file = ckpt_obj_fetch(ctx, e->file_objref, CKPT_OBJ_FILE);
+		if (IS_ERR(file)) {
+			ret = PTR_ERR(file);
+			goto err;
+		}
+		r->ent[i].fd = e->fd;
+		r->ent[i].flags = e->flags & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0;
+		r->ent[i].file = file;
+	}
+	ckpt_free(h);
+	return r;
+err:
+	kvfree(r);
+out:
+	ckpt_free(h);
+	return ERR_PTR(ret);
+}
+
+/* Replace every fd of the caller with the image's */
+int restore_files_commit(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_files_restore *r = ptr;
+	unsigned int i;
+	int ret;
+
+	ret = unshare_files();
+	if (!ret)
+		ret = __close_range(0, ~0U, 0);
+	for (i = 0; i < r->nr && !ret; i++) {
+		ret = replace_fd(r->ent[i].fd, r->ent[i].file, r->ent[i].flags);
+		if (ret)
+			ckpt_err(ctx, ret, "fd %u: cannot install the file",
+				 r->ent[i].fd);
+	}
+	return ret;
+}
+
+static const struct ckpt_obj_ops ckpt_files_ops = {
+	.obj_type = CKPT_OBJ_FILE_TABLE,
+	.obj_name = "fd table",
+	.ref_grab = files_grab,
+	.ref_drop = files_drop,
+	.ref_users = files_users,
+	.checkpoint = checkpoint_files,
+	.restore = restore_files,
+	.restore_drop = files_restore_drop,
+};
+
+/* fs_struct: cwd, root, umask */
+
+static void fs_grab(void *ptr)
+{
+	struct fs_struct *fs = ptr;
+
+	spin_lock(&fs->lock);
+	fs->users++;
+	spin_unlock(&fs->lock);
+}
+
+static void fs_drop(void *ptr)
+{
+	struct fs_struct *fs = ptr;
+	bool kill;
+
+	spin_lock(&fs->lock);
+	kill = !--fs->users;
+	spin_unlock(&fs->lock);
+	if (kill)
+		free_fs_struct(fs);
+}
+
+static int fs_users(void *ptr)
+{
+	return ((struct fs_struct *)ptr)->users;
+}
+
+static int checkpoint_fs(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct fs_struct *fs = ptr;
+	struct ckpt_hdr_fs *h;
+	struct path pwd, root;
+	char *buf, *cwd_p, *root_p;
+	size_t cwd_len, root_len;
+	int ret;
+
+	buf = kmalloc(2 * PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	get_fs_root(fs, &root);
+	get_fs_pwd(fs, &pwd);
+	cwd_p = d_path(&pwd, buf, PATH_MAX);
+	root_p = d_path(&root, buf + PATH_MAX, PATH_MAX);
+	path_put(&pwd);
+	path_put(&root);
+	if (IS_ERR(cwd_p) || IS_ERR(root_p)) {
+		kfree(buf);
+		return ckpt_err(ctx, -ENAMETOOLONG, "cwd or root path too long");
+	}
+	if (d_unlinked(pwd.dentry)) {
+		kfree(buf);
+		return ckpt_err(ctx, -EOPNOTSUPP, "the working directory was removed");
+	}
+
+	cwd_len = strlen(cwd_p) + 1;
+	root_len = strlen(root_p) + 1;
+	h = ckpt_hdr_alloc(CKPT_HDR_FS, sizeof(*h) + cwd_len + root_len);
+	if (!h) {
+		kfree(buf);
+		return -ENOMEM;
+	}
+	spin_lock(&fs->lock);
+	h->umask = fs->umask;
+	spin_unlock(&fs->lock);
+	h->cwd_len = cwd_len;
+	h->root_len = root_len;
+	memcpy(h + 1, cwd_p, cwd_len);
+	memcpy((char *)(h + 1) + cwd_len, root_p, root_len);
+	kfree(buf);
+
+	ret = ckpt_write_obj(ctx, &h->h);
+	ckpt_free(h);
+	return ret;
+}
+
+struct ckpt_fs_restore {
+	struct path pwd;
+	struct path root;
+	bool set_root;
+	int umask;
+};
+
+static void fs_restore_drop(void *ptr)
+{
+	struct ckpt_fs_restore *r = ptr;
+
+	path_put(&r->pwd);
+	if (r->set_root)
+		path_put(&r->root);
+	kfree(r);
+}
+
+static void *restore_fs(struct ckpt_ctx *ctx)
+{
+	struct ckpt_fs_restore *r = NULL;
+	struct ckpt_hdr_fs *h;
+	char *cwd, *root;
+	int ret = -EINVAL;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_FS, sizeof(*h) + 4,
+			       sizeof(*h) + 2 * CKPT_PATH_MAX);
+	if (IS_ERR(h))
+		return h;
+	cwd = (char *)(h + 1);
+	root = cwd + h->cwd_len;
+	if (!h->cwd_len || !h->root_len || h->cwd_len > CKPT_PATH_MAX ||
+	    h->root_len > CKPT_PATH_MAX ||
+	    ckpt_align(sizeof(*h) + h->cwd_len + h->root_len) != h->h.len ||
+	    strnlen(cwd, h->cwd_len) != h->cwd_len - 1 ||
+	    strnlen(root, h->root_len) != h->root_len - 1 ||
+	    cwd[0] != '/' || root[0] != '/' || h->umask & ~0777) {
+		ckpt_err(ctx, ret, "fs record is malformed");
+		goto out;
+	}
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	r->umask = h->umask;
+	ret = kern_path(cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &r->pwd);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot find the working directory %s", cwd);
+		kfree(r);
+		r = NULL;
+		goto out;
+	}
+	/* a root other than the caller's is a chroot, with its rules */
+	if (strcmp(root, "/")) {
+		ret = kern_path(root, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &r->root);
+		if (!ret) {
+			r->set_root = true;
+			if (!ns_capable(current_user_ns(), CAP_SYS_CHROOT))
+				ret = -EPERM;
+		}
+		if (ret) {
+			ckpt_err(ctx, ret, "cannot set the root directory %s", root);
+			fs_restore_drop(r);
+			r = NULL;
+			goto out;
+		}
+	}
+out:
+	ckpt_free(h);
+	return r ? (void *)r : ERR_PTR(ret);
+}
+
+int restore_fs_commit(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_fs_restore *r = ptr;
+	int ret;
+
+	ret = unshare_fs_struct();
+	if (ret)
+		return ret;
+	if (r->set_root)
+		set_fs_root(current->fs, &r->root);
+	set_fs_pwd(current->fs, &r->pwd);
+	spin_lock(&current->fs->lock);
+	current->fs->umask = r->umask;
+	spin_unlock(&current->fs->lock);
+	return 0;
+}
+
+static const struct ckpt_obj_ops ckpt_fs_ops = {
+	.obj_type = CKPT_OBJ_FS,
+	.obj_name = "fs",
+	.ref_grab = fs_grab,
+	.ref_drop = fs_drop,
+	.ref_users = fs_users,
+	.checkpoint = checkpoint_fs,
+	.restore = restore_fs,
+	.restore_drop = fs_restore_drop,
+};
+
+static int __init checkpoint_fs_init(void)
+{
+	int ret;
+
+	ret = ckpt_register_obj_ops(&ckpt_file_ops);
+	if (!ret)
+		ret = ckpt_register_obj_ops(&ckpt_files_ops);
+	if (!ret)
+		ret = ckpt_register_obj_ops(&ckpt_fs_ops);
+	return ret;
+}
+late_initcall(checkpoint_fs_init);

@@ -1,2 +1,973 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include <linux/kernel.h>
+/*
+ * Checkpoint/restart: address spaces.
+ *
+ * An mm is saved as its scalar fields, its VMAs and the contents of
+ * the pages that exist and that the file behind a mapping does not
+ * already hold: every present page of private anonymous memory, the
+ * copied-on-write pages of private file mappings.  Shared anonymous
+ * memory and memfd live in shmem files, which are objects of their own
+ * and carry their contents.  Absent pages and the zero page are not
+ * written at all.  Pages travel in batches of up to CKPT_PAGES_MAX,
+ * written straight from their kernel mapping through one bvec
+ * iterator, and read back the same way into the restored pages.
+ *
+ * Restart rebuilds the caller's address space in place: once every
+ * VMA record was read and checked, the old mappings are removed (the
+ * point of no return), the new ones made with vm_mmap() and filled.
+ */
+
+#include <linux/bvec.h>
+#include <linux/capability.h>
+#include <linux/checkpoint.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pagemap.h>
+#include <linux/pagewalk.h>
+#include <linux/sched/mm.h>
+#include <linux/security.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
+
+#include <asm/vdso.h>
+
+/* Page batches */
+
+struct ckpt_pages {
+	unsigned int nr_runs;
+	unsigned int nr_pages;
+	unsigned long next;			/* address after the last page */
+	struct ckpt_page_run runs[CKPT_PAGES_MAX];
+	struct page *pages[CKPT_PAGES_MAX];
+	struct bio_vec bvec[CKPT_PAGES_MAX];
+};
+
+static struct ckpt_pages *ckpt_pages_alloc(void)
+{
+	return kvzalloc(sizeof(struct ckpt_pages), GFP_KERNEL);
+}
+
+static void ckpt_pages_release(struct ckpt_pages *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nr_pages; i++)
+		put_page(b->pages[i]);
+	b->nr_pages = 0;
+	b->nr_runs = 0;
+}
+
+/* Write the batch as one CKPT_HDR_PAGES record and drop its pages */
+static int ckpt_pages_flush(struct ckpt_ctx *ctx, struct ckpt_pages *b)
+{
+	struct ckpt_hdr_pages h = { .h = { .type = CKPT_HDR_PAGES } };
+	struct iov_iter iter;
+	size_t len;
+	unsigned int i;
+	int ret;
+
+	if (!b->nr_pages)
+		return 0;
+	h.nr_runs = b->nr_runs;
+	h.nr_pages = b->nr_pages;
+	h.h.len = sizeof(h) + b->nr_runs * sizeof(b->runs[0]) +
+		  (size_t)b->nr_pages * PAGE_SIZE;
+
+	ret = ckpt_kwrite(ctx, &h, sizeof(h));
+	if (!ret)
+		ret = ckpt_kwrite(ctx, b->runs, b->nr_runs * sizeof(b->runs[0]));
+	if (ret)
+		goto out;
+
+	for (i = 0; i < b->nr_pages; i++)
+		bvec_set_page(&b->bvec[i], b->pages[i], PAGE_SIZE, 0);
+	len = (size_t)b->nr_pages * PAGE_SIZE;
+	iov_iter_bvec(&iter, ITER_SOURCE, b->bvec, b->nr_pages, len);
+	while (iov_iter_count(&iter)) {
+		loff_t pos = ctx->pos;
+		ssize_t n;
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		n = vfs_iter_write(ctx->file, &iter, ctx->stream ? NULL : &pos, 0);
+		if (n <= 0) {
+			ret = n ? n : -EIO;
+			break;
+		}
+		ctx->pos += n;
+	}
+out:
+	ckpt_pages_release(b);
+	return ret;
+}
+
+/* Add @page (referenced) at @addr; flushes a full batch */
+static int ckpt_pages_add(struct ckpt_ctx *ctx, struct ckpt_pages *b,
+			  unsigned long addr, struct page *page)
+{
+	if (b->nr_pages && addr == b->next) {
+		b->runs[b->nr_runs - 1].nr_pages++;
+	} else {
+		b->runs[b->nr_runs].start = addr;
+		b->runs[b->nr_runs].nr_pages = 1;
+		b->nr_runs++;
+	}
+	b->pages[b->nr_pages++] = page;
+	b->next = addr + PAGE_SIZE;
+	if (b->nr_pages == CKPT_PAGES_MAX)
+		return ckpt_pages_flush(ctx, b);
+	return 0;
+}
+
+static int ckpt_pages_end(struct ckpt_ctx *ctx, struct ckpt_pages *b)
+{
+	struct ckpt_hdr_pages h = {
+		.h = { .type = CKPT_HDR_PAGES, .len = sizeof(h) },
+	};
+	int ret;
+
+	ret = ckpt_pages_flush(ctx, b);
+	if (!ret)
+		ret = ckpt_kwrite(ctx, &h, sizeof(h));
+	return ret;
+}
+
+/*
+ * Read the next CKPT_HDR_PAGES record's header and runs into @b and
+ * check them.  Returns the number of pages, 0 at the end.
+ */
+static int ckpt_pages_read_runs(struct ckpt_ctx *ctx, struct ckpt_pages *b)
+{
+	struct ckpt_hdr_pages h;
+	unsigned long total = 0;
+	unsigned int i;
+	int ret;
+
+	ret = ckpt_read_hdr_type(ctx, &h.h, CKPT_HDR_PAGES, sizeof(h),
+				 sizeof(h) + CKPT_PAGES_MAX *
+				 (sizeof(b->runs[0]) + PAGE_SIZE));
+	if (ret)
+		return ret;
+	ret = ckpt_kread(ctx, &h.h + 1, sizeof(h) - sizeof(h.h));
+	if (ret)
+		return ret;
+	if (!h.nr_pages && !h.nr_runs && h.h.len == sizeof(h))
+		return 0;
+	if (!h.nr_pages || !h.nr_runs || h.nr_pages > CKPT_PAGES_MAX ||
+	    h.nr_runs > h.nr_pages ||
+	    h.h.len != sizeof(h) + h.nr_runs * sizeof(b->runs[0]) +
+		       (size_t)h.nr_pages * PAGE_SIZE)
+		return ckpt_err(ctx, -EINVAL, "pages record: bad counts %u/%u",
+				h.nr_runs, h.nr_pages);
+	ret = ckpt_kread(ctx, b->runs, h.nr_runs * sizeof(b->runs[0]));
+	if (ret)
+		return ret;
+	for (i = 0; i < h.nr_runs; i++) {
+		struct ckpt_page_run *r = &b->runs[i];
+
+		if (!r->nr_pages || r->nr_pages > h.nr_pages ||
+		    !PAGE_ALIGNED(r->start))
+			return ckpt_err(ctx, -EINVAL, "pages record: bad run %#llx+%llu",
+					r->start, r->nr_pages);
+		total += r->nr_pages;
+	}
+	if (total != h.nr_pages)
+		return ckpt_err(ctx, -EINVAL, "pages record: runs hold %lu pages, not %u",
+				total, h.nr_pages);
+	b->nr_runs = h.nr_runs;
+	b->nr_pages = h.nr_pages;
+	return h.nr_pages;
+}
+
+/* Read @nr pages of data from the image into @pages */
+static int ckpt_pages_read_data(struct ckpt_ctx *ctx, struct ckpt_pages *b,
+				struct page **pages, unsigned int nr)
+{
+	struct iov_iter iter;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		bvec_set_page(&b->bvec[i], pages[i], PAGE_SIZE, 0);
+	iov_iter_bvec(&iter, ITER_DEST, b->bvec, nr, (size_t)nr * PAGE_SIZE);
+	while (iov_iter_count(&iter)) {
+		loff_t pos = ctx->pos;
+		ssize_t n;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		n = vfs_iter_read(ctx->file, &iter, ctx->stream ? NULL : &pos, 0);
+		if (n < 0)
+			return n;
+		if (!n)
+			return ckpt_err(ctx, -EINVAL, "image truncated in page data");
+		ctx->pos += n;
+	}
+	return 0;
+}
+
+/* shmem contents: anonymous shmem files carry their pages */
+
+int checkpoint_shmem_contents(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	pgoff_t index, end = DIV_ROUND_UP(i_size_read(inode), PAGE_SIZE);
+	struct ckpt_pages *b;
+	int ret = 0;
+
+	b = ckpt_pages_alloc();
+	if (!b)
+		return -ENOMEM;
+	for (index = 0; index < end && !ret; index++) {
+		struct folio *folio = NULL;
+		struct page *page;
+
+		ret = shmem_get_folio(inode, index, 0, &folio, SGP_READ);
+		if (ret || !folio)
+			continue;
+		page = folio_file_page(folio, index);
+		get_page(page);
+		folio_unlock(folio);
+		folio_put(folio);
+		ret = ckpt_pages_add(ctx, b, index << PAGE_SHIFT, page);
+		cond_resched();
+	}
+	if (!ret)
+		ret = ckpt_pages_end(ctx, b);
+	ckpt_pages_release(b);
+	kvfree(b);
+	return ret;
+}
+
+int restore_shmem_contents(struct ckpt_ctx *ctx, struct file *file)
+{
+	loff_t size = i_size_read(file_inode(file));
+	struct ckpt_pages *b;
+	void *buf;
+	int nr, ret = 0;
+
+	b = ckpt_pages_alloc();
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!b || !buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while ((nr = ckpt_pages_read_runs(ctx, b)) > 0) {
+		unsigned int i;
+		u64 j;
+
+		for (i = 0; i < b->nr_runs && !ret; i++) {
+			struct ckpt_page_run *r = &b->runs[i];
+
+			if (r->start >= size ||
+			    r->nr_pages > DIV_ROUND_UP(size - r->start, PAGE_SIZE)) {
+				ret = ckpt_err(ctx, -EINVAL,
+					       "shmem pages %#llx+%llu beyond the file size",
+					       r->start, r->nr_pages);
+				break;
+			}
+			for (j = 0; j < r->nr_pages && !ret; j++) {
+				loff_t pos = r->start + j * PAGE_SIZE;
+				size_t len = min_t(loff_t, PAGE_SIZE, size - pos);
+				ssize_t n;
+
+				ret = ckpt_kread(ctx, buf, PAGE_SIZE);
+				if (ret)
+					break;
+				n = kernel_write(file, buf, len, &pos);
+				if (n != len)
+					ret = n < 0 ? n : -EIO;
+			}
+		}
+		if (ret)
+			break;
+	}
+	if (nr < 0)
+		ret = nr;
+out:
+	kfree(buf);
+	kvfree(b);
+	return ret;
+}
+
+/* VMAs */
+
+static const struct {
+	unsigned long vm;
+	u64 ckpt;
+} ckpt_vm_flags[] = {
+	{ VM_READ, CKPT_VM_READ },
+	{ VM_WRITE, CKPT_VM_WRITE },
+	{ VM_EXEC, CKPT_VM_EXEC },
+	{ VM_SHARED, CKPT_VM_SHARED },
+	{ VM_MAYREAD, CKPT_VM_MAYREAD },
+	{ VM_MAYWRITE, CKPT_VM_MAYWRITE },
+	{ VM_MAYEXEC, CKPT_VM_MAYEXEC },
+	{ VM_MAYSHARE, CKPT_VM_MAYSHARE },
+	{ VM_GROWSDOWN, CKPT_VM_GROWSDOWN },
+	{ VM_LOCKED, CKPT_VM_LOCKED },
+	{ VM_SEQ_READ, CKPT_VM_SEQ_READ },
+	{ VM_RAND_READ, CKPT_VM_RAND_READ },
+	{ VM_DONTCOPY, CKPT_VM_DONTCOPY },
+	{ VM_DONTDUMP, CKPT_VM_DONTDUMP },
+	{ VM_WIPEONFORK, CKPT_VM_WIPEONFORK },
+	{ VM_HUGEPAGE, CKPT_VM_HUGEPAGE },
+	{ VM_NOHUGEPAGE, CKPT_VM_NOHUGEPAGE },
+	{ VM_NORESERVE, CKPT_VM_NORESERVE },
+	{ VM_LOCKONFAULT, CKPT_VM_LOCKONFAULT },
+};
+
+#define CKPT_VM_KNOWN	(CKPT_VM_LOCKONFAULT * 2 - 1)
+
+static u64 ckpt_vm_to_ckpt(unsigned long vm_flags)
+{
+	u64 flags = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_vm_flags); i++)
+		if (vm_flags & ckpt_vm_flags[i].vm)
+			flags |= ckpt_vm_flags[i].ckpt;
+	return flags;
+}
+
+struct ckpt_vma {
+	struct ckpt_hdr_vma h;
+	struct file *file;
+};
+
+static int ckpt_vma_type(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			 struct vm_area_struct *vma, const char **why)
+{
+	*why = NULL;
+	if (vma->vm_ops && vma->vm_ops->name) {
+		const char *name = vma->vm_ops->name(vma);
+
+		if (name && !strcmp(name, "[vdso]"))
+			return CKPT_VMA_VDSO;
+		if (name && !strncmp(name, "[vvar", 5))
+			return CKPT_VMA_VVAR;
+	}
+	if (is_vm_hugetlb_page(vma))
+		*why = "hugetlb mappings are not supported";
+	else if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		*why = "device mappings are not supported";
+	else if (vma->vm_flags & (VM_LOCKED | VM_LOCKONFAULT))
+		*why = "locked (mlock) memory is not supported yet";
+	else if (vma->vm_flags & VM_SHADOW_STACK)
+		*why = "shadow stacks are not supported";
+	else if (!vma->vm_file && vma->vm_ops)
+		*why = "special mappings are not supported";
+	if (*why)
+		return -EOPNOTSUPP;
+	if (!vma->vm_file)
+		return CKPT_VMA_ANON;
+	if (shmem_file(vma->vm_file) && (vma->vm_flags & VM_MAYSHARE))
+		return CKPT_VMA_SHMEM;
+	return CKPT_VMA_FILE;
+}
+
+/* Snapshot the VMAs of @mm, taking a reference on their files */
+static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
+					  struct mm_struct *mm, unsigned int *nr)
+{
+	struct vm_area_struct *vma;
+	struct ckpt_vma *vmas;
+	unsigned int n = 0, max;
+	unsigned long bad = 0;
+	const char *why = NULL;
+	int ret = 0;
+
+	VMA_ITERATOR(vmi, mm, 0);
+	mmap_read_lock(mm);
+	max = mm->map_count;
+	vmas = kvcalloc(max, sizeof(*vmas), GFP_KERNEL);
+	if (!vmas) {
+		mmap_read_unlock(mm);
+		return ERR_PTR(-ENOMEM);
+	}
+	for_each_vma(vmi, vma) {
+		struct ckpt_vma *v;
+		int type;
+
+		if (WARN_ON_ONCE(n == max)) {
+			ret = -EINVAL;
+			break;
+		}
+		type = ckpt_vma_type(ctx, mm, vma, &why);
+		if (type < 0) {
+			ret = type;
+			bad = vma->vm_start;
+			break;
+		}
+		v = &vmas[n++];
+		v->h.h.type = CKPT_HDR_VMA;
+		v->h.h.len = sizeof(v->h);
+		v->h.vma_type = type;
+		v->h.start = vma->vm_start;
+		v->h.end = vma->vm_end;
+		v->h.pgoff = vma->vm_pgoff;
+		v->h.vm_flags = ckpt_vm_to_ckpt(vma->vm_flags);
+		if (vma->vm_file && type != CKPT_VMA_VDSO && type != CKPT_VMA_VVAR)
+			v->file = get_file(vma->vm_file);
+	}
+	mmap_read_unlock(mm);
+	*nr = n;
+	/* log without the lock: the log may be a pipe that blocks */
+	if (ret && why)
+		ckpt_err(ctx, ret, "mapping at %#lx: %s", bad, why);
+	if (ret) {
+		while (n--)
+			if (vmas[n].file)
+				fput(vmas[n].file);
+		kvfree(vmas);
+		return ERR_PTR(ret);
+	}
+	return vmas;
+}
+
+/* Which pages of a VMA the image holds */
+static bool ckpt_vma_has_pages(struct ckpt_hdr_vma *v)
+{
+	return v->vma_type == CKPT_VMA_ANON ||
+	       (v->vma_type == CKPT_VMA_FILE && !(v->vm_flags & CKPT_VM_MAYSHARE));
+}
+
+static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
+				struct ckpt_pages *b, struct ckpt_hdr_vma *v)
+{
+	bool anon_only = v->vma_type == CKPT_VMA_FILE;
+	unsigned long addr = v->start;
+	int ret = 0;
+
+	/* runs never cross mappings: restart checks each against one */
+	b->next = 0;
+
+	while (addr < v->end && !ret) {
+		struct vm_area_struct *vma;
+		unsigned int todo = CKPT_PAGES_MAX;
+
+		mmap_read_lock(mm);
+		vma = vma_lookup(mm, addr);
+		if (!vma || vma->vm_start != v->start || vma->vm_end != v->end) {
+			mmap_read_unlock(mm);
+			return ckpt_err(ctx, -EBUSY, "mapping at %#llx changed during checkpoint",
+					v->start);
+		}
+		/*
+		 * Collect a batch under the lock, write it without: writing
+		 * may block on a pipe for as long as the reader wants.
+		 */
+		for (; addr < v->end && todo && !ret; addr += PAGE_SIZE) {
+			struct folio_walk fw;
+			struct folio *folio;
+			struct page *page;
+
+			folio = folio_walk_start(&fw, vma, addr, 0);
+			if (!folio)
+				continue;
+			if (anon_only && !folio_test_anon(folio)) {
+				folio_walk_end(&fw, vma);
+				continue;
+			}
+			page = fw.page;
+			get_page(page);
+			folio_walk_end(&fw, vma);
+
+			todo--;
+			if (b->nr_pages + 1 == CKPT_PAGES_MAX) {
+				/* the batch is full: write it without the lock */
+				mmap_read_unlock(mm);
+				ret = ckpt_pages_add(ctx, b, addr, page);
+				addr += PAGE_SIZE;
+				goto relock;
+			}
+			ret = ckpt_pages_add(ctx, b, addr, page);
+		}
+		mmap_read_unlock(mm);
+relock:
+		cond_resched();
+	}
+	return ret;
+}
+
+static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct mm_struct *mm = ptr;
+	struct ckpt_hdr_mm *h;
+	struct ckpt_vma *vmas;
+	struct ckpt_pages *b = NULL;
+	struct file *exe;
+	unsigned int i, nr = 0;
+	int ret = 0, objref;
+
+	if (get_mm_counter(mm, MM_SWAPENTS))
+		return ckpt_err(ctx, -EOPNOTSUPP, "swapped-out memory is not supported yet");
+	if (mm->def_flags & VM_LOCKED)
+		return ckpt_err(ctx, -EOPNOTSUPP, "mlockall(MCL_FUTURE) is not supported yet");
+
+	h = ckpt_hdr_alloc(CKPT_HDR_MM, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+
+	vmas = ckpt_collect_vmas(ctx, mm, &nr);
+	if (IS_ERR(vmas)) {
+		ckpt_free(h);
+		return PTR_ERR(vmas);
+	}
+
+	/* the files behind the mappings, and the executable, go first */
+	exe = get_mm_exe_file(mm);
+	if (exe) {
+		snprintf(ctx->what, sizeof(ctx->what), "executable");
+		objref = checkpoint_obj(ctx, exe, CKPT_OBJ_FILE);
+		fput(exe);
+		if (objref < 0) {
+			ret = objref;
+			goto out;
+		}
+		h->exe_objref = objref;
+	}
+	for (i = 0; i < nr; i++) {
+		if (!vmas[i].file)
+			continue;
+		snprintf(ctx->what, sizeof(ctx->what), "mapping at %#llx",
+			 vmas[i].h.start);
+		objref = checkpoint_obj(ctx, vmas[i].file, CKPT_OBJ_FILE);
+		if (objref < 0) {
+			ret = objref;
+			goto out;
+		}
+		vmas[i].h.file_objref = objref;
+	}
+	ctx->what[0] = '\0';
+
+	h->nr_vmas = nr;
+	spin_lock(&mm->arg_lock);
+	h->start_code = mm->start_code;
+	h->end_code = mm->end_code;
+	h->start_data = mm->start_data;
+	h->end_data = mm->end_data;
+	h->start_brk = mm->start_brk;
+	h->brk = mm->brk;
+	h->start_stack = mm->start_stack;
+	h->arg_start = mm->arg_start;
+	h->arg_end = mm->arg_end;
+	h->env_start = mm->env_start;
+	h->env_end = mm->env_end;
+	spin_unlock(&mm->arg_lock);
+	h->vdso = (unsigned long)mm->context.vdso;
+	if (mm->context.vdso_image)
+		h->vdso_size = mm->context.vdso_image->size;
+	h->def_flags = ckpt_vm_to_ckpt(mm->def_flags);
+	BUILD_BUG_ON(AT_VECTOR_SIZE > CKPT_AUXV_MAX);
+	h->nr_auxv = AT_VECTOR_SIZE;
+	memcpy(h->saved_auxv, mm->saved_auxv, sizeof(mm->saved_auxv));
+
+	ret = ckpt_write_obj(ctx, &h->h);
+	for (i = 0; i < nr && !ret; i++)
+		ret = ckpt_write_obj(ctx, &vmas[i].h.h);
+	if (ret)
+		goto out;
+
+	b = ckpt_pages_alloc();
+	if (!b) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nr && !ret; i++)
+		if (ckpt_vma_has_pages(&vmas[i].h))
+			ret = checkpoint_vma_pages(ctx, mm, b, &vmas[i].h);
+	if (!ret)
+		ret = ckpt_pages_end(ctx, b);
+out:
+	ctx->what[0] = '\0';
+	if (b) {
+		ckpt_pages_release(b);
+		kvfree(b);
+	}
+	for (i = 0; i < nr; i++)
+		if (vmas[i].file)
+			fput(vmas[i].file);
+	kvfree(vmas);
+	ckpt_free(h);
+	return ret;
+}
+
+/* Restart */
+
+static int restore_check_mm(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
+{
+	unsigned long addrs[] = {
+		h->start_code, h->end_code, h->start_data, h->end_data,
+		h->start_brk, h->brk, h->start_stack, h->arg_start, h->arg_end,
+		h->env_start, h->env_end, h->vdso,
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(addrs); i++)
+		if (addrs[i] >= TASK_SIZE)
+			goto bad;
+	if (h->start_code > h->end_code || h->start_data > h->end_data ||
+	    h->start_brk > h->brk || h->arg_start > h->arg_end ||
+	    h->env_start > h->env_end || h->nr_auxv > AT_VECTOR_SIZE ||
+	    h->nr_vmas > sysctl_max_map_count || (h->def_flags & ~CKPT_VM_KNOWN))
+		goto bad;
+	if (h->vdso && (h->vdso_size != vdso_image_64.size ||
+			!PAGE_ALIGNED(h->vdso)))
+		return ckpt_err(ctx, -EINVAL,
+				"the image's vDSO differs from this kernel's");
+	return 0;
+bad:
+	return ckpt_err(ctx, -EINVAL, "mm record is malformed");
+}
+
+static int restore_check_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v,
+			     struct ckpt_vma *prev)
+{
+	struct ckpt_hdr_vma *h = &v->h;
+	u64 f = h->vm_flags;
+
+	if (h->start >= h->end || h->end > TASK_SIZE ||
+	    !PAGE_ALIGNED(h->start) || !PAGE_ALIGNED(h->end) ||
+	    (prev && h->start < prev->h.end) || (f & ~CKPT_VM_KNOWN) ||
+	    (f & (CKPT_VM_LOCKED | CKPT_VM_LOCKONFAULT)) ||
+	    h->pgoff > (ULONG_MAX >> PAGE_SHIFT) ||
+	    h->pgoff + ((h->end - h->start) >> PAGE_SHIFT) < h->pgoff)
+		goto bad;
+	switch (h->vma_type) {
+	case CKPT_VMA_ANON:
+		if (h->file_objref || (f & (CKPT_VM_SHARED | CKPT_VM_MAYSHARE)))
+			goto bad;
+		break;
+	case CKPT_VMA_FILE:
+	case CKPT_VMA_SHMEM:
+		if (f & CKPT_VM_GROWSDOWN)
+			goto bad;
+		if (h->vma_type == CKPT_VMA_SHMEM && !(f & CKPT_VM_MAYSHARE))
+			goto bad;
+		v->file = ckpt_obj_fetch(ctx, h->file_objref, CKPT_OBJ_FILE);
+		if (IS_ERR(v->file)) {
+			v->file = NULL;
+			return -EINVAL;
+		}
+		if (h->vma_type == CKPT_VMA_SHMEM && !shmem_file(v->file))
+			goto bad;
+		break;
+	case CKPT_VMA_VDSO:
+	case CKPT_VMA_VVAR:
+		if (h->file_objref)
+			goto bad;
+		break;
+	default:
+		goto bad;
+	}
+	return 0;
+bad:
+	return ckpt_err(ctx, -EINVAL, "mapping record %#llx-%#llx is malformed",
+			h->start, h->end);
+}
+
+static const struct {
+	u64 ckpt;
+	int advice;
+} ckpt_vm_advice[] = {
+	{ CKPT_VM_DONTCOPY, MADV_DONTFORK },
+	{ CKPT_VM_DONTDUMP, MADV_DONTDUMP },
+	{ CKPT_VM_WIPEONFORK, MADV_WIPEONFORK },
+	{ CKPT_VM_SEQ_READ, MADV_SEQUENTIAL },
+	{ CKPT_VM_RAND_READ, MADV_RANDOM },
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	{ CKPT_VM_HUGEPAGE, MADV_HUGEPAGE },
+	{ CKPT_VM_NOHUGEPAGE, MADV_NOHUGEPAGE },
+#endif
+};
+
+static int restore_map_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v)
+{
+	struct ckpt_hdr_vma *h = &v->h;
+	unsigned long len = h->end - h->start, addr;
+	unsigned long prot = 0, flags = MAP_FIXED;
+	int i, ret;
+
+	if (h->vma_type == CKPT_VMA_VDSO || h->vma_type == CKPT_VMA_VVAR)
+		return 0;
+
+	if (h->vm_flags & CKPT_VM_READ)
+		prot |= PROT_READ;
+	if (h->vm_flags & CKPT_VM_WRITE)
+		prot |= PROT_WRITE;
+	if (h->vm_flags & CKPT_VM_EXEC)
+		prot |= PROT_EXEC;
+	/* a read-only MAP_SHARED mapping has VM_MAYSHARE without VM_SHARED */
+	flags |= (h->vm_flags & CKPT_VM_MAYSHARE) ? MAP_SHARED : MAP_PRIVATE;
+	if (h->vm_flags & CKPT_VM_GROWSDOWN)
+		flags |= MAP_GROWSDOWN;
+	if (h->vm_flags & CKPT_VM_NORESERVE)
+		flags |= MAP_NORESERVE;
+	if (!v->file)
+		flags |= MAP_ANONYMOUS;
+
+	addr = vm_mmap(v->file, h->start, len, prot, flags,
+		       v->file ? h->pgoff << PAGE_SHIFT : 0);
+	if (IS_ERR_VALUE(addr))
+		return ckpt_err(ctx, (long)addr, "cannot map %#llx-%#llx",
+				h->start, h->end);
+	if (addr != h->start)
+		return ckpt_err(ctx, -EINVAL, "mapping %#llx-%#llx landed at %#lx",
+				h->start, h->end, addr);
+
+	for (i = 0; i < ARRAY_SIZE(ckpt_vm_advice); i++) {
+		if (!(h->vm_flags & ckpt_vm_advice[i].ckpt))
+			continue;
+		ret = do_madvise(current->mm, h->start, len, ckpt_vm_advice[i].advice);
+		if (ret)
+			return ckpt_err(ctx, ret, "mapping %#llx-%#llx: madvise %d failed",
+					h->start, h->end, ckpt_vm_advice[i].advice);
+	}
+	return 0;
+}
+
+/* The restored VMA that holds [start, start + len), if it takes pages */
+static bool restore_pages_allowed(struct ckpt_vma *vmas, unsigned int nr,
+				  u64 start, u64 len)
+{
+	unsigned int lo = 0, hi = nr;
+
+	if (start + len < start)
+		return false;
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		struct ckpt_hdr_vma *v = &vmas[mid].h;
+
+		if (start >= v->end)
+			lo = mid + 1;
+		else if (start < v->start)
+			hi = mid;
+		else
+			return start + len <= v->end && ckpt_vma_has_pages(v);
+	}
+	return false;
+}
+
+static int restore_mm_pages(struct ckpt_ctx *ctx, struct ckpt_vma *vmas,
+			    unsigned int nr_vmas)
+{
+	struct ckpt_pages *b;
+	int nr, ret = 0;
+
+	b = ckpt_pages_alloc();
+	if (!b)
+		return -ENOMEM;
+	while ((nr = ckpt_pages_read_runs(ctx, b)) > 0) {
+		unsigned int i;
+
+		for (i = 0; i < b->nr_runs && !ret; i++) {
+			struct ckpt_page_run *r = &b->runs[i];
+			unsigned long addr = r->start;
+			unsigned long left = r->nr_pages;
+
+			if (!restore_pages_allowed(vmas, nr_vmas, r->start,
+						   r->nr_pages << PAGE_SHIFT)) {
+				ret = ckpt_err(ctx, -EINVAL,
+					       "pages %#llx+%llu outside a private mapping",
+					       r->start, r->nr_pages);
+				break;
+			}
+			while (left && !ret) {
+				long got, j;
+
+				got = get_user_pages_unlocked(addr, left, b->pages,
+							      FOLL_WRITE | FOLL_FORCE);
+				if (got <= 0) {
+					ret = ckpt_err(ctx, got ? got : -EFAULT,
+						       "cannot fault in %#lx", addr);
+					break;
+				}
+				ret = ckpt_pages_read_data(ctx, b, b->pages, got);
+				for (j = 0; j < got; j++) {
+					set_page_dirty_lock(b->pages[j]);
+					put_page(b->pages[j]);
+				}
+				addr += got << PAGE_SHIFT;
+				left -= got;
+			}
+		}
+		b->nr_pages = 0;
+		b->nr_runs = 0;
+		if (ret)
+			break;
+	}
+	if (nr < 0)
+		ret = nr;
+	kvfree(b);
+	return ret;
+}
+
+static int restore_mm_fields(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
+{
+	struct mm_struct *mm = current->mm;
+	struct file *exe = NULL;
+	int ret = 0;
+
+	if (h->exe_objref) {
+		exe = ckpt_obj_fetch(ctx, h->exe_objref, CKPT_OBJ_FILE);
+		if (IS_ERR(exe))
+			return PTR_ERR(exe);
+		if (!S_ISREG(file_inode(exe)->i_mode))
+			return ckpt_err(ctx, -EINVAL, "the executable is not a regular file");
+	}
+
+	mmap_read_lock(mm);
+	spin_lock(&mm->arg_lock);
+	mm->start_code = h->start_code;
+	mm->end_code = h->end_code;
+	mm->start_data = h->start_data;
+	mm->end_data = h->end_data;
+	mm->start_brk = h->start_brk;
+	mm->brk = h->brk;
+	mm->start_stack = h->start_stack;
+	mm->arg_start = h->arg_start;
+	mm->arg_end = h->arg_end;
+	mm->env_start = h->env_start;
+	mm->env_end = h->env_end;
+	spin_unlock(&mm->arg_lock);
+	mmap_read_unlock(mm);
+
+	task_lock(current);
+	memset(mm->saved_auxv, 0, sizeof(mm->saved_auxv));
+	memcpy(mm->saved_auxv, h->saved_auxv, h->nr_auxv * sizeof(mm->saved_auxv[0]));
+	/* the vector always ends with AT_NULL */
+	mm->saved_auxv[AT_VECTOR_SIZE - 2] = AT_NULL;
+	mm->saved_auxv[AT_VECTOR_SIZE - 1] = 0;
+	task_unlock(current);
+
+	if (exe) {
+		struct file *old = get_mm_exe_file(mm);
+
+		/*
+		 * Naming another executable is what PR_SET_MM_EXE_FILE
+		 * allows only with CAP_CHECKPOINT_RESTORE.
+		 */
+		if ((!old || file_inode(old) != file_inode(exe)) &&
+		    checkpoint_restore_ns_capable(current_user_ns()))
+			ret = replace_mm_exe_file(mm, exe);
+		if (old)
+			fput(old);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot set the executable");
+	}
+
+	if (h->vdso) {
+		ret = map_vdso_once(&vdso_image_64, h->vdso + vdso_image_64.sym_vvar_start);
+		if (!ret && (unsigned long)mm->context.vdso != h->vdso)
+			ret = -EINVAL;
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot map the vDSO at %#llx", h->vdso);
+	}
+	return 0;
+}
+
+static void mm_grab(void *ptr)
+{
+	mmget(ptr);
+}
+
+static void mm_drop(void *ptr)
+{
+	mmput(ptr);
+}
+
+static int mm_users(void *ptr)
+{
+	return atomic_read(&((struct mm_struct *)ptr)->mm_users);
+}
+
+/*
+ * Rebuild current's address space from the image.  Everything is read
+ * and checked before the old mappings go.
+ */
+static void *restore_mm(struct ckpt_ctx *ctx)
+{
+	struct mm_struct *mm = current->mm;
+	struct ckpt_vma *vmas = NULL;
+	struct ckpt_hdr_mm *h;
+	unsigned int i;
+	int ret;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_MM, sizeof(*h), sizeof(*h));
+	if (IS_ERR(h))
+		return h;
+	ret = restore_check_mm(ctx, h);
+	if (ret)
+		goto out;
+
+	vmas = kvcalloc(max(h->nr_vmas, 1U), sizeof(*vmas), GFP_KERNEL);
+	if (!vmas) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < h->nr_vmas; i++) {
+		struct ckpt_hdr_vma *v;
+
+		v = ckpt_read_obj_type(ctx, CKPT_HDR_VMA, sizeof(*v), sizeof(*v));
+		if (IS_ERR(v)) {
+			ret = PTR_ERR(v);
+			goto out;
+		}
+		vmas[i].h = *v;
+		ckpt_free(v);
+		ret = restore_check_vma(ctx, &vmas[i], i ? &vmas[i - 1] : NULL);
+		if (ret)
+			goto out;
+	}
+
+	/* the point of no return: the caller's memory goes */
+	ctx->kflags |= CKPT_CTX_NORETURN;
+	ret = vm_munmap(0, TASK_SIZE);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot clear the address space");
+		goto out;
+	}
+	for (i = 0; i < h->nr_vmas && !ret; i++)
+		ret = restore_map_vma(ctx, &vmas[i]);
+	if (!ret)
+		ret = restore_mm_pages(ctx, vmas, h->nr_vmas);
+	if (!ret)
+		ret = restore_mm_fields(ctx, h);
+out:
+	kvfree(vmas);
+	ckpt_free(h);
+	if (ret)
+		return ERR_PTR(ret);
+	mmget(mm);
+	return mm;
+}
+
+int restore_mm_commit(struct ckpt_ctx *ctx, void *ptr)
+{
+	if (ptr != current->mm)
+		return ckpt_err(ctx, -EINVAL, "sharing an address space is not supported yet");
+	return 0;
+}
+
+static const struct ckpt_obj_ops ckpt_mm_ops = {
+	.obj_type = CKPT_OBJ_MM,
+	.obj_name = "address space",
+	.ref_grab = mm_grab,
+	.ref_drop = mm_drop,
+	.ref_users = mm_users,
+	.checkpoint = checkpoint_mm,
+	.restore = restore_mm,
+};
+
+static int __init checkpoint_mm_init(void)
+{
+	return ckpt_register_obj_ops(&ckpt_mm_ops);
+}
+late_initcall(checkpoint_mm_init);

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Checkpoint/restart: the object hash.
+ *
+ * While checkpointing, a hashtable maps a kernel object's address to
+ * its objref: the first time an object is met it is written to the
+ * image (a CKPT_HDR_OBJREF record followed by the object's own
+ * records) and a reference is held until the end; afterwards only the
+ * objref is written.  While restarting, an xarray maps the objref back
+ * to the restored object.
+ *
+ * The hash knows no object kind: each kind registers its operations.
+ */
+
+#include <linux/checkpoint.h>
+#include <linux/hash.h>
+#include <linux/slab.h>
+
+struct ckpt_obj {
+	struct hlist_node hash;
+	struct list_head list;
+	void *ptr;
+	int objref;
+	const struct ckpt_obj_ops *ops;
+};
+
+static const struct ckpt_obj_ops *ckpt_obj_ops[CKPT_OBJ_MAX];
+
+/**
+ * ckpt_register_obj_ops - register the operations of an object kind
+ * @ops: the operations; must live forever
+ */
+int ckpt_register_obj_ops(const struct ckpt_obj_ops *ops)
+{
+	if (ops->obj_type <= CKPT_OBJ_IGNORE || ops->obj_type >= CKPT_OBJ_MAX)
+		return -EINVAL;
+	if (ckpt_obj_ops[ops->obj_type])
+		return -EBUSY;
+	ckpt_obj_ops[ops->obj_type] = ops;
+	return 0;
+}
+
+void ckpt_obj_hash_init(struct ckpt_ctx *ctx)
+{
+	hash_init(ctx->obj_hash);
+	xa_init(&ctx->obj_xa);
+	INIT_LIST_HEAD(&ctx->obj_list);
+	ctx->obj_next = 1;
+}
+
+static void ckpt_obj_drop_restored(const struct ckpt_obj_ops *ops, void *ptr)
+{
+	if (ops->restore_drop)
+		ops->restore_drop(ptr);
+	else if (ops->ref_drop)
+		ops->ref_drop(ptr);
+}
+
+static void ckpt_obj_free(struct ckpt_obj *obj)
+{
+	if (obj->ops->ref_drop)
+		obj->ops->ref_drop(obj->ptr);
+	kfree(obj);
+}
+
+void ckpt_obj_hash_free(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj *obj, *next;
+	unsigned long index;
+
+	list_for_each_entry_safe(obj, next, &ctx->obj_list, list) {
+		list_del(&obj->list);
+		hash_del(&obj->hash);
+		ckpt_obj_free(obj);
+	}
+	xa_for_each(&ctx->obj_xa, index, obj) {
+		ckpt_obj_drop_restored(obj->ops, obj->ptr);
+		kfree(obj);
+	}
+	xa_destroy(&ctx->obj_xa);
+}
+
+static struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_obj *obj;
+
+	hash_for_each_possible(ctx->obj_hash, obj, hash, hash_ptr(ptr, 32))
+		if (obj->ptr == ptr)
+			return obj;
+	return NULL;
+}
+
+/**
+ * checkpoint_obj - return the objref of @ptr, writing it the first time
+ * @ctx: checkpoint context
+ * @ptr: the kernel object
+ * @type: its CKPT_OBJ_* kind
+ *
+ * Returns a positive objref or -errno.
+ */
+int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type)
+{
+	const struct ckpt_obj_ops *ops;
+	struct ckpt_hdr_objref ref = {};
+	struct ckpt_obj *obj;
+	int ret;
+
+	if (WARN_ON_ONCE(type <= CKPT_OBJ_IGNORE || type >= CKPT_OBJ_MAX))
+		return -EINVAL;
+	ops = ckpt_obj_ops[type];
+	if (WARN_ON_ONCE(!ops))
+		return -EINVAL;
+
+	obj = ckpt_obj_find(ctx, ptr);
+	if (obj) {
+		if (WARN_ON_ONCE(obj->ops != ops))
+			return -EINVAL;
+		return obj->objref;
+	}
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return -ENOMEM;
+	obj->ptr = ptr;
+	obj->ops = ops;
+	obj->objref = ctx->obj_next++;
+	if (ops->ref_grab)
+		ops->ref_grab(ptr);
+	hash_add(ctx->obj_hash, &obj->hash, hash_ptr(ptr, 32));
+	list_add_tail(&obj->list, &ctx->obj_list);
+
+	ref.h.type = CKPT_HDR_OBJREF;
+	ref.h.len = sizeof(ref);
+	ref.objtype = type;
+	ref.objref = obj->objref;
+	ret = ckpt_write_obj(ctx, &ref.h);
+	if (!ret)
+		ret = ops->checkpoint(ctx, ptr);
+	return ret ? ret : obj->objref;
+}
+
+/**
+ * ckpt_obj_restore - restore the object an OBJREF record introduces
+ * @ctx: restart context
+ * @ref: the record, already read
+ *
+ * objrefs must come in order 1, 2, 3, ...: anything else is a
+ * malformed image.
+ */
+int ckpt_obj_restore(struct ckpt_ctx *ctx, struct ckpt_hdr_objref *ref)
+{
+	const struct ckpt_obj_ops *ops;
+	struct ckpt_obj *obj;
+	void *ptr;
+	int ret;
+
+	if (ref->objtype <= CKPT_OBJ_IGNORE || ref->objtype >= CKPT_OBJ_MAX ||
+	    !ckpt_obj_ops[ref->objtype])
+		return ckpt_err(ctx, -EINVAL, "objref %d: unknown object type %u",
+				ref->objref, ref->objtype);
+	ops = ckpt_obj_ops[ref->objtype];
+	if (ref->objref != ctx->obj_next)
+		return ckpt_err(ctx, -EINVAL, "%s objref %d out of order (expected %d)",
+				ops->obj_name, ref->objref, ctx->obj_next);
+
+	/* objects nested in this one take the following objrefs */
+	ctx->obj_next++;
+	ptr = ops->restore(ctx);
+	if (IS_ERR(ptr))
+		return ckpt_err(ctx, PTR_ERR(ptr), "%s objref %d: cannot restore",
+				ops->obj_name, ref->objref);
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	obj->ptr = ptr;
+	obj->ops = ops;
+	obj->objref = ref->objref;
+	ret = xa_insert(&ctx->obj_xa, obj->objref, obj, GFP_KERNEL);
+	if (ret) {
+		kfree(obj);
+		goto err;
+	}
+	return 0;
+err:
+	ckpt_obj_drop_restored(ops, ptr);
+	return ret;
+}
+
+/**
+ * ckpt_obj_fetch - the restored object @objref, which must be of @type
+ * @ctx: restart context
+ * @objref: from the image
+ * @type: expected CKPT_OBJ_*
+ *
+ * Returns the object (the hash keeps its reference) or ERR_PTR(-EINVAL).
+ */
+void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, int type)
+{
+	struct ckpt_obj *obj;
+
+	if (objref <= 0)
+		goto bad;
+	obj = xa_load(&ctx->obj_xa, objref);
+	if (!obj || obj->ops->obj_type != type)
+		goto bad;
+	return obj->ptr;
+bad:
+	ckpt_err(ctx, -EINVAL, "objref %d is not a restored %s", objref,
+		 type > 0 && type < CKPT_OBJ_MAX && ckpt_obj_ops[type] ?
+		 ckpt_obj_ops[type]->obj_name : "object");
+	return ERR_PTR(-EINVAL);
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Checkpoint/restart: kernel-internal interfaces.
+ *
+ * The core (checkpoint/sys.c, objhash.c, checkpoint.c, restart.c) keeps
+ * the context, reads and writes records and runs the object hash; it
+ * knows no object kind.  Each kind of object lives in its own file and
+ * registers a struct ckpt_obj_ops for its CKPT_OBJ_* type.
+ */
+#ifndef _LINUX_CHECKPOINT_H
+#define _LINUX_CHECKPOINT_H
+
+#include <linux/bits.h>
+#include <linux/sizes.h>
+#include <linux/types.h>
+#include <linux/err.h>
+#include <linux/hashtable.h>
+#include <linux/xarray.h>
+#include <uapi/linux/checkpoint.h>
+#include <uapi/linux/checkpoint_hdr.h>
+
+struct file;
+struct task_struct;
+
+#define CHECKPOINT_USER_FLAGS	(CHECKPOINT_SUBTREE)
+#define RESTART_USER_FLAGS	(RESTART_TASKSELF | RESTART_FROZEN)
+
+/* ctx->kflags */
+#define CKPT_CTX_CHECKPOINT	BIT(0)
+#define CKPT_CTX_RESTART	BIT(1)
+#define CKPT_CTX_SELF		BIT(2)	/* the caller checkpoints itself */
+#define CKPT_CTX_NORETURN	BIT(3)	/* restart passed its point of no return */
+
+/* Largest record the core reads whole into memory */
+#define CKPT_RECORD_MAX		SZ_16M
+/* How deep objects may nest in the stream (file table -> file -> ...) */
+#define CKPT_DEPTH_MAX		8
+
+struct ckpt_ctx {
+	unsigned long kflags;
+	unsigned long uflags;
+	u64 ckpt_id;
+
+	struct file *file;		/* the image */
+	loff_t pos;			/* bytes written or read so far */
+	bool stream;			/* the image file has no position */
+	struct file *logfile;		/* logfd, or NULL */
+	loff_t logpos;
+
+	int err;			/* first error */
+	bool err_logged;
+
+	/* checkpoint: the tasks, in image order */
+	struct task_struct *root_task;
+	struct task_struct **tasks;
+	unsigned int nr_tasks;
+	struct task_struct *tsk;	/* the task being saved */
+	pid_t tsk_pid;
+	char what[48];			/* the fd or mapping being saved */
+
+	/* object hash */
+	DECLARE_HASHTABLE(obj_hash, 8);	/* checkpoint: pointer -> objref */
+	struct xarray obj_xa;		/* restart: objref -> object */
+	struct list_head obj_list;	/* checkpoint: every object held */
+	int obj_next;			/* next objref */
+
+	/* restart: one record of lookahead */
+	struct ckpt_hdr peek;
+	bool peeked;
+	bool objs_ok;			/* objects may appear here */
+	int depth;
+
+	/* restart: what the header said */
+	struct ckpt_hdr_header hdr;
+	u64 xfeatures_mask;
+	u32 xstate_size;
+	long retval;			/* the restored task's return register */
+};
+
+/*
+ * struct ckpt_obj_ops - how the core handles one kind of shared object
+ * @obj_type: CKPT_OBJ_*
+ * @obj_name: for log messages
+ * @ref_grab: take a reference while the object sits in the hash
+ * @ref_drop: drop it
+ * @ref_users: the object's users, to detect sharing with outsiders
+ * @checkpoint: write the object's records (after the core's OBJREF)
+ * @restore: read them back and return a referenced object or ERR_PTR
+ * @restore_drop: release what @restore returned, when that is not the
+ *                kernel object itself (default: @ref_drop)
+ */
+struct ckpt_obj_ops {
+	int obj_type;
+	const char *obj_name;
+	void (*ref_grab)(void *ptr);
+	void (*ref_drop)(void *ptr);
+	int (*ref_users)(void *ptr);
+	int (*checkpoint)(struct ckpt_ctx *ctx, void *ptr);
+	void *(*restore)(struct ckpt_ctx *ctx);
+	void (*restore_drop)(void *ptr);
+};
+
+int ckpt_register_obj_ops(const struct ckpt_obj_ops *ops);
+
+/* objhash.c */
+void ckpt_obj_hash_init(struct ckpt_ctx *ctx);
+void ckpt_obj_hash_free(struct ckpt_ctx *ctx);
+int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type);
+void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, int type);
+int ckpt_obj_restore(struct ckpt_ctx *ctx, struct ckpt_hdr_objref *h);
+
+/* sys.c: records */
+int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len);
+int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len);
+void *ckpt_hdr_alloc(int type, size_t len);
+int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
+int ckpt_write_hdr_data(struct ckpt_ctx *ctx, struct ckpt_hdr *h,
+			size_t hlen, const void *data, size_t dlen);
+int ckpt_read_hdr_type(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
+		       size_t minlen, size_t maxlen);
+void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type,
+			 size_t minlen, size_t maxlen);
+int ckpt_read_pad(struct ckpt_ctx *ctx, size_t len);
+void ckpt_free(const void *ptr);
+
+static inline size_t ckpt_align(size_t len)
+{
+	return ALIGN(len, 8);
+}
+
+/* sys.c: the one log line of a failure */
+__printf(3, 4)
+int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...);
+
+/* checkpoint.c and restart.c */
+long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
+long do_restart(struct ckpt_ctx *ctx, pid_t pid, long *retval);
+
+/* checkpoint/process.c */
+int checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
+int restore_task(struct ckpt_ctx *ctx);
+bool ckpt_task_quiescent(struct task_struct *t);
+
+/* checkpoint/signal.c */
+int checkpoint_task_signal(struct ckpt_ctx *ctx, struct task_struct *t);
+void *restore_task_signal_read(struct ckpt_ctx *ctx);
+int restore_task_signal_apply(struct ckpt_ctx *ctx, void *sig);
+void restore_task_signal_free(void *sig);
+int restore_sighand_commit(struct ckpt_ctx *ctx, void *sighand);
+int restore_signal_commit(struct ckpt_ctx *ctx, void *signal);
+int restore_signal_prepare(struct ckpt_ctx *ctx, void *signal);
+
+/* arch: arch/x86/mm/checkpoint.c */
+int checkpoint_write_header_arch(struct ckpt_ctx *ctx);
+int restore_read_header_arch(struct ckpt_ctx *ctx);
+int checkpoint_cpu(struct ckpt_ctx *ctx, struct task_struct *t);
+void *restore_cpu_read(struct ckpt_ctx *ctx);
+int restore_cpu_apply(struct ckpt_ctx *ctx, void *cpu, long *retval);
+void restore_cpu_free(void *cpu);
+
+/* mm/checkpoint.c */
+int restore_mm_commit(struct ckpt_ctx *ctx, void *mm);
+
+/* fs/checkpoint.c */
+int restore_files_commit(struct ckpt_ctx *ctx, void *files);
+int restore_fs_commit(struct ckpt_ctx *ctx, void *fs);
+struct file *restore_file_get(struct ckpt_ctx *ctx, int objref);
+int checkpoint_shmem_contents(struct ckpt_ctx *ctx, struct file *file);
+int restore_shmem_contents(struct ckpt_ctx *ctx, struct file *file);
+
+#endif /* _LINUX_CHECKPOINT_H */

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Checkpoint/restart: the image format.
+ *
+ * An image is a header, a sequence of records and a tail, written
+ * strictly sequentially.  Every record starts with struct ckpt_hdr,
+ * whose len counts the whole record, header included, and is a
+ * multiple of 8: every record, and so every structure below, is padded
+ * to 8 bytes.  All integers are in the byte order of the machine that
+ * wrote the image (recorded in the header's arch field).
+ *
+ * Objects that tasks may share (files, file tables, address spaces,
+ * ...) are written once, introduced by a CKPT_HDR_OBJREF record that
+ * gives their type and objref number, and are referred to by that
+ * number afterwards.  An object always appears in the stream before
+ * its first reference.
+ *
+ * See Documentation/checkpoint/format.rst.  Any change to this file
+ * that changes the layout of a record bumps CKPT_FORMAT_VERSION.
+ */
+#ifndef _UAPI_LINUX_CHECKPOINT_HDR_H
+#define _UAPI_LINUX_CHECKPOINT_HDR_H
+
+#include <linux/types.h>
+
+#define CKPT_HEADER_MAGIC	0x4b4e4c2d54504b43ULL	/* "CKPT-LNK" */
+#define CKPT_TAIL_MAGIC		0x4c4954542d54504bULL	/* "KPT-TTIL" */
+#define CKPT_FORMAT_VERSION	1
+
+#define CKPT_ARCH_X86_64	1
+
+#define CKPT_UTS_LEN		65	/* __NEW_UTS_LEN + 1 */
+#define CKPT_COMM_LEN		16	/* TASK_COMM_LEN */
+#define CKPT_PATH_MAX		4096	/* PATH_MAX */
+
+/* Every record starts with this */
+struct ckpt_hdr {
+	__u32 type;
+	__u32 len;	/* whole record, header included, multiple of 8 */
+};
+
+/* Record types */
+enum {
+	CKPT_HDR_HEADER = 1,
+	CKPT_HDR_HEADER_ARCH,
+	CKPT_HDR_OBJREF,
+
+	CKPT_HDR_TREE = 101,
+	CKPT_HDR_TASK,
+	CKPT_HDR_TASK_OBJS,
+
+	CKPT_HDR_CPU = 201,
+	CKPT_HDR_FPU,
+	CKPT_HDR_DEBUGREGS,
+
+	CKPT_HDR_MM = 301,
+	CKPT_HDR_VMA,
+	CKPT_HDR_PAGES,
+
+	CKPT_HDR_FILE_TABLE = 401,
+	CKPT_HDR_FILE,
+	CKPT_HDR_FS,
+
+	CKPT_HDR_SIGHAND = 501,
+	CKPT_HDR_SIGNAL,
+	CKPT_HDR_TASK_SIGNAL,
+	CKPT_HDR_SIGPENDING,
+
+	CKPT_HDR_TAIL = 9001,
+};
+
+/* Object types, as named by CKPT_HDR_OBJREF */
+enum {
+	CKPT_OBJ_IGNORE = 0,
+	CKPT_OBJ_FILE_TABLE,
+	CKPT_OBJ_FILE,
+	CKPT_OBJ_MM,
+	CKPT_OBJ_FS,
+	CKPT_OBJ_SIGHAND,
+	CKPT_OBJ_SIGNAL,
+	CKPT_OBJ_MAX
+};
+
+/*
+ * CKPT_HDR_HEADER: the first record.  The kernel strings come from the
+ * checkpointing kernel's utsname; restart logs a mismatch but accepts
+ * it, while the architecture, page size and format version must match.
+ */
+struct ckpt_hdr_header {
+	struct ckpt_hdr h;
+	__aligned_u64 magic;		/* CKPT_HEADER_MAGIC */
+	__u32 format_version;		/* CKPT_FORMAT_VERSION */
+	__u32 arch;			/* CKPT_ARCH_* */
+	__u32 page_size;
+	__u32 __reserved;
+	__aligned_u64 uflags;		/* checkpoint(2) flags */
+	__aligned_u64 ckpt_id;		/* the checkpoint id */
+	__aligned_u64 time;		/* seconds since the epoch */
+	char release[CKPT_UTS_LEN];
+	char version[CKPT_UTS_LEN];
+	char machine[CKPT_UTS_LEN];
+	__u8 __pad[5];
+};
+
+/*
+ * CKPT_HDR_HEADER_ARCH (x86-64): the CPU's user xstate features and
+ * the size of a standard-format XSAVE buffer.  Restart refuses an image
+ * whose saved FPU state uses features this CPU lacks.
+ */
+struct ckpt_hdr_header_arch {
+	struct ckpt_hdr h;
+	__aligned_u64 xfeatures_mask;	/* user xfeatures the CPU supports */
+	__u32 xstate_size;		/* standard-format XSAVE size */
+	__u32 __pad;
+};
+
+/*
+ * CKPT_HDR_OBJREF: introduces an object; the object's own records
+ * follow immediately.  objrefs are assigned 1, 2, 3, ... in the order
+ * the objects appear in the image.
+ */
+struct ckpt_hdr_objref {
+	struct ckpt_hdr h;
+	__u32 objtype;			/* CKPT_OBJ_* */
+	__s32 objref;
+};
+
+/* CKPT_HDR_TAIL: the last record */
+struct ckpt_hdr_tail {
+	struct ckpt_hdr h;
+	__aligned_u64 magic;		/* CKPT_TAIL_MAGIC */
+	__aligned_u64 ckpt_id;
+};
+
+/*
+ * CKPT_HDR_TREE: the tasks of the image, in the order their records
+ * follow.  Pids are as seen from the checkpointer's pid namespace.
+ */
+struct ckpt_task_pids {
+	__s32 pid;
+	__s32 tgid;
+	__s32 ppid;
+	__s32 pgid;
+	__s32 sid;
+	__u32 flags;			/* CKPT_PIDS_* */
+};
+
+#define CKPT_PIDS_ROOT		0x1	/* the checkpointed root task */
+#define CKPT_PIDS_THREAD	0x2	/* not the thread group leader */
+
+struct ckpt_hdr_tree {
+	struct ckpt_hdr h;
+	__u32 nr_tasks;
+	__u32 __pad;
+	struct ckpt_task_pids pids[];	/* nr_tasks entries, record padded */
+};
+
+/* CKPT_HDR_TASK: per-task scalar state */
+#define CKPT_TASK_STOPPED	0x1	/* in group stop */
+#define CKPT_TASK_FROZEN	0x2	/* frozen by a cgroup freezer */
+#define CKPT_TASK_SELF		0x4	/* checkpointed itself */
+
+struct ckpt_hdr_task {
+	struct ckpt_hdr h;
+	__u32 flags;			/* CKPT_TASK_* */
+	__u32 personality;
+	__s32 exit_signal;
+	__s32 pdeath_signal;
+	__aligned_u64 set_child_tid;
+	__aligned_u64 clear_child_tid;
+	__aligned_u64 rseq;		/* registered struct rseq, or 0 */
+	__u32 rseq_len;
+	__u32 rseq_sig;
+	char comm[CKPT_COMM_LEN];
+};
+
+/* CKPT_HDR_TASK_OBJS: the shared objects a task uses */
+struct ckpt_hdr_task_objs {
+	struct ckpt_hdr h;
+	__s32 files_objref;
+	__s32 fs_objref;
+	__s32 mm_objref;
+	__s32 sighand_objref;
+	__s32 signal_objref;
+	__s32 __pad;
+};
+
+/*
+ * CKPT_HDR_CPU (x86-64): general registers in the layout of struct
+ * user_regs_struct, plus the state of a system call the task was in.
+ */
+struct ckpt_hdr_cpu {
+	struct ckpt_hdr h;
+	__aligned_u64 r15, r14, r13, r12, bp, bx, r11, r10;
+	__aligned_u64 r9, r8, ax, cx, dx, si, di, orig_ax;
+	__aligned_u64 ip, cs, flags, sp, ss;
+	__aligned_u64 fs_base, gs_base;
+	__aligned_u64 ds, es, fs, gs;
+};
+
+/*
+ * CKPT_HDR_FPU (x86-64): the task's FPU/extended state in the standard
+ * (non-compacted) XSAVE format, as PTRACE_GETREGSET(NT_X86_XSTATE)
+ * returns it; size bytes follow the fixed part, the record is padded.
+ */
+struct ckpt_hdr_fpu {
+	struct ckpt_hdr h;
+	__aligned_u64 xfeatures;	/* XSTATE_BV of the saved state */
+	__u32 size;
+	__u32 __pad;
+};
+
+/* CKPT_HDR_DEBUGREGS (x86-64): virtual DR0-DR3, DR6, DR7 */
+struct ckpt_hdr_debugregs {
+	struct ckpt_hdr h;
+	__aligned_u64 dr0, dr1, dr2, dr3, dr6, dr7;
+};
+
+/*
+ * CKPT_HDR_MM: an address space (object CKPT_OBJ_MM), followed by
+ * nr_vmas CKPT_HDR_VMA records, then by CKPT_HDR_PAGES records that end
+ * with one whose nr_pages is 0.
+ */
+#define CKPT_AUXV_MAX		64
+
+struct ckpt_hdr_mm {
+	struct ckpt_hdr h;
+	__u32 nr_vmas;
+	__s32 exe_objref;		/* CKPT_OBJ_FILE, or 0 */
+	__aligned_u64 start_code, end_code, start_data, end_data;
+	__aligned_u64 start_brk, brk, start_stack;
+	__aligned_u64 arg_start, arg_end, env_start, env_end;
+	__aligned_u64 vdso;		/* vDSO text address, or 0 */
+	__aligned_u64 vdso_size;	/* vDSO text size */
+	__aligned_u64 def_flags;	/* CKPT_VMA_* bits, e.g. LOCKED */
+	__u32 nr_auxv;			/* used entries of saved_auxv */
+	__u32 __pad;
+	__aligned_u64 saved_auxv[CKPT_AUXV_MAX];
+};
+
+/* vma_type */
+enum {
+	CKPT_VMA_ANON = 1,		/* private anonymous (heap, stack) */
+	CKPT_VMA_FILE,			/* file mapping, private or shared */
+	CKPT_VMA_SHMEM,			/* shared anonymous, memfd, shmem */
+	CKPT_VMA_VDSO,			/* [vdso]: remapped, not saved */
+	CKPT_VMA_VVAR,			/* [vvar]: remapped, not saved */
+};
+
+/* vm_flags: the stable subset of the kernel's VM_* flags */
+#define CKPT_VM_READ		0x00000001
+#define CKPT_VM_WRITE		0x00000002
+#define CKPT_VM_EXEC		0x00000004
+#define CKPT_VM_SHARED		0x00000008
+#define CKPT_VM_MAYREAD		0x00000010
+#define CKPT_VM_MAYWRITE	0x00000020
+#define CKPT_VM_MAYEXEC		0x00000040
+#define CKPT_VM_MAYSHARE	0x00000080
+#define CKPT_VM_GROWSDOWN	0x00000100
+#define CKPT_VM_LOCKED		0x00000200
+#define CKPT_VM_SEQ_READ	0x00000400	/* MADV_SEQUENTIAL */
+#define CKPT_VM_RAND_READ	0x00000800	/* MADV_RANDOM */
+#define CKPT_VM_DONTCOPY	0x00001000	/* MADV_DONTFORK */
+#define CKPT_VM_DONTDUMP	0x00002000	/* MADV_DONTDUMP */
+#define CKPT_VM_WIPEONFORK	0x00004000	/* MADV_WIPEONFORK */
+#define CKPT_VM_HUGEPAGE	0x00008000	/* MADV_HUGEPAGE */
+#define CKPT_VM_NOHUGEPAGE	0x00010000	/* MADV_NOHUGEPAGE */
+#define CKPT_VM_NORESERVE	0x00020000	/* MAP_NORESERVE */
+#define CKPT_VM_LOCKONFAULT	0x00040000	/* MLOCK_ONFAULT */
+
+struct ckpt_hdr_vma {
+	struct ckpt_hdr h;
+	__u32 vma_type;			/* CKPT_VMA_* */
+	__s32 file_objref;		/* CKPT_OBJ_FILE, or 0 */
+	__aligned_u64 start;
+	__aligned_u64 end;
+	__aligned_u64 pgoff;		/* in pages */
+	__aligned_u64 vm_flags;		/* CKPT_VM_* */
+};
+
+/*
+ * CKPT_HDR_PAGES: page contents.  nr_runs struct ckpt_page_run follow
+ * the fixed part, then the data of nr_pages pages, page_size bytes each,
+ * in run order.  Within an mm, start is a user address; within a shmem
+ * file (CKPT_FILE_SHMEM), it is a byte offset in the file.  Pages that
+ * do not appear are absent (read as zeroes, or from the mapped file).
+ * A record with nr_pages 0 ends the sequence.
+ */
+struct ckpt_page_run {
+	__aligned_u64 start;
+	__aligned_u64 nr_pages;
+};
+
+struct ckpt_hdr_pages {
+	struct ckpt_hdr h;
+	__u32 nr_runs;
+	__u32 nr_pages;
+};
+
+#define CKPT_PAGES_MAX		1024	/* pages in one CKPT_HDR_PAGES */
+
+/*
+ * CKPT_HDR_FILE_TABLE: an fd table (object CKPT_OBJ_FILE_TABLE).  The
+ * files it holds precede it in the stream.
+ */
+#define CKPT_FD_CLOEXEC		0x1
+
+struct ckpt_fd_ent {
+	__s32 fd;
+	__s32 file_objref;		/* CKPT_OBJ_FILE */
+	__u32 flags;			/* CKPT_FD_* */
+	__u32 __pad;
+};
+
+struct ckpt_hdr_file_table {
+	struct ckpt_hdr h;
+	__u32 nr_fds;
+	__u32 __pad;
+	struct ckpt_fd_ent fds[];	/* nr_fds entries, sorted by fd */
+};
+
+/*
+ * CKPT_HDR_FILE: an open file (object CKPT_OBJ_FILE).  path_len bytes
+ * of path (NUL included) follow the fixed part, then padding.  A
+ * CKPT_FILE_SHMEM file is followed by its contents as CKPT_HDR_PAGES
+ * records.
+ */
+enum {
+	CKPT_FILE_REGULAR = 1,		/* reopened by path */
+	CKPT_FILE_DIR,			/* reopened by path */
+	CKPT_FILE_CHRDEV,		/* null, zero, (u)random, tty: by path */
+	CKPT_FILE_SHMEM,		/* shmem, memfd, shared anonymous */
+};
+
+struct ckpt_hdr_file {
+	struct ckpt_hdr h;
+	__u32 file_type;		/* CKPT_FILE_* */
+	__u32 f_flags;			/* open(2) flags, O_* */
+	__aligned_u64 f_pos;
+	__u32 i_mode;			/* S_IF* and permissions */
+	__u32 rdev;			/* new_encode_dev(), for devices */
+	__aligned_u64 i_size;
+	__u32 path_len;			/* with the NUL; 0 if none */
+	__u32 __pad;
+};
+
+/* CKPT_HDR_FS: cwd, root and umask (object CKPT_OBJ_FS) */
+struct ckpt_hdr_fs {
+	struct ckpt_hdr h;
+	__u32 umask;
+	__u32 cwd_len;			/* with the NUL */
+	__u32 root_len;			/* with the NUL */
+	__u32 __pad;
+	/* cwd, then root, then padding */
+};
+
+/*
+ * CKPT_HDR_SIGHAND: the signal handlers (object CKPT_OBJ_SIGHAND), one
+ * entry per signal 1..nr.
+ */
+struct ckpt_sigaction {
+	__aligned_u64 handler;
+	__aligned_u64 flags;
+	__aligned_u64 restorer;
+	__aligned_u64 mask;
+};
+
+struct ckpt_hdr_sighand {
+	struct ckpt_hdr h;
+	__u32 nr;			/* _NSIG */
+	__u32 __pad;
+	struct ckpt_sigaction action[];
+};
+
+/*
+ * CKPT_HDR_SIGNAL: the thread group's signal state (object
+ * CKPT_OBJ_SIGNAL): rlimits; the shared pending signals follow as a
+ * CKPT_HDR_SIGPENDING record.
+ */
+#define CKPT_RLIM_NLIMITS	16
+
+struct ckpt_rlimit {
+	__aligned_u64 cur;
+	__aligned_u64 max;
+};
+
+struct ckpt_hdr_signal {
+	struct ckpt_hdr h;
+	__u32 nr_rlim;			/* RLIM_NLIMITS */
+	__u32 __pad;
+	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
+};
+
+/*
+ * CKPT_HDR_TASK_SIGNAL: the task's blocked mask and alternate signal
+ * stack; its private pending signals follow as CKPT_HDR_SIGPENDING.
+ */
+struct ckpt_hdr_task_signal {
+	struct ckpt_hdr h;
+	__aligned_u64 blocked;
+	__aligned_u64 sas_ss_sp;
+	__aligned_u64 sas_ss_size;
+	__u32 sas_ss_flags;
+	__u32 __pad;
+};
+
+/*
+ * CKPT_HDR_SIGPENDING: queued signals, each with its siginfo in the
+ * 128-byte user siginfo_t layout, and the pending set (signals pending
+ * without a queued siginfo are in the set only).
+ */
+struct ckpt_siginfo {
+	__u32 signo;
+	__u32 __pad;
+	__u8 info[128];			/* siginfo_t */
+};
+
+struct ckpt_hdr_sigpending {
+	struct ckpt_hdr h;
+	__aligned_u64 signal;		/* pending set, bit n-1 for signal n */
+	__u32 nr_pending;
+	__u32 __pad;
+	struct ckpt_siginfo siginfo[];
+};
+
+#endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */
