@@ -45,16 +45,26 @@ int ckpt_env_init(struct ckpt_env *env, const char *name)
 
 void ckpt_env_fini(struct ckpt_env *env)
 {
-	int i, status;
+	int i, j, status;
 
 	for (i = 0; i < env->nr_pids; i++) {
-		if (env->pids[i] <= 0)
+		pid_t pid = env->pids[i];
+
+		if (pid <= 0 || ckpt_start_time(pid) != env->start[i])
 			continue;
-		/* only a child that is still ours and not yet reaped */
-		if (waitpid(env->pids[i], &status, WNOHANG) != 0)
-			continue;
-		kill(env->pids[i], SIGKILL);
-		ckpt_wait(env->pids[i], &status, 0, 10000);
+		kill(pid, SIGKILL);
+		/* reap it if it is ours, else wait for whoever reaps it */
+		for (j = 0; j < 500; j++) {
+			char st;
+
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			st = ckpt_proc_state(pid);
+			if (!st || st == 'Z' || st == 'X' ||
+			    ckpt_start_time(pid) != env->start[i])
+				break;
+			ckpt_msleep(10);
+		}
 	}
 	env->nr_pids = 0;
 	ckpt_cg_destroy(env);
@@ -71,10 +81,41 @@ char *ckpt_path(const struct ckpt_env *env, const char *name)
 	return p;
 }
 
+unsigned long long ckpt_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	int fd, n, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	/* p + 2 is field 3 (state); field 22 is 19 fields further */
+	for (i = 0; p && i < 20; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	return t;
+}
+
 void ckpt_track(struct ckpt_env *env, pid_t pid)
 {
-	if (pid > 0 && env->nr_pids < CKPT_MAX_PIDS)
+	int i;
+
+	for (i = 0; i < env->nr_pids; i++)
+		if (env->pids[i] == pid)
+			return;
+	if (pid > 0 && env->nr_pids < CKPT_MAX_PIDS) {
+		env->start[env->nr_pids] = ckpt_start_time(pid);
 		env->pids[env->nr_pids++] = pid;
+	}
 }
 
 void ckpt_untrack(struct ckpt_env *env, pid_t pid)
@@ -731,7 +772,8 @@ void ckpt_cg_destroy(struct ckpt_env *env)
 	}
 	free(buf);
 	cg_write(env->cgroup, "cgroup.freeze", "0");
-	for (i = 0; i < 200 && rmdir(env->cgroup) && errno == EBUSY; i++)
+	/* killed tasks leave the cgroup once reaped, maybe by init */
+	for (i = 0; i < 500 && rmdir(env->cgroup) && errno == EBUSY; i++)
 		ckpt_msleep(10);
 	env->cgroup[0] = 0;
 }

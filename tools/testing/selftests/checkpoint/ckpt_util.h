@@ -43,11 +43,20 @@
 #define CKPT_PATH_LEN		256
 #define CKPT_MAX_PIDS		16
 
-/* Per-test scratch directory and the processes to kill on teardown */
+/*
+ * Per-test scratch directory and the processes to kill on teardown.
+ * Tests keep it in a fixture torn down with FIXTURE_TEARDOWN_PARENT:
+ * the 6.12 harness skips a plain FIXTURE_TEARDOWN after a failed
+ * ASSERT in a TEST_F when built with -O2 (its "child" variable is not
+ * volatile across the longjmp()).  The teardown then runs in the parent
+ * of the test process, for which the tracked processes are not
+ * children: they are recognized by their start time.
+ */
 struct ckpt_env {
 	char dir[CKPT_PATH_LEN / 2];
 	char cgroup[CKPT_PATH_LEN];	/* created cgroup to remove, or "" */
 	pid_t pids[CKPT_MAX_PIDS];
+	unsigned long long start[CKPT_MAX_PIDS];
 	int nr_pids;
 };
 
@@ -55,8 +64,11 @@ int ckpt_env_init(struct ckpt_env *env, const char *name);
 void ckpt_env_fini(struct ckpt_env *env);
 /* A malloc()ed path "<env->dir>/<name>" */
 char *ckpt_path(const struct ckpt_env *env, const char *name);
+/* Kill @pid on teardown unless it was untracked (after being reaped) */
 void ckpt_track(struct ckpt_env *env, pid_t pid);
 void ckpt_untrack(struct ckpt_env *env, pid_t pid);
+/* Field 22 of /proc/PID/stat, 0 if there is no such process */
+unsigned long long ckpt_start_time(pid_t pid);
 
 /* Time */
 double ckpt_now(void);			/* CLOCK_MONOTONIC, seconds */

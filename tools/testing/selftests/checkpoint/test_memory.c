@@ -636,7 +636,7 @@ FIXTURE_SETUP(memory)
 	ASSERT_EQ(ckpt_env_init(&self->env, "memory"), 0);
 }
 
-FIXTURE_TEARDOWN(memory)
+FIXTURE_TEARDOWN_PARENT(memory)
 {
 	ckpt_env_fini(&self->env);
 }

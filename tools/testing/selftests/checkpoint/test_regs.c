@@ -305,7 +305,7 @@ FIXTURE_SETUP(regs)
 	self->log = ckpt_path(&self->env, "log");
 }
 
-FIXTURE_TEARDOWN(regs)
+FIXTURE_TEARDOWN_PARENT(regs)
 {
 	ckpt_env_fini(&self->env);
 }
