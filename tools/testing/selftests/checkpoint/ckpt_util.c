@@ -204,6 +204,8 @@ pid_t ckpt_fork(void)
 	return fork();
 }
 
+int ckpt_restarter_quiet;
+
 pid_t ckpt_start_restarter(const char *img, int img_fd, const char *log,
 			   unsigned long flags)
 {
@@ -223,9 +225,10 @@ pid_t ckpt_start_restarter(const char *img, int img_fd, const char *log,
 	}
 	restart(0, fd, RESTART_TASKSELF | flags, logfd);
 	err = errno;
-	fprintf(stderr, "# restarter %d: restart(0, %d, %#lx, %d) returned: %s (%d)\n",
-		getpid(), fd, RESTART_TASKSELF | flags, logfd, strerror(err),
-		err);
+	if (!ckpt_restarter_quiet)
+		fprintf(stderr, "# restarter %d: restart(0, %d, %#lx, %d) returned: %s (%d)\n",
+			getpid(), fd, RESTART_TASKSELF | flags, logfd,
+			strerror(err), err);
 	if (err > 130)
 		err = 130;
 	_exit(CKPT_EXIT_RESTART_ERRNO + err);

@@ -97,6 +97,8 @@ pid_t ckpt_fork(void);
  */
 pid_t ckpt_start_restarter(const char *img, int img_fd, const char *log,
 			   unsigned long flags);
+/* Set when restart failures are expected: restarters then say nothing */
+extern int ckpt_restarter_quiet;
 /*
  * waitpid() with a timeout: returns the pid, 0 on timeout, -1 on error.
  * @options may contain WUNTRACED / WCONTINUED.
