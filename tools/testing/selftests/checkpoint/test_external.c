@@ -160,10 +160,15 @@ static int continue_and_finish(struct __test_metadata *_metadata,
 		EXPECT_NE(ckpt_proc_state(pid), 'T')
 			TH_LOG("restored task is stopped");
 	} else {
-		ckpt_msleep(300);
+		/* restart may still be restoring it: give it time to stop */
+		double end = ckpt_now() + 10;
+
+		while (ckpt_proc_state(pid) != 'T' && ckpt_now() < end)
+			ckpt_msleep(20);
 		EXPECT_EQ(ckpt_proc_state(pid), 'T')
 			TH_LOG("restored task not stopped: state %c",
 			       ckpt_proc_state(pid));
+		ckpt_msleep(300);
 		EXPECT_EQ(counted(_metadata, self), saved)
 			TH_LOG("the restored task counts while stopped");
 		EXPECT_EQ(kill(pid, SIGCONT), 0);
