@@ -1370,7 +1370,9 @@ static int do_record(void)
 	cur_len = 0;
 	ret = rd(&rec.h, sizeof(rec.h));
 	if (ret <= 0) {
-		if (ret == 0)
+		if (ret == 0 && !in.off)
+			bad_image(0, "empty input: no image");
+		else if (ret == 0)
 			bad_image(in.off, "truncated: the input ends at offset %" PRIu64
 				  " without a TAIL record", in.off);
 		return -1;
@@ -1394,7 +1396,8 @@ static int do_record(void)
 	if (cur_len < sizeof(rec.h) || cur_len % 8)
 		return bad("invalid length %u (not a multiple of 8 of at least 8)",
 			   cur_len);
-	if (in.size_known && cur_len > in.size - cur_off)
+	if (in.size_known && cur_off <= in.size &&
+	    cur_len > in.size - cur_off)
 		return bad("length %u runs past the end of the input (%" PRIu64
 			   " bytes remain)", cur_len, in.size - cur_off);
 

@@ -243,6 +243,15 @@ int ckpt_read_tree(int fd, struct ckpt_image_info *info,
 			     off, h.type, h.len);
 			goto malformed;
 		}
+		if (h.len > CKPT_PREFIX_MAX - info->prefix_len) {
+			const char *name = ckpt_hdr_name(h.type);
+
+			fail(err, errlen,
+			     "record at offset %zu (%s) has length %u: more than the %d MiB read ahead of the process tree",
+			     off, name ? name : "unknown type", h.len,
+			     CKPT_PREFIX_MAX >> 20);
+			goto malformed;
+		}
 		if (read_more(fd, info, h.len - sizeof(h), err, errlen))
 			return -1;
 

@@ -95,7 +95,8 @@ static void usage(FILE *f)
 "                        restored task (single-task images only)\n"
 "  -P, --no-pidns        restart in the current pid namespace; restored tasks\n"
 "                        get fresh pids.  The default for now\n"
-"  -p, --pidns           restart in a new pid namespace: not supported yet\n"
+"  -p, --pidns           restart in a new pid namespace (the default once\n"
+"                        process trees are supported): not supported yet\n"
 "      --pids            restore the original pids: not supported yet\n"
 "  -F, --freezer=CGROUP  put the restored task into the cgroup directory CGROUP\n"
 "                        (writes its pid to CGROUP/cgroup.procs)\n"
@@ -288,16 +289,20 @@ static void read_image_info(int fd, struct ckpt_image_info *info)
 	struct utsname uts;
 	long page_size = sysconf(_SC_PAGESIZE);
 
-	if (ckpt_read_tree(fd, info, err, sizeof(err)))
+	if (ckpt_read_tree(fd, info, err, sizeof(err))) {
+		ckpt_free_info(info);
 		die(EXIT_FAIL, "%s: %s", input_name(), err);
+	}
 
 	if (args.debug) {
 		ckpt_print_header(stderr, &info->hdr, &info->arch);
 		ckpt_print_tree(stderr, info);
 	}
-	if (info->hdr.page_size != page_size)
+	if (info->hdr.page_size != page_size) {
+		ckpt_free_info(info);
 		die(EXIT_FAIL, "%s: the image's page size %u is not this machine's (%ld)",
 		    input_name(), info->hdr.page_size, page_size);
+	}
 	if (args.verbose && !uname(&uts) &&
 	    strncmp(uts.release, info->hdr.release, sizeof(info->hdr.release))) {
 		char rel[4 * CKPT_UTS_LEN + 1];
@@ -389,8 +394,11 @@ static int restart_self(int fd, struct klog *log)
 
 	if (start >= 0) {
 		read_image_info(fd, &info);
-		if (info.nr_tasks > 1)
-			return restart_tree(&info);
+		if (info.nr_tasks > 1) {
+			restart_tree(&info);
+			ckpt_free_info(&info);
+			return EXIT_FAIL;
+		}
 		ckpt_free_info(&info);
 		if (lseek(fd, start, SEEK_SET) != start)
 			die(EXIT_FAIL, "%s: cannot rewind: %s", input_name(),
@@ -699,10 +707,12 @@ int main(int argc, char **argv)
 		return restart_self(fd, &log);
 
 	read_image_info(fd, &info);
-	if (info.nr_tasks > 1)
+	if (info.nr_tasks > 1) {
 		ret = restart_tree(&info);
-	else
+		ckpt_free_info(&info);
+	} else {
 		ret = restart_task(fd, &info, &log);
+	}
 	klog_close(&log);
 	return ret;
 }
