@@ -362,6 +362,28 @@ for R in "$BIN/restart" "$BIN/mktree"; do
 	fi
 done
 
+# restart's own image reading on fuzzed images: a clean failure
+ffail=0
+s=1
+while [ "$s" -le 100 ]; do
+	"$MKIMAGE" fuzz "$s" <"$VALID" >"$W/fuzz.img"
+	$BIN/restart -i "$W/fuzz.img" >/dev/null 2>"$W/err"
+	rc=$?
+	if [ "$rc" != 1 ]; then
+		ko "restart on fuzz seed $s: exit status $rc"
+		ffail=$((ffail + 1))
+	fi
+	cat "$W/fuzz.img" | $BIN/restart >/dev/null 2>"$W/err"
+	rc=$?
+	if [ "$rc" != 1 ]; then
+		ko "restart on a pipe of fuzz seed $s: exit status $rc"
+		ffail=$((ffail + 1))
+	fi
+	s=$((s + 1))
+	[ "$ffail" -gt 5 ] && break
+done
+[ "$ffail" = 0 ] && ok
+
 # restart with fake system calls: the kernel sees the whole stream
 R=$RFAKE
 export FAKE_RESTART=ok FAKE_DUMP="$W/dump.img" FAKE_EXIT=exit:7
