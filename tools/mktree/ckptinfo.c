@@ -23,6 +23,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,9 +457,17 @@ static struct {
 	uint64_t vmas, pages, page_bytes;
 	uint64_t obj_count[CKPT_OBJ_MAX];
 
-	/* objtype of objref n at objs[n - 1] */
-	uint8_t *objs;
+	/* objref n at objs[n - 1]: its type, and whether its record came */
+	struct obj { uint8_t type; bool done; } *objs;
 	size_t nr_objs, cap_objs;
+
+	/*
+	 * Objects whose OBJREF came but not yet their record: the objects
+	 * an object holds (the files of an fd table or of an address
+	 * space) come between its OBJREF and its record.
+	 */
+	int32_t *open;
+	size_t nr_open, cap_open;
 
 	uint32_t expect;		/* record type that must come next */
 	const char *expect_why;
@@ -474,18 +483,34 @@ static struct {
 	bool seen_tail;
 } img;
 
+static int grow(void **p, size_t *cap, size_t nr, size_t size)
+{
+	size_t ncap;
+	void *np;
+
+	if (nr < *cap)
+		return 0;
+	ncap = *cap ? 2 * *cap : 64;
+	np = realloc(*p, ncap * size);
+	if (!np)
+		return bad("out of memory");
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* An OBJREF: the object is open until its record comes */
 static int add_obj(uint32_t objtype)
 {
-	if (img.nr_objs == img.cap_objs) {
-		size_t cap = img.cap_objs ? 2 * img.cap_objs : 64;
-		uint8_t *p = realloc(img.objs, cap);
-
-		if (!p)
-			return bad("out of memory for the object table");
-		img.objs = p;
-		img.cap_objs = cap;
-	}
-	img.objs[img.nr_objs++] = objtype;
+	if (grow((void **)&img.objs, &img.cap_objs, img.nr_objs,
+		 sizeof(*img.objs)) ||
+	    grow((void **)&img.open, &img.cap_open, img.nr_open,
+		 sizeof(*img.open)))
+		return -1;
+	img.objs[img.nr_objs].type = objtype;
+	img.objs[img.nr_objs].done = false;
+	img.nr_objs++;
+	img.open[img.nr_open++] = img.nr_objs;
 	img.obj_count[objtype]++;
 	return 0;
 }
@@ -496,11 +521,11 @@ static int check_ref(const char *field, int32_t ref, uint32_t objtype,
 {
 	if (!ref && may_be_0)
 		return 0;
-	if (ref <= 0 || (size_t)ref > img.nr_objs)
+	if (ref <= 0 || (size_t)ref > img.nr_objs || !img.objs[ref - 1].done)
 		return bad("%s %d does not name an earlier object", field, ref);
-	if (img.objs[ref - 1] != objtype)
+	if (img.objs[ref - 1].type != objtype)
 		return bad("%s %d is a %s object, not a %s", field, ref,
-			   ckpt_obj_name(img.objs[ref - 1]),
+			   ckpt_obj_name(img.objs[ref - 1].type),
 			   ckpt_obj_name(objtype));
 	return 0;
 }
@@ -666,16 +691,6 @@ static int do_header(struct ckpt_hdr_header *h)
 	f_s("version", h->version, sizeof(h->version));
 	f_s("machine", h->machine, sizeof(h->machine));
 	text_nl();
-	if (json) {
-		char v[32];
-
-		snprintf(v, sizeof(v), "%u.%u.%u", h->linux_version >> 16,
-			 (h->linux_version >> 8) & 0xff, h->linux_version & 0xff);
-		f_w("linux_version", v);
-	} else {
-		printf(" linux_version=%u.%u.%u", h->linux_version >> 16,
-		       (h->linux_version >> 8) & 0xff, h->linux_version & 0xff);
-	}
 	f_u("ckpt_id", h->ckpt_id);
 	f_u("time", h->time);
 	if ((int64_t)h->time >= 0 && gmtime_r(&t, &tm))
@@ -708,11 +723,7 @@ static int do_objref(struct ckpt_hdr_objref *o)
 	if (o->objref <= 0 || (size_t)o->objref != img.nr_objs + 1)
 		return bad("objref %d out of sequence (expected %zu)",
 			   o->objref, img.nr_objs + 1);
-	if (add_obj(o->objtype))
-		return -1;
-	img.expect = ckpt_obj_hdr_type(o->objtype);
-	img.expect_why = "after its OBJREF";
-	return 0;
+	return add_obj(o->objtype);
 }
 
 static int do_tree(struct ckpt_hdr_tree *t)
@@ -755,6 +766,28 @@ static int do_tree(struct ckpt_hdr_tree *t)
 	return 0;
 }
 
+/*
+ * The rseq registration (rseq, rseq_len, rseq_sig) sits between
+ * clear_child_tid and comm in the kernel's newer layout of the record;
+ * find it by the layout, so that this builds against either version
+ * of the uapi header.
+ */
+#define TASK_RSEQ_OFF	(offsetof(struct ckpt_hdr_task, clear_child_tid) + 8)
+
+static void do_task_rseq(struct ckpt_hdr_task *t)
+{
+	uint64_t rseq;
+	uint32_t len_sig[2];
+
+	if (offsetof(struct ckpt_hdr_task, comm) != TASK_RSEQ_OFF + 16)
+		return;
+	memcpy(&rseq, (char *)t + TASK_RSEQ_OFF, 8);
+	memcpy(len_sig, (char *)t + TASK_RSEQ_OFF + 8, 8);
+	f_x("rseq", rseq);
+	f_u("rseq_len", len_sig[0]);
+	f_x("rseq_sig", len_sig[1]);
+}
+
 static int do_task(struct ckpt_hdr_task *t)
 {
 	f_s("comm", t->comm, sizeof(t->comm));
@@ -765,6 +798,7 @@ static int do_task(struct ckpt_hdr_task *t)
 		f_i("pdeath_signal", t->pdeath_signal);
 		f_x("set_child_tid", t->set_child_tid);
 		f_x("clear_child_tid", t->clear_child_tid);
+		do_task_rseq(t);
 	}
 	if (!img.have_tree)
 		return bad("TASK before the TREE record");
@@ -1253,6 +1287,10 @@ static int do_tail(struct ckpt_hdr_tail *t)
 	if (img.vmas_left || img.pages_of != PAGES_NONE)
 		return bad("the address space or shmem file at offset %" PRIu64
 			   " is not complete", img.pages_since);
+	if (img.nr_open)
+		return bad("objref %d (%s) never got its record",
+			   img.open[img.nr_open - 1],
+			   ckpt_obj_name(img.objs[img.open[img.nr_open - 1] - 1].type));
 	if (img.tasks != img.tree_tasks)
 		return bad("%" PRIu64 " TASK records for the %u tasks of the tree",
 			   img.tasks, img.tree_tasks);
@@ -1329,34 +1367,64 @@ static bool is_object_record(uint32_t type)
 	return false;
 }
 
-/* Checks of the record's place in the stream, before its contents */
+/*
+ * Checks of the record's place in the stream, before its contents:
+ * what an earlier record announced (VMAs, pages, pending signals) comes
+ * first; an object record closes the innermost open OBJREF, which must
+ * be of its type; nothing else may come while an object is open.
+ */
 static int check_order(uint32_t type)
 {
 	uint32_t expected = img.expect;
+	int32_t ref;
 
 	img.expect = 0;
-	if (expected && type != expected)
-		return bad("expected a %s record %s", ckpt_hdr_name(expected),
-			   img.expect_why);
-	if (!expected && is_object_record(type))
-		return bad("an object record without its OBJREF");
-
-	if (img.vmas_left && type != CKPT_HDR_VMA)
-		return bad("the MM record at offset %" PRIu64 " still expects %u VMA records",
-			   img.pages_since, img.vmas_left);
-	if (img.pages_of != PAGES_NONE && type != CKPT_HDR_PAGES)
-		return bad("the pages of the %s at offset %" PRIu64
-			   " do not end with a PAGES record of no page",
-			   img.pages_of == PAGES_MM ? "address space" : "shmem file",
-			   img.pages_since);
 	if (type == CKPT_HDR_HEADER ||
 	    (type == CKPT_HDR_HEADER_ARCH && cur_off != sizeof(rec.header)))
 		return bad("a second %s record", ckpt_hdr_name(type));
-	if (type == CKPT_HDR_SIGPENDING && expected != CKPT_HDR_SIGPENDING)
-		return bad("SIGPENDING not after SIGNAL or TASK_SIGNAL");
+	if (expected && type != expected)
+		return bad("expected a %s record %s", ckpt_hdr_name(expected),
+			   img.expect_why);
+	if (type == CKPT_HDR_SIGPENDING) {
+		if (expected != CKPT_HDR_SIGPENDING)
+			return bad("SIGPENDING not after SIGNAL or TASK_SIGNAL");
+		return 0;
+	}
+	if (img.vmas_left) {
+		if (type != CKPT_HDR_VMA)
+			return bad("the MM record at offset %" PRIu64 " still expects %u VMA records",
+				   img.pages_since, img.vmas_left);
+		return 0;
+	}
+	if (img.pages_of != PAGES_NONE) {
+		if (type != CKPT_HDR_PAGES)
+			return bad("the pages of the %s at offset %" PRIu64
+				   " do not end with a PAGES record of no page",
+				   img.pages_of == PAGES_MM ? "address space" : "shmem file",
+				   img.pages_since);
+		return 0;
+	}
+	if (type == CKPT_HDR_OBJREF || !record_type(type))
+		return 0;
+
+	ref = img.nr_open ? img.open[img.nr_open - 1] : 0;
+	if (is_object_record(type)) {
+		if (!ref)
+			return bad("an object record without its OBJREF");
+		if (ckpt_obj_hdr_type(img.objs[ref - 1].type) != type)
+			return bad("objref %d (%s) is open: its %s record must come before a %s record",
+				   ref, ckpt_obj_name(img.objs[ref - 1].type),
+				   ckpt_hdr_name(ckpt_obj_hdr_type(img.objs[ref - 1].type)),
+				   ckpt_hdr_name(type));
+		img.nr_open--;
+		img.objs[ref - 1].done = true;
+		return 0;
+	}
+	if (ref)
+		return bad("objref %d (%s) is still waiting for its record", ref,
+			   ckpt_obj_name(img.objs[ref - 1].type));
 	return 0;
 }
-
 
 /* Read and print one record; returns 1 on the tail, 0 to go on, -1 */
 static int do_record(void)
@@ -1594,6 +1662,7 @@ int main(int argc, char **argv)
 		die(EXIT_FAIL, "writing the output: %s", strerror(errno));
 
 	free(img.objs);
+	free(img.open);
 	free(img.mm_vmas);
 	if (have_error) {
 		fprintf(stderr, "ckptinfo: %s: malformed image: %s\n", in.name,

@@ -318,9 +318,7 @@ void ckpt_print_header(FILE *f, const struct ckpt_hdr_header *h,
 
 	fprintf(f, "image: format %u, arch %u (x86_64), page size %u\n",
 		h->format_version, h->arch, h->page_size);
-	fprintf(f, "image: kernel \"%s\" \"%s\" \"%s\", version code %u.%u.%u\n",
-		rel, ver, mach, h->linux_version >> 16,
-		(h->linux_version >> 8) & 0xff, h->linux_version & 0xff);
+	fprintf(f, "image: kernel \"%s\" \"%s\" \"%s\"\n", rel, ver, mach);
 	fprintf(f, "image: checkpoint id %" PRIu64 ", time %s, flags 0x%" PRIx64 "\n",
 		(uint64_t)h->ckpt_id, when, (uint64_t)h->uflags);
 	if (a)

@@ -7,10 +7,11 @@
  *   mkimage put32 OFF VAL < image > image2   replace the u32 at OFF
  *   mkimage fuzz SEED < image > image2       flip a few bytes
  *
- * The images follow include/uapi/linux/checkpoint_hdr.h: a header,
- * the arch header, a tree of one task (or two), files, a file table,
- * an fs, an mm with two VMAs and one page, signal state, registers and
- * the tail.
+ * The images follow include/uapi/linux/checkpoint_hdr.h and the order
+ * the kernel writes: a header, the arch header, a tree of one task (or
+ * two), the task with its objects (a file table holding two files, an
+ * fs, signal handlers, signal state, an mm holding its executable with
+ * two VMAs and one page), registers and the tail.
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
@@ -141,101 +142,16 @@ struct opts {
 	bool unknown;
 };
 
-static void task(int files, int fs, int mm, int sighand, int signal, int i)
+static int objs[5];	/* files, fs, sighand, signal, mm: 0 until written */
+
+static int file_table(void)
 {
-	{
-		REC(t, ckpt_hdr_task, CKPT_HDR_TASK, 0);
-		t->flags = CKPT_TASK_STOPPED;
-		t->exit_signal = 17;
-		t->pdeath_signal = 0;
-		snprintf(t->comm, sizeof(t->comm), "counter%d", i);
-	}
-	{
-		REC(o, ckpt_hdr_task_objs, CKPT_HDR_TASK_OBJS, 0);
-		o->files_objref = files;
-		o->fs_objref = fs;
-		o->mm_objref = mm;
-		o->sighand_objref = sighand;
-		o->signal_objref = signal;
-	}
-	{
-		REC(c, ckpt_hdr_cpu, CKPT_HDR_CPU, 0);
-		c->ip = 0x401234;
-		c->sp = 0x7ffd1f00;
-		c->ax = (uint64_t)-4;	/* -EINTR */
-		c->orig_ax = 35;	/* nanosleep */
-		c->cs = 0x33;
-		c->ss = 0x2b;
-		c->flags = 0x246;
-	}
-	{
-		REC(f, ckpt_hdr_fpu, CKPT_HDR_FPU, 2696);
-		f->xfeatures = 0x3;
-		f->size = 2696;
-	}
-	rec(CKPT_HDR_DEBUGREGS, sizeof(struct ckpt_hdr_debugregs));
-	{
-		REC(s, ckpt_hdr_task_signal, CKPT_HDR_TASK_SIGNAL, 0);
-		s->blocked = 1ULL << (10 - 1);		/* SIGUSR1 */
-	}
-	sigpending(1ULL << (12 - 1), 12);		/* SIGUSR2 queued */
-}
+	int ref = objref_rec(CKPT_OBJ_FILE_TABLE);
+	int null, log, i;
 
-static void build(const struct opts *o)
-{
-	int null, log, exe, shm = 0, files, fs, mm, sighand, signal, i;
-
-	objref = 0;
-	img_len = 0;
-	{
-		REC(h, ckpt_hdr_header, CKPT_HDR_HEADER, 0);
-		h->magic = CKPT_HEADER_MAGIC;
-		h->format_version = CKPT_FORMAT_VERSION;
-		h->arch = CKPT_ARCH_X86_64;
-		h->page_size = PAGE_SIZE;
-		h->linux_version = (6 << 16) | (12 << 8) | 57;
-		h->uflags = CHECKPOINT_SUBTREE;
-		h->ckpt_id = CKPT_ID;
-		h->time = 1764452540;
-		strcpy(h->release, "6.12.57");
-		strcpy(h->version, "#1 SMP PREEMPT_DYNAMIC Debian 6.12.57-1");
-		strcpy(h->machine, "x86_64");
-	}
-	{
-		REC(a, ckpt_hdr_header_arch, CKPT_HDR_HEADER_ARCH, 0);
-		a->xfeatures_mask = 0x207;
-		a->xstate_size = 2696;
-	}
-	{
-		size_t extra = o->nr_tasks * sizeof(struct ckpt_task_pids);
-		REC(t, ckpt_hdr_tree, CKPT_HDR_TREE, extra);
-
-		t->nr_tasks = o->nr_tasks;
-		for (i = 0; i < o->nr_tasks; i++) {
-			t->pids[i].pid = 42 + i;
-			t->pids[i].tgid = 42 + i;
-			t->pids[i].ppid = i ? 42 : 1;
-			t->pids[i].pgid = 42;
-			t->pids[i].sid = 42;
-			t->pids[i].flags = i ? 0 : CKPT_PIDS_ROOT;
-		}
-	}
-	if (o->unknown) {
-		unsigned char *u = recp(7777, 24);
-
-		memset(u + 8, 0xab, 16);
-	}
-
+	/* the files it holds come first, each as its own object */
 	null = file(CKPT_FILE_CHRDEV, "/dev/null", 02, 0, 0);
 	log = file(CKPT_FILE_REGULAR, "/tmp/counter.log", 02001, 1234, 1234);
-	exe = file(CKPT_FILE_REGULAR, "/usr/bin/counter", 0100000, 0, 8192);
-	if (o->shmem) {
-		shm = file(CKPT_FILE_SHMEM, "/memfd:shared (deleted)", 02, 0,
-			   2 * PAGE_SIZE);
-		pages(PAGE_SIZE, 1);
-	}
-
-	files = objref_rec(CKPT_OBJ_FILE_TABLE);
 	{
 		REC(t, ckpt_hdr_file_table, CKPT_HDR_FILE_TABLE,
 		    4 * sizeof(struct ckpt_fd_ent));
@@ -251,17 +167,63 @@ static void build(const struct opts *o)
 			t->fds[i].flags = fds[i][2];
 		}
 	}
+	return ref;
+}
 
-	fs = objref_rec(CKPT_OBJ_FS);
+static int fs(void)
+{
+	int ref = objref_rec(CKPT_OBJ_FS);
+	REC(f, ckpt_hdr_fs, CKPT_HDR_FS, 5 + 2);
+
+	f->umask = 022;
+	f->cwd_len = 5;
+	f->root_len = 2;
+	memcpy(f + 1, "/tmp\0/", 7);
+	return ref;
+}
+
+static int sighand(void)
+{
+	int ref = objref_rec(CKPT_OBJ_SIGHAND);
+	REC(s, ckpt_hdr_sighand, CKPT_HDR_SIGHAND,
+	    64 * sizeof(struct ckpt_sigaction));
+
+	s->nr = 64;
+	s->action[2 - 1].handler = 0x401100;	/* SIGINT */
+	s->action[2 - 1].flags = 0x04000000;	/* SA_RESTORER */
+	s->action[2 - 1].restorer = 0x401200;
+	s->action[13 - 1].handler = 1;		/* SIGPIPE: SIG_IGN */
+	return ref;
+}
+
+static int signal_obj(void)
+{
+	int ref = objref_rec(CKPT_OBJ_SIGNAL), i;
+
 	{
-		REC(f, ckpt_hdr_fs, CKPT_HDR_FS, 5 + 2);
-		f->umask = 022;
-		f->cwd_len = 5;
-		f->root_len = 2;
-		memcpy(f + 1, "/tmp\0/", 7);
+		REC(s, ckpt_hdr_signal, CKPT_HDR_SIGNAL, 0);
+		s->nr_rlim = CKPT_RLIM_NLIMITS;
+		for (i = 0; i < CKPT_RLIM_NLIMITS; i++)
+			s->rlim[i].cur = s->rlim[i].max = UINT64_MAX;
+		s->rlim[7].cur = 1024;			/* NOFILE */
+		s->rlim[7].max = 524288;
+		s->rlim[3].cur = 8 << 20;		/* STACK */
 	}
+	sigpending(0, 0);			/* shared pending signals */
+	return ref;
+}
 
-	mm = objref_rec(CKPT_OBJ_MM);
+static int mm(const struct opts *o)
+{
+	int ref = objref_rec(CKPT_OBJ_MM);
+	int exe, shm = 0;
+
+	/* the executable and the mapped files come first */
+	exe = file(CKPT_FILE_REGULAR, "/usr/bin/counter", 0100000, 0, 8192);
+	if (o->shmem) {
+		shm = file(CKPT_FILE_SHMEM, "dev/zero", 02, 0, 2 * PAGE_SIZE);
+		pages(PAGE_SIZE, 1);
+	}
 	{
 		REC(m, ckpt_hdr_mm, CKPT_HDR_MM, 0);
 		m->nr_vmas = o->shmem ? 3 : 2;
@@ -301,33 +263,108 @@ static void build(const struct opts *o)
 			      CKPT_VM_MAYSHARE;
 	}
 	pages(0x7ffd1000, 1);
+	return ref;
+}
 
-	sighand = objref_rec(CKPT_OBJ_SIGHAND);
+/* As checkpoint/process.c writes a task: objects the first time only */
+static void task(const struct opts *o, int i)
+{
 	{
-		REC(s, ckpt_hdr_sighand, CKPT_HDR_SIGHAND,
-		    64 * sizeof(struct ckpt_sigaction));
-		s->nr = 64;
-		s->action[2 - 1].handler = 0x401100;	/* SIGINT */
-		s->action[2 - 1].flags = 0x04000000;	/* SA_RESTORER */
-		s->action[2 - 1].restorer = 0x401200;
-		s->action[13 - 1].handler = 1;		/* SIGPIPE: SIG_IGN */
+		REC(t, ckpt_hdr_task, CKPT_HDR_TASK, 0);
+		t->flags = CKPT_TASK_STOPPED;
+		t->exit_signal = 17;
+		snprintf(t->comm, sizeof(t->comm), "counter%d", i);
 	}
-
-	signal = objref_rec(CKPT_OBJ_SIGNAL);
+	if (!objs[0]) {
+		objs[0] = file_table();
+		objs[1] = fs();
+		objs[2] = sighand();
+		objs[3] = signal_obj();
+		objs[4] = mm(o);
+	}
 	{
-		REC(s, ckpt_hdr_signal, CKPT_HDR_SIGNAL, 0);
-		s->nr_rlim = CKPT_RLIM_NLIMITS;
-		for (i = 0; i < CKPT_RLIM_NLIMITS; i++)
-			s->rlim[i].cur = s->rlim[i].max = UINT64_MAX;
-		s->rlim[7].cur = 1024;			/* NOFILE */
-		s->rlim[7].max = 524288;
-		s->rlim[3].cur = 8 << 20;		/* STACK */
+		REC(t, ckpt_hdr_task_objs, CKPT_HDR_TASK_OBJS, 0);
+		t->files_objref = objs[0];
+		t->fs_objref = objs[1];
+		t->sighand_objref = objs[2];
+		t->signal_objref = objs[3];
+		t->mm_objref = objs[4];
 	}
-	sigpending(0, 0);
+	{
+		REC(s, ckpt_hdr_task_signal, CKPT_HDR_TASK_SIGNAL, 0);
+		s->blocked = 1ULL << (10 - 1);		/* SIGUSR1 */
+	}
+	sigpending(1ULL << (12 - 1), 12);		/* SIGUSR2 queued */
+	{
+		REC(c, ckpt_hdr_cpu, CKPT_HDR_CPU, 0);
+		c->ip = 0x401234;
+		c->sp = 0x7ffd1f00;
+		c->ax = (uint64_t)-4;	/* -EINTR */
+		c->orig_ax = 35;	/* nanosleep */
+		c->cs = 0x33;
+		c->ss = 0x2b;
+		c->flags = 0x246;
+	}
+	{
+		REC(f, ckpt_hdr_fpu, CKPT_HDR_FPU, 2696);
+		f->xfeatures = 0x3;
+		f->size = 2696;
+	}
+	rec(CKPT_HDR_DEBUGREGS, sizeof(struct ckpt_hdr_debugregs));
+}
 
+/*
+ * The layout of the kernel's images: header, arch header, tree, then
+ * per task TASK, its objects (each OBJREF, the objects it holds, its
+ * record), TASK_OBJS, TASK_SIGNAL + SIGPENDING, CPU, FPU, DEBUGREGS;
+ * then the tail.
+ */
+static void build(const struct opts *o)
+{
+	int i;
+
+	objref = 0;
+	img_len = 0;
+	memset(objs, 0, sizeof(objs));
+	{
+		REC(h, ckpt_hdr_header, CKPT_HDR_HEADER, 0);
+		h->magic = CKPT_HEADER_MAGIC;
+		h->format_version = CKPT_FORMAT_VERSION;
+		h->arch = CKPT_ARCH_X86_64;
+		h->page_size = PAGE_SIZE;
+		h->uflags = CHECKPOINT_SUBTREE;
+		h->ckpt_id = CKPT_ID;
+		h->time = 1764452540;
+		strcpy(h->release, "6.12.57");
+		strcpy(h->version, "#1 SMP PREEMPT_DYNAMIC Debian 6.12.57-1");
+		strcpy(h->machine, "x86_64");
+	}
+	{
+		REC(a, ckpt_hdr_header_arch, CKPT_HDR_HEADER_ARCH, 0);
+		a->xfeatures_mask = 0x207;
+		a->xstate_size = 2696;
+	}
+	{
+		size_t extra = o->nr_tasks * sizeof(struct ckpt_task_pids);
+		REC(t, ckpt_hdr_tree, CKPT_HDR_TREE, extra);
+
+		t->nr_tasks = o->nr_tasks;
+		for (i = 0; i < o->nr_tasks; i++) {
+			t->pids[i].pid = 42 + i;
+			t->pids[i].tgid = 42 + i;
+			t->pids[i].ppid = i ? 42 : 1;
+			t->pids[i].pgid = 42;
+			t->pids[i].sid = 42;
+			t->pids[i].flags = i ? 0 : CKPT_PIDS_ROOT;
+		}
+	}
+	if (o->unknown) {
+		unsigned char *u = recp(7777, 24);
+
+		memset(u + 8, 0xab, 16);
+	}
 	for (i = 0; i < o->nr_tasks; i++)
-		task(files, fs, mm, sighand, signal, i);
-
+		task(o, i);
 	{
 		REC(t, ckpt_hdr_tail, CKPT_HDR_TAIL, 0);
 		t->magic = CKPT_TAIL_MAGIC;
@@ -377,7 +414,8 @@ static void write_out(void)
 static const char *const variants =
 	"valid shmem unknown multi badmagic swapped badversion badarch\n"
 	"badtailmagic tailid hugelen zerolen oddlen shortlen trailing notail\n"
-	"notree nrtasks nrfds nrruns pathlen noterm badobjref badref\n"
+	"notree nrtasks nrfds nrruns pathlen noterm badobjref objorder\n"
+	"objopen badref\n"
 	"badpagesize vmaorder runoutside";
 
 int main(int argc, char **argv)
@@ -479,8 +517,14 @@ int main(int argc, char **argv)
 		put32(off, 7777);
 	} else if (!strcmp(v, "badobjref")) {
 		put32(find(CKPT_HDR_OBJREF) + 12, 5);
+	} else if (!strcmp(v, "objorder")) {
+		/* the fd table's record before its files' */
+		put32(find(CKPT_HDR_FILE), CKPT_HDR_FILE_TABLE);
+	} else if (!strcmp(v, "objopen")) {
+		/* the MM record never comes: an unknown type instead */
+		put32(find(CKPT_HDR_MM), 7777);
 	} else if (!strcmp(v, "badref")) {
-		put32(find(CKPT_HDR_TASK_OBJS) + 16, 1);	/* mm -> a file */
+		put32(find(CKPT_HDR_TASK_OBJS) + 16, 2);	/* mm -> a file */
 	} else if (!strcmp(v, "vmaorder")) {
 		size_t off = find(CKPT_HDR_VMA);
 

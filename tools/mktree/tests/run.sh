@@ -117,9 +117,9 @@ run 0 $CKPTINFO "$VALID"
 for pat in 'magic=ok format_version=1 arch=x86_64' 'page_size=4096' \
 	   'release="6.12.57"' 'ckpt_id=7' 'xfeatures=0x207(x87|SSE|AVX|PKRU) xstate_size=2696' \
 	   'task 0: pid=42 tgid=42 ppid=1 pgid=42 sid=42 flags=0x1(ROOT)' \
-	   'objtype=FILE objtype_id=2 objref=1' 'path="/tmp/counter.log"' \
-	   'fd 3: file=1 flags=0x1(CLOEXEC)' 'umask=0022 cwd="/tmp" root="/"' \
-	   'brk=0x600000 nr_vmas=2 exe=3' 'vma_type=ANON' 'GROWSDOWN' \
+	   'objtype=FILE objtype_id=2 objref=2' 'path="/tmp/counter.log"' \
+	   'fd 3: file=2 flags=0x1(CLOEXEC)' 'umask=0022 cwd="/tmp" root="/"' \
+	   'brk=0x600000 nr_vmas=2 exe=8' 'vma_type=ANON' 'GROWSDOWN' \
 	   'nr_runs=1 nr_pages=1 bytes=4096' 'comm="counter0" flags=0x1(STOPPED)' \
 	   'ip=0x401234 sp=0x7ffd1f00' 'SIGINT: handler=0x401100' \
 	   'SIGPIPE: handler=SIG_IGN' 'rlimit NOFILE: cur=1024 max=524288' \
@@ -175,7 +175,9 @@ nrruns runs for 1 pages
 pathlen path length 2147483647 is more than 4096
 noterm do not end with a PAGES record of no page
 badobjref objref 5 out of sequence
-badref mm 1 is a FILE object, not a MM
+badref mm 2 is a FILE object, not a MM
+objorder objref 2 (FILE) is open: its FILE record must come before a FILE_TABLE record
+objopen objref 7 (MM) is still waiting for its record
 vmaorder overlaps or precedes
 runoutside not inside the address space's VMAs
 EOF2
@@ -221,10 +223,11 @@ while read -r off type len; do
 done <"$W/records"
 [ "$mfail" = 0 ] && ok
 
-# Every 4-byte word outside page data set to 0xffffffff: never crash
+# Every 4-byte word before the page data set to 0xffffffff: never crash
 ffail=0
 w=0
-while [ "$w" -lt 1480 ]; do
+pages=$(awk '$2 == 303 { print $1; exit }' "$W/records")
+while [ "$w" -lt "$pages" ]; do
 	"$MKIMAGE" put32 "$w" 0xffffffff <"$VALID" >"$W/mut.img"
 	$CKPTINFO "$W/mut.img" >/dev/null 2>"$W/err"
 	rc=$?
