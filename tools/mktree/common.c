@@ -195,8 +195,7 @@ int klog_written(struct klog *log)
 	return st.st_size > log->start;
 }
 
-/* Print @len bytes of log text line by line */
-static int print_lines(const char *text, size_t len, const char *prefix)
+int print_log_text(const char *text, size_t len, const char *prefix)
 {
 	int lines = 0;
 	size_t i = 0;
@@ -226,7 +225,7 @@ int klog_print(struct klog *log, const char *prefix)
 
 	if (log->is_pipe) {
 		klog_drain(log);
-		return print_lines(log->buf, log->len, prefix);
+		return print_log_text(log->buf, log->len, prefix);
 	}
 	if (!log->sized || fstat(log->fd, &st) || st.st_size <= log->start) {
 		if (log->path && !log->sized)
@@ -249,7 +248,7 @@ int klog_print(struct klog *log, const char *prefix)
 		return 0;
 	}
 	n = pread(fd, text, len, log->start);
-	lines = n > 0 ? print_lines(text, n, prefix) : 0;
+	lines = n > 0 ? print_log_text(text, n, prefix) : 0;
 	free(text);
 	if (fd != log->fd)
 		close(fd);

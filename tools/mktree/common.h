@@ -60,6 +60,8 @@ int klog_written(struct klog *log);
  */
 int klog_print(struct klog *log, const char *prefix);
 void klog_close(struct klog *log);
+/* Print @len bytes of log text to stderr, line by line, after @prefix */
+int print_log_text(const char *text, size_t len, const char *prefix);
 
 /* A hint for a system call's errno, or NULL */
 const char *errno_hint(int err, bool restart);

@@ -13,10 +13,12 @@
  * A single-task image is restarted in a forked child that calls
  * restart(0, fd, RESTART_TASKSELF, logfd): the child becomes the
  * restored task.  The child keeps the write end of a report pipe: if
- * restart() returns, it writes the errno there; if restart() succeeds,
- * the kernel replaces the child's fd table with the image's, which
- * closes the write end, and the parent reads EOF.  The parent then
- * waits for the restored task like a shell waits for a job.
+ * restart() returns, it writes the errno there; once restart() has
+ * replaced the child's fd table with the image's, the write end is
+ * gone.  logfd is a pipe too, whose last writer is the kernel until
+ * restart(2) ends: EOF on it says restart(2) is over, and a line in it
+ * that it failed.  The parent then waits for the restored task like a
+ * shell waits for a job.
  *
  * Process trees (pids restored with clone3() set_tid in a new pid
  * namespace, sessions, process groups, ghost tasks) are to come: see
@@ -26,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -362,27 +365,31 @@ static int prepare_task(struct report *rep)
 	return 0;
 }
 
-static void report_failure(const struct report *rep, struct klog *log)
+/*
+ * Say why the child did not become the task; returns a hint to print
+ * after the kernel's log lines, or NULL.
+ */
+static const char *report_failure(const struct report *rep)
 {
-	const char *hint;
-
 	switch (rep->stage) {
 	case STAGE_FREEZER:
 		err_msg("cannot put the task into cgroup %s: %s/cgroup.procs: %s",
 			args.freezer, args.freezer, strerror(rep->err));
-		break;
+		return NULL;
 	case STAGE_ROOT:
 		err_msg("cannot chroot to %s: %s", args.root,
 			strerror(rep->err));
-		break;
+		return NULL;
 	default:
 		err_msg("restart failed: %s", strerror(rep->err));
-		klog_print(log, "");
-		hint = errno_hint(rep->err, true);
-		if (hint)
-			err_msg("%s", hint);
-		break;
+		return errno_hint(rep->err, true);
 	}
+}
+
+static void print_hint(const char *hint)
+{
+	if (hint)
+		err_msg("%s", hint);
 }
 
 /* --self: become the restored task */
@@ -391,6 +398,7 @@ static int restart_self(int fd, struct klog *log)
 	struct ckpt_image_info info;
 	struct report rep = { 0 };
 	off_t start = seekable(fd);
+	const char *hint;
 
 	if (start >= 0) {
 		read_image_info(fd, &info);
@@ -409,14 +417,16 @@ static int restart_self(int fd, struct klog *log)
 	}
 
 	if (prepare_task(&rep)) {
-		report_failure(&rep, log);
+		report_failure(&rep);
 		return EXIT_FAIL;
 	}
 	verbose("restarting in this process (pid %d)", getpid());
 	klog_mark(log);
 	restart(0, fd, RESTART_TASKSELF, log->fd);
 	rep.err = errno;
-	report_failure(&rep, log);
+	hint = report_failure(&rep);
+	klog_print(log, "");
+	print_hint(hint);
 	return EXIT_FAIL;
 }
 
@@ -547,13 +557,6 @@ static int wait_task(pid_t pid)
 	}
 }
 
-/* Was the task killed by the kernel after restart's point of no return? */
-static bool killed_by_restart(int status, struct klog *log)
-{
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
-	       klog_written(log) > 0;
-}
-
 static void reap_feeder(pid_t feeder)
 {
 	int status;
@@ -567,15 +570,110 @@ static void reap_feeder(pid_t feeder)
 	}
 }
 
-/* A single-task image: a child becomes the restored task */
-static int restart_task(int in, struct ckpt_image_info *info,
-			struct klog *log)
+/*
+ * The kernel's log, for a restart in a child: a pipe.  The kernel holds
+ * its own reference to the log file until restart(2) ends, and writes
+ * its line before that; the child's copy goes when the fd table is
+ * replaced.  So EOF on the pipe says that restart(2) is over, and what
+ * came before it says how: any line is a failure.  With -l, what comes
+ * is copied to the user's file as it comes.
+ */
+struct task_log {
+	int rfd, wfd;
+	int file;		/* -l FILE, or -1 */
+	char *buf;		/* the first KLOG_KEEP bytes */
+	size_t len;
+	bool eof;
+};
+
+#define KLOG_KEEP	65536
+
+static void task_log_read(struct task_log *log)
 {
+	char tmp[4096];
+	ssize_t n;
+	size_t keep;
+
+	n = read(log->rfd, tmp, sizeof(tmp));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		log->eof = true;
+		return;
+	}
+	if (log->file >= 0 && write_full(log->file, tmp, n))
+		err_msg("writing to %s: %s", args.logfile, strerror(errno));
+	keep = log->len + n > KLOG_KEEP ? KLOG_KEEP - log->len : (size_t)n;
+	if (keep) {
+		char *b = realloc(log->buf, log->len + keep);
+
+		if (b) {
+			memcpy(b + log->len, tmp, keep);
+			log->buf = b;
+			log->len += keep;
+		}
+	}
+}
+
+static void task_log_print(struct task_log *log)
+{
+	print_log_text(log->buf, log->len, "");
+}
+
+/*
+ * Read the report pipe and the log until both are closed: until the
+ * child's restart(2) is over.  Returns the bytes of the report read.
+ */
+static size_t wait_restart(int rfd, struct report *rep, struct task_log *log)
+{
+	struct pollfd pfd[2];
+	bool report_eof = false;
+	size_t got = 0;
+	ssize_t n;
+
+	while (!report_eof || !log->eof) {
+		pfd[0].fd = report_eof ? -1 : rfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = log->eof ? -1 : log->rfd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die(EXIT_FAIL, "poll: %s", strerror(errno));
+		}
+		if (pfd[0].revents) {
+			n = read(rfd, (char *)rep + got, sizeof(*rep) - got);
+			if (n < 0 && errno != EINTR)
+				n = 0;
+			if (n == 0 || got + n == sizeof(*rep))
+				report_eof = true;
+			if (n > 0)
+				got += n;
+		}
+		if (pfd[1].revents)
+			task_log_read(log);
+	}
+	return got;
+}
+
+/* A single-task image: a child becomes the restored task */
+static int restart_task(int in, struct ckpt_image_info *info)
+{
+	struct task_log log = { .rfd = -1, .wfd = -1, .file = -1 };
 	struct report rep = { 0 };
 	pid_t feeder = -1, pid;
+	const char *hint;
 	off_t start;
-	int rp[2], fd, status, i;
-	ssize_t n;
+	int rp[2], lp[2], fd, status, i;
+	size_t n;
+
+	if (args.logfile) {
+		log.file = open(args.logfile, O_WRONLY | O_CREAT | O_APPEND |
+				O_CLOEXEC, 0644);
+		if (log.file < 0)
+			die(EXIT_FAIL, "cannot open log file %s: %s",
+			    args.logfile, strerror(errno));
+	}
 
 	/* A stream that starts at the image's beginning again */
 	start = seekable(in);
@@ -591,7 +689,6 @@ static int restart_task(int in, struct ckpt_image_info *info,
 			die(EXIT_FAIL, "cannot fork: %s", strerror(errno));
 		if (!feeder) {
 			close(p[0]);
-			close(log->fd);
 			_exit(feed(in, p[1], info));
 		}
 		close(p[1]);
@@ -601,79 +698,87 @@ static int restart_task(int in, struct ckpt_image_info *info,
 	}
 	ckpt_free_info(info);
 
-	/* The write end vanishes when restart() replaces the fd table */
-	if (pipe2(rp, O_CLOEXEC))
+	/*
+	 * Only the child may hold the write ends of these two: the first
+	 * goes when restart() replaces its fd table, the second when
+	 * restart() is over.
+	 */
+	if (pipe2(rp, O_CLOEXEC) || pipe2(lp, O_CLOEXEC))
 		die(EXIT_FAIL, "cannot create a pipe: %s", strerror(errno));
+	log.rfd = lp[0];
+	fcntl(log.rfd, F_SETFL, O_NONBLOCK);
 
 	fflush(NULL);
-	klog_mark(log);
 	pid = fork();
 	if (pid < 0)
 		die(EXIT_FAIL, "cannot fork: %s", strerror(errno));
 	if (!pid) {
 		close(rp[0]);
+		close(lp[0]);
 		if (!prepare_task(&rep)) {
-			restart(0, fd, RESTART_TASKSELF, log->fd);
+			restart(0, fd, RESTART_TASKSELF, lp[1]);
 			rep.err = errno;
 		}
 		write_full(rp[1], &rep, sizeof(rep));
 		_exit(EXIT_FAIL);
 	}
 	close(rp[1]);
+	close(lp[1]);
 	close(fd);
-	if (log->is_pipe) {
-		/* Only the child and the kernel may hold the write end */
-		close(log->fd);
-		log->fd = -1;
-	}
 
-	n = read_full(rp[0], &rep, sizeof(rep));
+	n = wait_restart(rp[0], &rep, &log);
 	close(rp[0]);
-	if (n != 0) {
+	close(log.rfd);
+	if (log.file >= 0)
+		close(log.file);
+
+	if (n) {
+		/* restart() returned: the caller was left as it was */
 		if (n != sizeof(rep))
 			rep = (struct report){ STAGE_RESTART, EIO };
 		waitpid(pid, &status, 0);
 		reap_feeder(feeder);
-		report_failure(&rep, log);
+		hint = report_failure(&rep);
+		task_log_print(&log);
+		print_hint(hint);
+		free(log.buf);
 		return EXIT_FAIL;
 	}
+
+	if (log.len) {
+		/*
+		 * A line, and restart() did not return: it failed after its
+		 * point of no return and the kernel kills the task.
+		 */
+		for (i = 0; i < 200; i++) {
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+		}
+		if (i < 200 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+			reap_feeder(feeder);
+			err_msg("restart failed: the kernel killed pid %d", pid);
+			task_log_print(&log);
+			free(log.buf);
+			return EXIT_FAIL;
+		}
+		/* Alive, or not killed: what the kernel wrote was a warning */
+		task_log_print(&log);
+		free(log.buf);
+		if (i < 200)
+			goto exited;
+	}
+	free(log.buf);
 	verbose("restored task is pid %d", pid);
 
 	if (!args.wait) {
-		/*
-		 * The fd table is the image's.  A log line now means either
-		 * a warning or a failure after the point of no return, where
-		 * the kernel kills the task: give it a moment to tell.
-		 */
-		if (klog_written(log) > 0) {
-			for (i = 0; i < 100; i++) {
-				if (waitpid(pid, &status, WNOHANG) == pid) {
-					if (killed_by_restart(status, log)) {
-						err_msg("restart failed: the kernel killed pid %d",
-							pid);
-						klog_print(log, "");
-						return EXIT_FAIL;
-					}
-					break;
-				}
-				nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
-			}
-			klog_print(log, "");
-		}
 		if (args.verbose)
 			err_msg("pid %d restored; not waiting for it", pid);
 		return 0;
 	}
-
 	status = wait_task(pid);
+exited:
 	reap_feeder(feeder);
-	if (killed_by_restart(status, log)) {
-		err_msg("restart failed: the kernel killed pid %d", pid);
-		klog_print(log, "");
-		return EXIT_FAIL;
-	}
-	if (klog_written(log) > 0)
-		klog_print(log, "");
 	if (WIFSIGNALED(status))
 		status_msg("pid %d killed by signal %d", pid, WTERMSIG(status));
 	else
@@ -700,19 +805,18 @@ int main(int argc, char **argv)
 	signal(SIGCHLD, SIG_DFL);
 
 	fd = open_input();
-	if (klog_open(&log, args.logfile))
-		return EXIT_FAIL;
-
-	if (args.self)
+	if (args.self) {
+		if (klog_open(&log, args.logfile))
+			return EXIT_FAIL;
 		return restart_self(fd, &log);
+	}
 
 	read_image_info(fd, &info);
 	if (info.nr_tasks > 1) {
 		ret = restart_tree(&info);
 		ckpt_free_info(&info);
 	} else {
-		ret = restart_task(fd, &info, &log);
+		ret = restart_task(fd, &info);
 	}
-	klog_close(&log);
 	return ret;
 }
