@@ -1,0 +1,1673 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ckptinfo - print and check a checkpoint image
+ *
+ *   ckptinfo [--json] [-v] [FILE]
+ *
+ * Reads the image (stdin without FILE) strictly sequentially, prints
+ * every record with its salient fields and checks the image against
+ * include/uapi/linux/checkpoint_hdr.h: record lengths, counts against
+ * lengths, the order of objects and their references, page runs
+ * against the address space's VMAs.  A malformed image is reported
+ * with the offset of the faulty record after all that could be
+ * printed, and ckptinfo exits with status 1.
+ *
+ * Nothing is allocated from a length read from the image: variable
+ * parts are read entry by entry and page data is streamed through a
+ * small buffer.  The only memory that grows is one byte per object and
+ * 16 bytes per VMA of the current address space, bounded by the input.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <linux/checkpoint.h>
+
+#include "common.h"
+#include "image.h"
+
+#define NSIG_MAX	64		/* _NSIG */
+#define FPU_SIZE_MAX	(1 << 20)	/* sanity bound for an XSAVE area */
+
+static bool json;
+static int verbose;
+
+/* ---------------------------------------------------------------------
+ * Output: one emitter for both text and JSON.
+ *
+ * Text: one line per record ("offset type len field=value ..."), with
+ * the entries of a list (tasks, fds, runs, ...) on lines of their own.
+ * JSON: one document; records are objects in the "records" array.
+ */
+#define JSON_DEPTH	16
+
+static struct {
+	int depth;
+	bool first[JSON_DEPTH];	/* no member emitted yet at this depth */
+	char close[JSON_DEPTH];	/* '}' or ']' */
+	bool line_open;		/* text: a line waits for its '\n' */
+	int indent;		/* text: indentation of continuation lines */
+} out;
+
+#define TEXT_INDENT	35	/* where fields start on continuation lines */
+
+static void json_str(const char *s, size_t maxlen)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < maxlen && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void json_sep(void)
+{
+	if (!out.first[out.depth])
+		putchar(',');
+	out.first[out.depth] = false;
+}
+
+static void json_key(const char *key)
+{
+	json_sep();
+	if (key) {
+		json_str(key, strlen(key));
+		putchar(':');
+	}
+}
+
+static void json_open(const char *key, char open, char close)
+{
+	json_key(key);
+	putchar(open);
+	if (out.depth + 1 < JSON_DEPTH)
+		out.depth++;
+	out.first[out.depth] = true;
+	out.close[out.depth] = close;
+}
+
+static void json_close(void)
+{
+	if (out.depth <= 0)
+		return;
+	putchar(out.close[out.depth]);
+	out.depth--;
+}
+
+/* Text: start a continuation line for more fields */
+static void text_nl(void)
+{
+	if (json)
+		return;
+	printf("\n%*s", out.indent, "");
+}
+
+static void text_end_line(void)
+{
+	if (!json && out.line_open) {
+		putchar('\n');
+		out.line_open = false;
+	}
+}
+
+static void f_u(const char *key, uint64_t v)
+{
+	if (json) {
+		json_key(key);
+		printf("%" PRIu64, v);
+	} else {
+		printf(" %s=%" PRIu64, key, v);
+	}
+}
+
+static void f_i(const char *key, int64_t v)
+{
+	if (json) {
+		json_key(key);
+		printf("%" PRId64, v);
+	} else {
+		printf(" %s=%" PRId64, key, v);
+	}
+}
+
+static void f_x(const char *key, uint64_t v)
+{
+	if (json) {
+		json_key(key);
+		printf("\"0x%" PRIx64 "\"", v);
+	} else {
+		printf(" %s=0x%" PRIx64, key, v);
+	}
+}
+
+/* A string field of the image: bounded, escaped */
+static void f_s(const char *key, const char *s, size_t maxlen)
+{
+	char buf[4 * 256 + 1];
+	size_t n = strnlen(s, maxlen);
+
+	if (json) {
+		json_key(key);
+		json_str(s, maxlen);
+		return;
+	}
+	printf(" %s=\"", key);
+	while (n) {
+		size_t chunk = n > 256 ? 256 : n;
+
+		ckpt_str(buf, s, chunk);
+		fputs(buf, stdout);
+		s += chunk;
+		n -= chunk;
+	}
+	putchar('"');
+}
+
+/* A word of our own: a name, "ok", ... */
+static void f_w(const char *key, const char *word)
+{
+	if (json) {
+		json_key(key);
+		json_str(word, strlen(word));
+	} else {
+		printf(" %s=%s", key, word);
+	}
+}
+
+static void f_bool(const char *key, bool v)
+{
+	if (json) {
+		json_key(key);
+		fputs(v ? "true" : "false", stdout);
+	} else {
+		printf(" %s=%s", key, v ? "yes" : "no");
+	}
+}
+
+struct flag_name {
+	uint64_t bit;
+	const char *name;
+};
+
+/* Flags: text "key=0x3(A|B)", JSON "key":"0x3","key_names":["A","B"] */
+static void f_flags(const char *key, uint64_t v, const struct flag_name *names)
+{
+	uint64_t rest = v;
+	bool first = true;
+	char nkey[64];
+	int i;
+
+	f_x(key, v);
+	if (json) {
+		snprintf(nkey, sizeof(nkey), "%s_names", key);
+		json_open(nkey, '[', ']');
+	} else if (v) {
+		putchar('(');
+	}
+	for (i = 0; names[i].name; i++) {
+		if (!(v & names[i].bit))
+			continue;
+		rest &= ~names[i].bit;
+		if (json) {
+			json_key(NULL);
+			json_str(names[i].name, strlen(names[i].name));
+		} else {
+			printf("%s%s", first ? "" : "|", names[i].name);
+		}
+		first = false;
+	}
+	if (json) {
+		if (rest) {
+			json_key(NULL);
+			printf("\"0x%" PRIx64 "\"", rest);
+		}
+		json_close();
+	} else if (v) {
+		if (rest)
+			printf("%s0x%" PRIx64, first ? "" : "|", rest);
+		putchar(')');
+	}
+}
+
+static void rec_begin(uint64_t off, uint32_t type, uint32_t len)
+{
+	const char *name = ckpt_hdr_name(type);
+
+	if (json) {
+		if (!out.first[out.depth])
+			putchar(',');
+		out.first[out.depth] = true;
+		putchar('\n');		/* a record per line */
+		json_open(NULL, '{', '}');
+		f_u("offset", off);
+		f_w("type", name ? name : "unknown");
+		f_u("type_id", type);
+		f_u("len", len);
+		return;
+	}
+	if (name)
+		printf("%10" PRIu64 "  %-12s %9u ", off, name, len);
+	else
+		printf("%10" PRIu64 "  %-12s %9u  type=%u", off, "unknown", len,
+		       type);
+	out.line_open = true;
+	out.indent = TEXT_INDENT;
+}
+
+static void rec_end(void)
+{
+	if (json)
+		json_close();
+	else
+		text_end_line();
+}
+
+static void list_begin(const char *key)
+{
+	if (json)
+		json_open(key, '[', ']');
+}
+
+static void list_end(void)
+{
+	if (json)
+		json_close();
+}
+
+static void item_begin(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An entry of a list: text on a line of its own, after its label */
+static void item_begin(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (json) {
+		json_open(NULL, '{', '}');
+		return;
+	}
+	printf("\n%*s", TEXT_INDENT + 2, "");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar(':');
+}
+
+static void item_end(void)
+{
+	if (json)
+		json_close();
+}
+
+/* ---------------------------------------------------------------------
+ * Input and errors
+ */
+struct reader {
+	int fd;
+	const char *name;
+	uint64_t off;		/* bytes consumed */
+	uint64_t size;		/* a regular file's size from its start */
+	bool size_known;
+	bool eof;
+};
+
+static struct reader in;
+
+/* The first problem found; reading stops there */
+static char error_msg[512];
+static uint64_t error_off;
+static bool have_error;
+
+/* Offset and type of the record being read, for messages */
+static uint64_t cur_off;
+static uint32_t cur_type, cur_len;
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Report a malformed image at the current record; returns -1 */
+static int bad(const char *fmt, ...)
+{
+	const char *name = ckpt_hdr_name(cur_type);
+	va_list ap;
+	int n;
+
+	if (have_error)
+		return -1;
+	have_error = true;
+	error_off = cur_off;
+	if (name)
+		n = snprintf(error_msg, sizeof(error_msg), "%s record at offset %" PRIu64 ": ",
+			     name, cur_off);
+	else
+		n = snprintf(error_msg, sizeof(error_msg), "record at offset %" PRIu64 ": ",
+			     cur_off);
+	va_start(ap, fmt);
+	vsnprintf(error_msg + n, sizeof(error_msg) - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Report a problem that is not about one record */
+static int bad_image(uint64_t off, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int bad_image(uint64_t off, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (have_error)
+		return -1;
+	have_error = true;
+	error_off = off;
+	va_start(ap, fmt);
+	vsnprintf(error_msg, sizeof(error_msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "ckptinfo: %s: warning: record at offset %" PRIu64 ": ",
+		in.name, cur_off);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Read @len bytes.  Returns 1 if all were read, 0 at a clean end of
+ * input before any byte, -1 on truncation or error (reported).
+ */
+static int rd(void *buf, size_t len)
+{
+	ssize_t n = read_full(in.fd, buf, len);
+
+	if (n < 0)
+		return bad_image(in.off, "read error at offset %" PRIu64 ": %s",
+				 in.off, strerror(errno));
+	in.off += n;
+	if ((size_t)n == len)
+		return 1;
+	in.eof = true;
+	if (n == 0 && in.off == cur_off)
+		return 0;
+	return bad("truncated: the input ends at offset %" PRIu64
+		   " inside this record (len %u)", in.off, cur_len);
+}
+
+/* Read exactly @len bytes of the current record, or fail */
+static int rd_must(void *buf, size_t len)
+{
+	int ret = rd(buf, len);
+
+	if (ret == 0)
+		ret = bad("truncated: the input ends at offset %" PRIu64
+			  " inside this record (len %u)", in.off, cur_len);
+	return ret < 0 ? -1 : 0;
+}
+
+/* Skip @len bytes through a small buffer */
+static int skip(uint64_t len)
+{
+	char buf[4096];
+
+	while (len) {
+		size_t n = len > sizeof(buf) ? sizeof(buf) : len;
+
+		if (rd_must(buf, n))
+			return -1;
+		len -= n;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * What the image told so far, to check what follows against it
+ */
+static struct {
+	struct ckpt_hdr_header hdr;
+	struct ckpt_hdr_header_arch arch;
+	uint64_t records;
+	uint32_t tree_tasks;		/* from TREE */
+	bool have_tree;
+	uint64_t tasks;			/* TASK records */
+	uint64_t vmas, pages, page_bytes;
+	uint64_t obj_count[CKPT_OBJ_MAX];
+
+	/* objref n at objs[n - 1]: its type, and whether its record came */
+	struct obj { uint8_t type; bool done; } *objs;
+	size_t nr_objs, cap_objs;
+
+	/*
+	 * Objects whose OBJREF came but not yet their record: the objects
+	 * an object holds (the files of an fd table or of an address
+	 * space) come between its OBJREF and its record.
+	 */
+	int32_t *open;
+	size_t nr_open, cap_open;
+
+	uint32_t expect;		/* record type that must come next */
+	const char *expect_why;
+
+	/* The address space being read: its VMAs, then its pages */
+	uint32_t vmas_left;
+	struct { uint64_t start, end; } *mm_vmas;
+	size_t nr_mm_vmas, cap_mm_vmas;
+	enum { PAGES_NONE, PAGES_MM, PAGES_SHMEM } pages_of;
+	uint64_t shmem_size;		/* i_size of the shmem file */
+	uint64_t pages_since;		/* offset of the record that opened it */
+
+	bool seen_tail;
+} img;
+
+static int grow(void **p, size_t *cap, size_t nr, size_t size)
+{
+	size_t ncap;
+	void *np;
+
+	if (nr < *cap)
+		return 0;
+	ncap = *cap ? 2 * *cap : 64;
+	np = realloc(*p, ncap * size);
+	if (!np)
+		return bad("out of memory");
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* An OBJREF: the object is open until its record comes */
+static int add_obj(uint32_t objtype)
+{
+	if (grow((void **)&img.objs, &img.cap_objs, img.nr_objs,
+		 sizeof(*img.objs)) ||
+	    grow((void **)&img.open, &img.cap_open, img.nr_open,
+		 sizeof(*img.open)))
+		return -1;
+	img.objs[img.nr_objs].type = objtype;
+	img.objs[img.nr_objs].done = false;
+	img.nr_objs++;
+	img.open[img.nr_open++] = img.nr_objs;
+	img.obj_count[objtype]++;
+	return 0;
+}
+
+/* Check an objref field: 0 allowed with @may_be_0, else an earlier object of @objtype */
+static int check_ref(const char *field, int32_t ref, uint32_t objtype,
+		     bool may_be_0)
+{
+	if (!ref && may_be_0)
+		return 0;
+	if (ref <= 0 || (size_t)ref > img.nr_objs || !img.objs[ref - 1].done)
+		return bad("%s %d does not name an earlier object", field, ref);
+	if (img.objs[ref - 1].type != objtype)
+		return bad("%s %d is a %s object, not a %s", field, ref,
+			   ckpt_obj_name(img.objs[ref - 1].type),
+			   ckpt_obj_name(objtype));
+	return 0;
+}
+
+static uint64_t round8(uint64_t n)
+{
+	return (n + 7) & ~7ULL;
+}
+
+/* The record must be exactly @want bytes long */
+static int check_len(uint64_t want)
+{
+	if (cur_len != want)
+		return bad("length %u, expected %" PRIu64, cur_len, want);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Names
+ */
+static const struct flag_name uflags_names[] = {
+	{ CHECKPOINT_SUBTREE, "SUBTREE" },
+	{ CHECKPOINT_NETNS, "NETNS" },
+	{ 0, NULL }
+};
+
+static const struct flag_name xfeature_names[] = {
+	{ 1 << 0, "x87" }, { 1 << 1, "SSE" }, { 1 << 2, "AVX" },
+	{ 1 << 3, "BNDREGS" }, { 1 << 4, "BNDCSR" }, { 1 << 5, "OPMASK" },
+	{ 1 << 6, "ZMM_Hi256" }, { 1 << 7, "Hi16_ZMM" }, { 1 << 8, "PT" },
+	{ 1 << 9, "PKRU" }, { 1 << 10, "PASID" }, { 1 << 11, "CET_U" },
+	{ 1 << 12, "CET_S" }, { 1 << 17, "AMX_TILECFG" },
+	{ 1 << 18, "AMX_TILEDATA" },
+	{ 0, NULL }
+};
+
+static const struct flag_name pids_names[] = {
+	{ CKPT_PIDS_ROOT, "ROOT" },
+	{ CKPT_PIDS_THREAD, "THREAD" },
+	{ 0, NULL }
+};
+
+static const struct flag_name task_names[] = {
+	{ CKPT_TASK_STOPPED, "STOPPED" },
+	{ CKPT_TASK_FROZEN, "FROZEN" },
+	{ CKPT_TASK_SELF, "SELF" },
+	{ 0, NULL }
+};
+
+static const struct flag_name vm_names[] = {
+	{ CKPT_VM_READ, "READ" }, { CKPT_VM_WRITE, "WRITE" },
+	{ CKPT_VM_EXEC, "EXEC" }, { CKPT_VM_SHARED, "SHARED" },
+	{ CKPT_VM_MAYREAD, "MAYREAD" }, { CKPT_VM_MAYWRITE, "MAYWRITE" },
+	{ CKPT_VM_MAYEXEC, "MAYEXEC" }, { CKPT_VM_MAYSHARE, "MAYSHARE" },
+	{ CKPT_VM_GROWSDOWN, "GROWSDOWN" }, { CKPT_VM_LOCKED, "LOCKED" },
+	{ CKPT_VM_SEQ_READ, "SEQ_READ" }, { CKPT_VM_RAND_READ, "RAND_READ" },
+	{ CKPT_VM_DONTCOPY, "DONTCOPY" }, { CKPT_VM_DONTDUMP, "DONTDUMP" },
+	{ CKPT_VM_WIPEONFORK, "WIPEONFORK" },
+	{ CKPT_VM_HUGEPAGE, "HUGEPAGE" }, { CKPT_VM_NOHUGEPAGE, "NOHUGEPAGE" },
+	{ CKPT_VM_NORESERVE, "NORESERVE" },
+	{ CKPT_VM_LOCKONFAULT, "LOCKONFAULT" },
+	{ 0, NULL }
+};
+
+/* open(2) flags as the kernel stores them in f_flags (x86-64 values) */
+static const struct flag_name open_names[] = {
+	{ 01, "WRONLY" }, { 02, "RDWR" }, { 0100, "CREAT" }, { 0200, "EXCL" },
+	{ 0400, "NOCTTY" }, { 01000, "TRUNC" }, { 02000, "APPEND" },
+	{ 04000, "NONBLOCK" }, { 010000, "DSYNC" }, { 020000, "ASYNC" },
+	{ 040000, "DIRECT" }, { 0100000, "LARGEFILE" },
+	{ 0200000, "DIRECTORY" }, { 0400000, "NOFOLLOW" },
+	{ 01000000, "NOATIME" }, { 02000000, "CLOEXEC" },
+	{ 04000000, "SYNC" }, { 010000000, "PATH" },
+	{ 0, NULL }
+};
+
+static const struct flag_name fd_names[] = {
+	{ CKPT_FD_CLOEXEC, "CLOEXEC" },
+	{ 0, NULL }
+};
+
+static const char *const vma_types[] = {
+	[CKPT_VMA_ANON] = "ANON", [CKPT_VMA_FILE] = "FILE",
+	[CKPT_VMA_SHMEM] = "SHMEM", [CKPT_VMA_VDSO] = "VDSO",
+	[CKPT_VMA_VVAR] = "VVAR",
+};
+
+static const char *const file_types[] = {
+	[CKPT_FILE_REGULAR] = "REGULAR", [CKPT_FILE_DIR] = "DIR",
+	[CKPT_FILE_CHRDEV] = "CHRDEV", [CKPT_FILE_SHMEM] = "SHMEM",
+};
+
+static const char *const rlimit_names[CKPT_RLIM_NLIMITS] = {
+	"CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE",
+	"MEMLOCK", "AS", "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO",
+	"RTTIME",
+};
+
+static const char *const signal_names[32] = {
+	NULL, "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE",
+	"KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "STKFLT",
+	"CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU",
+	"XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+};
+
+#define SIGNAME_LEN	24
+
+/* @sig is 1..NSIG_MAX */
+static const char *sig_name(unsigned int sig, char *buf, size_t len)
+{
+	if (sig && sig < 32)
+		snprintf(buf, len, "SIG%s", signal_names[sig]);
+	else
+		snprintf(buf, len, "SIGRTMIN+%u", (sig - 32) & 0xff);
+	return buf;
+}
+
+/* A signal set: text "key=0x..(SIGINT|SIGTERM)", JSON with names */
+static void f_sigset(const char *key, uint64_t set)
+{
+	struct flag_name names[NSIG_MAX + 1];
+	char bufs[NSIG_MAX][SIGNAME_LEN];
+	int i, n = 0;
+
+	for (i = 0; i < NSIG_MAX; i++)
+		if (set & (1ULL << i)) {
+			names[n].bit = 1ULL << i;
+			names[n].name = sig_name(i + 1, bufs[n], sizeof(bufs[n]));
+			n++;
+		}
+	names[n].bit = 0;
+	names[n].name = NULL;
+	f_flags(key, set, names);
+}
+
+static const char *name_of(const char *const *names, size_t nr, uint32_t v)
+{
+	return v < nr && names[v] ? names[v] : NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Records
+ */
+static int do_header(struct ckpt_hdr_header *h)
+{
+	char when[64] = "invalid", err[256];
+	time_t t = (time_t)h->time;
+	struct tm tm;
+	int ret;
+
+	ret = ckpt_check_header(h, cur_len, err, sizeof(err));
+	f_w("magic", h->magic == CKPT_HEADER_MAGIC ? "ok" : "bad");
+	if (h->magic != CKPT_HEADER_MAGIC) {
+		f_x("magic_value", h->magic);
+		return bad("%s", err);
+	}
+	f_u("format_version", h->format_version);
+	f_w("arch", h->arch == CKPT_ARCH_X86_64 ? "x86_64" : "unknown");
+	f_u("arch_id", h->arch);
+	f_u("page_size", h->page_size);
+	text_nl();
+	f_s("release", h->release, sizeof(h->release));
+	f_s("version", h->version, sizeof(h->version));
+	f_s("machine", h->machine, sizeof(h->machine));
+	text_nl();
+	f_u("ckpt_id", h->ckpt_id);
+	f_u("time", h->time);
+	if ((int64_t)h->time >= 0 && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	f_w("date", when);
+	f_flags("flags", h->uflags, uflags_names);
+	if (ret)
+		return bad("%s", err);
+	img.hdr = *h;
+	return 0;
+}
+
+static int do_header_arch(struct ckpt_hdr_header_arch *a)
+{
+	f_flags("xfeatures", a->xfeatures_mask, xfeature_names);
+	f_u("xstate_size", a->xstate_size);
+	img.arch = *a;
+	return 0;
+}
+
+static int do_objref(struct ckpt_hdr_objref *o)
+{
+	const char *name = ckpt_obj_name(o->objtype);
+
+	f_w("objtype", name && o->objtype ? name : "unknown");
+	f_u("objtype_id", o->objtype);
+	f_i("objref", o->objref);
+	if (!name || o->objtype == CKPT_OBJ_IGNORE)
+		return bad("unknown object type %u", o->objtype);
+	if (o->objref <= 0 || (size_t)o->objref != img.nr_objs + 1)
+		return bad("objref %d out of sequence (expected %zu)",
+			   o->objref, img.nr_objs + 1);
+	return add_obj(o->objtype);
+}
+
+static int do_tree(struct ckpt_hdr_tree *t)
+{
+	struct ckpt_task_pids p;
+	uint32_t i, roots = 0;
+
+	f_u("nr_tasks", t->nr_tasks);
+	if (img.have_tree)
+		return bad("a second TREE record");
+	if (!t->nr_tasks)
+		return bad("no task");
+	if (cur_len != sizeof(*t) + (uint64_t)t->nr_tasks * sizeof(p))
+		return bad("%u tasks do not fit the length %u", t->nr_tasks,
+			   cur_len);
+	img.have_tree = true;
+	img.tree_tasks = t->nr_tasks;
+
+	list_begin("tasks");
+	for (i = 0; i < t->nr_tasks; i++) {
+		if (rd_must(&p, sizeof(p)))
+			return -1;
+		item_begin("task %u", i);
+		f_i("pid", p.pid);
+		f_i("tgid", p.tgid);
+		f_i("ppid", p.ppid);
+		f_i("pgid", p.pgid);
+		f_i("sid", p.sid);
+		f_flags("flags", p.flags, pids_names);
+		item_end();
+		if (p.pid <= 0 || p.tgid <= 0)
+			return bad("task %u: invalid pid %d tgid %d", i, p.pid,
+				   p.tgid);
+		if (p.flags & CKPT_PIDS_ROOT)
+			roots++;
+	}
+	list_end();
+	if (roots != 1)
+		return bad("%u tasks are flagged ROOT, expected one", roots);
+	return 0;
+}
+
+/*
+ * The rseq registration (rseq, rseq_len, rseq_sig) sits between
+ * clear_child_tid and comm in the kernel's newer layout of the record;
+ * find it by the layout, so that this builds against either version
+ * of the uapi header.
+ */
+#define TASK_RSEQ_OFF	(offsetof(struct ckpt_hdr_task, clear_child_tid) + 8)
+
+static void do_task_rseq(struct ckpt_hdr_task *t)
+{
+	uint64_t rseq;
+	uint32_t len_sig[2];
+
+	if (offsetof(struct ckpt_hdr_task, comm) != TASK_RSEQ_OFF + 16)
+		return;
+	memcpy(&rseq, (char *)t + TASK_RSEQ_OFF, 8);
+	memcpy(len_sig, (char *)t + TASK_RSEQ_OFF + 8, 8);
+	f_x("rseq", rseq);
+	f_u("rseq_len", len_sig[0]);
+	f_x("rseq_sig", len_sig[1]);
+}
+
+static int do_task(struct ckpt_hdr_task *t)
+{
+	f_s("comm", t->comm, sizeof(t->comm));
+	f_flags("flags", t->flags, task_names);
+	f_i("exit_signal", t->exit_signal);
+	if (verbose) {
+		f_x("personality", t->personality);
+		f_i("pdeath_signal", t->pdeath_signal);
+		f_x("set_child_tid", t->set_child_tid);
+		f_x("clear_child_tid", t->clear_child_tid);
+		do_task_rseq(t);
+	}
+	if (!img.have_tree)
+		return bad("TASK before the TREE record");
+	if (++img.tasks > img.tree_tasks)
+		return bad("more TASK records than the %u tasks of the tree",
+			   img.tree_tasks);
+	return 0;
+}
+
+static int do_task_objs(struct ckpt_hdr_task_objs *o)
+{
+	f_i("files", o->files_objref);
+	f_i("fs", o->fs_objref);
+	f_i("mm", o->mm_objref);
+	f_i("sighand", o->sighand_objref);
+	f_i("signal", o->signal_objref);
+	if (check_ref("files", o->files_objref, CKPT_OBJ_FILE_TABLE, true) ||
+	    check_ref("fs", o->fs_objref, CKPT_OBJ_FS, true) ||
+	    check_ref("mm", o->mm_objref, CKPT_OBJ_MM, true) ||
+	    check_ref("sighand", o->sighand_objref, CKPT_OBJ_SIGHAND, true) ||
+	    check_ref("signal", o->signal_objref, CKPT_OBJ_SIGNAL, true))
+		return -1;
+	return 0;
+}
+
+static int do_cpu(struct ckpt_hdr_cpu *c)
+{
+	f_x("ip", c->ip);
+	f_x("sp", c->sp);
+	if (!verbose) {
+		f_x("ax", c->ax);
+		f_i("orig_ax", (int64_t)c->orig_ax);
+		return 0;
+	}
+	f_x("flags", c->flags);
+	f_x("cs", c->cs);
+	f_x("ss", c->ss);
+	text_nl();
+	f_x("ax", c->ax); f_x("bx", c->bx); f_x("cx", c->cx);
+	f_x("dx", c->dx); f_x("si", c->si); f_x("di", c->di);
+	f_x("bp", c->bp);
+	f_i("orig_ax", (int64_t)c->orig_ax);
+	text_nl();
+	f_x("r8", c->r8); f_x("r9", c->r9); f_x("r10", c->r10);
+	f_x("r11", c->r11); f_x("r12", c->r12); f_x("r13", c->r13);
+	f_x("r14", c->r14); f_x("r15", c->r15);
+	text_nl();
+	f_x("fs_base", c->fs_base); f_x("gs_base", c->gs_base);
+	f_x("ds", c->ds); f_x("es", c->es); f_x("fs", c->fs); f_x("gs", c->gs);
+	return 0;
+}
+
+static int do_fpu(struct ckpt_hdr_fpu *f)
+{
+	f_flags("xfeatures", f->xfeatures, xfeature_names);
+	f_u("size", f->size);
+	if (f->size > FPU_SIZE_MAX)
+		return bad("XSAVE size %u is implausible", f->size);
+	if (cur_len != round8(sizeof(*f) + (uint64_t)f->size))
+		return bad("%u bytes of XSAVE state do not fit the length %u",
+			   f->size, cur_len);
+	if (f->xfeatures & ~img.arch.xfeatures_mask)
+		warn("saved xfeatures 0x%" PRIx64 " are not all in the header's mask 0x%" PRIx64,
+		     (uint64_t)f->xfeatures, (uint64_t)img.arch.xfeatures_mask);
+	if (f->size != img.arch.xstate_size)
+		warn("XSAVE size %u differs from the header's xstate size %u",
+		     f->size, img.arch.xstate_size);
+	return skip(cur_len - sizeof(*f));
+}
+
+static int do_debugregs(struct ckpt_hdr_debugregs *d)
+{
+	f_x("dr7", d->dr7);
+	if (verbose || (d->dr7 & 0xff)) {
+		f_x("dr0", d->dr0); f_x("dr1", d->dr1);
+		f_x("dr2", d->dr2); f_x("dr3", d->dr3);
+		f_x("dr6", d->dr6);
+	}
+	return 0;
+}
+
+static int do_mm(struct ckpt_hdr_mm *m)
+{
+	f_x("brk", m->brk);
+	f_u("nr_vmas", m->nr_vmas);
+	f_i("exe", m->exe_objref);
+	if (verbose) {
+		text_nl();
+		f_x("start_code", m->start_code); f_x("end_code", m->end_code);
+		f_x("start_data", m->start_data); f_x("end_data", m->end_data);
+		f_x("start_brk", m->start_brk);
+		text_nl();
+		f_x("start_stack", m->start_stack);
+		f_x("arg_start", m->arg_start); f_x("arg_end", m->arg_end);
+		f_x("env_start", m->env_start); f_x("env_end", m->env_end);
+		text_nl();
+		f_x("vdso", m->vdso); f_x("vdso_size", m->vdso_size);
+		f_flags("def_flags", m->def_flags, vm_names);
+		f_u("nr_auxv", m->nr_auxv);
+	}
+	if (m->nr_auxv > CKPT_AUXV_MAX)
+		return bad("nr_auxv %u is more than %d", m->nr_auxv,
+			   CKPT_AUXV_MAX);
+	if (check_ref("exe_objref", m->exe_objref, CKPT_OBJ_FILE, true))
+		return -1;
+	img.vmas_left = m->nr_vmas;
+	img.nr_mm_vmas = 0;
+	img.pages_since = cur_off;
+	if (!m->nr_vmas)
+		img.pages_of = PAGES_MM;
+	return 0;
+}
+
+static int do_vma(struct ckpt_hdr_vma *v)
+{
+	const char *type = name_of(vma_types, ARRAY_SIZE(vma_types), v->vma_type);
+	uint64_t mask = img.hdr.page_size - 1;
+
+	f_x("start", v->start);
+	f_x("end", v->end);
+	f_w("vma_type", type ? type : "unknown");
+	f_flags("vm_flags", v->vm_flags, vm_names);
+	if (v->file_objref || verbose)
+		f_i("file", v->file_objref);
+	if (v->pgoff || verbose)
+		f_u("pgoff", v->pgoff);
+
+	if (!img.vmas_left)
+		return bad("VMA outside the VMAs announced by an MM record");
+	if (!type)
+		return bad("unknown vma_type %u", v->vma_type);
+	if (v->start >= v->end || (v->start & mask) || (v->end & mask))
+		return bad("invalid range 0x%" PRIx64 "-0x%" PRIx64,
+			   (uint64_t)v->start, (uint64_t)v->end);
+	if (img.nr_mm_vmas && v->start < img.mm_vmas[img.nr_mm_vmas - 1].end)
+		return bad("VMA 0x%" PRIx64 " overlaps or precedes the previous one",
+			   (uint64_t)v->start);
+	if (check_ref("file_objref", v->file_objref, CKPT_OBJ_FILE,
+		      v->vma_type != CKPT_VMA_FILE))
+		return -1;
+
+	if (img.nr_mm_vmas == img.cap_mm_vmas) {
+		size_t cap = img.cap_mm_vmas ? 2 * img.cap_mm_vmas : 64;
+		void *p = realloc(img.mm_vmas, cap * sizeof(*img.mm_vmas));
+
+		if (!p)
+			return bad("out of memory for the VMA list");
+		img.mm_vmas = p;
+		img.cap_mm_vmas = cap;
+	}
+	img.mm_vmas[img.nr_mm_vmas].start = v->start;
+	img.mm_vmas[img.nr_mm_vmas].end = v->end;
+	img.nr_mm_vmas++;
+	img.vmas++;
+	if (!--img.vmas_left)
+		img.pages_of = PAGES_MM;
+	return 0;
+}
+
+/* Are the @n bytes at user address @start inside the mm's VMAs? */
+static bool in_vmas(uint64_t start, uint64_t n)
+{
+	uint64_t end = start + n;
+	size_t i;
+
+	for (i = 0; i < img.nr_mm_vmas; i++) {
+		if (start < img.mm_vmas[i].start)
+			return false;
+		if (start >= img.mm_vmas[i].end)
+			continue;
+		if (end <= img.mm_vmas[i].end)
+			return true;
+		start = img.mm_vmas[i].end;
+	}
+	return false;
+}
+
+static int do_pages(struct ckpt_hdr_pages *p)
+{
+	uint64_t ps = img.hdr.page_size, total = 0, prev_end = 0, want;
+	struct ckpt_page_run run;
+	uint32_t i;
+
+	f_u("nr_runs", p->nr_runs);
+	f_u("nr_pages", p->nr_pages);
+	f_u("bytes", (uint64_t)p->nr_pages * ps);
+
+	if (img.pages_of == PAGES_NONE)
+		return bad("PAGES outside an address space or a shmem file");
+	if (!p->nr_pages) {
+		if (p->nr_runs)
+			return bad("%u runs of no page", p->nr_runs);
+		img.pages_of = PAGES_NONE;
+		return check_len(sizeof(*p));
+	}
+	if (p->nr_pages > CKPT_PAGES_MAX)
+		return bad("%u pages, more than %d", p->nr_pages,
+			   CKPT_PAGES_MAX);
+	if (!p->nr_runs || p->nr_runs > p->nr_pages)
+		return bad("%u runs for %u pages", p->nr_runs, p->nr_pages);
+	want = sizeof(*p) + (uint64_t)p->nr_runs * sizeof(run) +
+	       (uint64_t)p->nr_pages * ps;
+	if (cur_len != want)
+		return bad("%u runs and %u pages of %" PRIu64 " bytes need length %" PRIu64
+			   ", not %u", p->nr_runs, p->nr_pages, ps, want,
+			   cur_len);
+
+	if (verbose)
+		list_begin("runs");
+	for (i = 0; i < p->nr_runs; i++) {
+		if (rd_must(&run, sizeof(run)))
+			return -1;
+		if (verbose) {
+			item_begin("run %u", i);
+			f_x("start", run.start);
+			f_u("nr_pages", run.nr_pages);
+			item_end();
+		}
+		if (!run.nr_pages || run.nr_pages > p->nr_pages - total)
+			return bad("run %u: %" PRIu64 " pages do not fit the record's %u",
+				   i, (uint64_t)run.nr_pages, p->nr_pages);
+		if ((run.start & (ps - 1)) || run.start < prev_end ||
+		    run.start + run.nr_pages * ps < run.start)
+			return bad("run %u: invalid start 0x%" PRIx64, i,
+				   (uint64_t)run.start);
+		if (img.pages_of == PAGES_MM &&
+		    !in_vmas(run.start, run.nr_pages * ps))
+			return bad("run %u: 0x%" PRIx64 " (+%" PRIu64
+				   " pages) is not inside the address space's VMAs",
+				   i, (uint64_t)run.start, (uint64_t)run.nr_pages);
+		if (img.pages_of == PAGES_SHMEM &&
+		    img.shmem_size <= UINT64_MAX - ps &&
+		    run.start + run.nr_pages * ps >
+		    ((img.shmem_size + ps - 1) & ~(ps - 1)))
+			return bad("run %u: offset 0x%" PRIx64 " (+%" PRIu64
+				   " pages) is beyond the file's size %" PRIu64,
+				   i, (uint64_t)run.start,
+				   (uint64_t)run.nr_pages, img.shmem_size);
+		total += run.nr_pages;
+		prev_end = run.start + run.nr_pages * ps;
+	}
+	if (verbose)
+		list_end();
+	if (total != p->nr_pages)
+		return bad("runs hold %" PRIu64 " pages, the record %u",
+			   total, p->nr_pages);
+	img.pages += p->nr_pages;
+	img.page_bytes += (uint64_t)p->nr_pages * ps;
+	/* The page data is not printed: skip it */
+	return skip((uint64_t)p->nr_pages * ps);
+}
+
+static int do_file_table(struct ckpt_hdr_file_table *t)
+{
+	struct ckpt_fd_ent e;
+	int64_t prev = -1;
+	uint32_t i;
+
+	f_u("nr_fds", t->nr_fds);
+	if (cur_len != sizeof(*t) + (uint64_t)t->nr_fds * sizeof(e))
+		return bad("%u fds do not fit the length %u", t->nr_fds,
+			   cur_len);
+	list_begin("fds");
+	for (i = 0; i < t->nr_fds; i++) {
+		if (rd_must(&e, sizeof(e)))
+			return -1;
+		item_begin("fd %d", e.fd);
+		if (json)
+			f_i("fd", e.fd);
+		f_i("file", e.file_objref);
+		f_flags("flags", e.flags, fd_names);
+		item_end();
+		if (e.fd < 0 || e.fd <= prev)
+			return bad("fd %d: negative or not sorted", e.fd);
+		prev = e.fd;
+		if (check_ref("file_objref", e.file_objref, CKPT_OBJ_FILE,
+			      false))
+			return -1;
+	}
+	list_end();
+	return 0;
+}
+
+/* Read a NUL-terminated path of @len bytes (NUL included) into @buf */
+static int rd_path(const char *what, char *buf, uint32_t len)
+{
+	if (!len || len > CKPT_PATH_MAX)
+		return bad("%s length %u is invalid", what, len);
+	if (rd_must(buf, len))
+		return -1;
+	if (strnlen(buf, len) != len - 1)
+		return bad("%s is not a string of %u bytes with its NUL", what,
+			   len);
+	return 0;
+}
+
+static int do_file(struct ckpt_hdr_file *f)
+{
+	const char *type = name_of(file_types, ARRAY_SIZE(file_types), f->file_type);
+	static char path[CKPT_PATH_MAX];
+
+	f_w("file_type", type ? type : "unknown");
+	f_flags("f_flags", f->f_flags, open_names);
+	f_u("pos", f->f_pos);
+	if (verbose || f->file_type == CKPT_FILE_SHMEM)
+		f_u("size", f->i_size);
+	if (verbose) {
+		char mode[16];
+
+		snprintf(mode, sizeof(mode), "0%o", f->i_mode);
+		f_w("mode", mode);
+		f_x("rdev", f->rdev);
+	}
+	if (!type)
+		return bad("unknown file type %u", f->file_type);
+	if (f->path_len > CKPT_PATH_MAX)
+		return bad("path length %u is more than %d", f->path_len,
+			   CKPT_PATH_MAX);
+	if (cur_len != round8(sizeof(*f) + (uint64_t)f->path_len))
+		return bad("a path of %u bytes does not fit the length %u",
+			   f->path_len, cur_len);
+	if (f->path_len) {
+		if (rd_path("path", path, f->path_len))
+			return -1;
+		f_s("path", path, f->path_len);
+	} else if (f->file_type != CKPT_FILE_SHMEM) {
+		return bad("a %s file without a path", type);
+	}
+	if (f->file_type == CKPT_FILE_SHMEM) {
+		img.pages_of = PAGES_SHMEM;
+		img.shmem_size = f->i_size;
+		img.pages_since = cur_off;
+	}
+	return 0;
+}
+
+static int do_fs(struct ckpt_hdr_fs *f)
+{
+	static char path[CKPT_PATH_MAX];
+	char mask[8];
+
+	snprintf(mask, sizeof(mask), "%04o", f->umask & 07777);
+	f_w("umask", mask);
+	if (cur_len != round8(sizeof(*f) + (uint64_t)f->cwd_len + f->root_len))
+		return bad("paths of %u and %u bytes do not fit the length %u",
+			   f->cwd_len, f->root_len, cur_len);
+	if (f->umask & ~0777)
+		return bad("invalid umask 0%o", f->umask);
+	if (rd_path("cwd", path, f->cwd_len))
+		return -1;
+	f_s("cwd", path, f->cwd_len);
+	if (rd_path("root", path, f->root_len))
+		return -1;
+	f_s("root", path, f->root_len);
+	return 0;
+}
+
+static int do_sighand(struct ckpt_hdr_sighand *s)
+{
+	struct ckpt_sigaction a;
+	char name[SIGNAME_LEN];
+	uint32_t i;
+
+	f_u("nr", s->nr);
+	if (s->nr > NSIG_MAX)
+		return bad("%u signals, more than %d", s->nr, NSIG_MAX);
+	if (cur_len != sizeof(*s) + (uint64_t)s->nr * sizeof(a))
+		return bad("%u handlers do not fit the length %u", s->nr,
+			   cur_len);
+	list_begin("handlers");
+	for (i = 0; i < s->nr; i++) {
+		if (rd_must(&a, sizeof(a)))
+			return -1;
+		/* SIG_DFL is 0: print the others */
+		if (!a.handler && !verbose)
+			continue;
+		item_begin("%s", sig_name(i + 1, name, sizeof(name)));
+		if (json) {
+			f_u("signo", i + 1);
+			f_w("signal", name);
+		}
+		if (a.handler <= 1)
+			f_w("handler", a.handler ? "SIG_IGN" : "SIG_DFL");
+		else
+			f_x("handler", a.handler);
+		f_x("flags", a.flags);
+		f_sigset("mask", a.mask);
+		if (verbose)
+			f_x("restorer", a.restorer);
+		item_end();
+	}
+	list_end();
+	return 0;
+}
+
+static void f_rlim(const char *key, uint64_t v)
+{
+	if (v == UINT64_MAX)
+		f_w(key, "unlimited");
+	else
+		f_u(key, v);
+}
+
+static int do_signal(struct ckpt_hdr_signal *s)
+{
+	uint32_t i;
+
+	f_u("nr_rlim", s->nr_rlim);
+	if (s->nr_rlim > CKPT_RLIM_NLIMITS)
+		return bad("%u rlimits, more than %d", s->nr_rlim,
+			   CKPT_RLIM_NLIMITS);
+	list_begin("rlimits");
+	for (i = 0; i < s->nr_rlim; i++) {
+		if (s->rlim[i].cur > s->rlim[i].max)
+			return bad("rlimit %s: soft limit above the hard one",
+				   rlimit_names[i]);
+		/* Salient: the limits that limit something */
+		if (!verbose && s->rlim[i].cur == UINT64_MAX &&
+		    s->rlim[i].max == UINT64_MAX)
+			continue;
+		item_begin("rlimit %s", rlimit_names[i]);
+		if (json)
+			f_w("resource", rlimit_names[i]);
+		f_rlim("cur", s->rlim[i].cur);
+		f_rlim("max", s->rlim[i].max);
+		item_end();
+	}
+	list_end();
+	img.expect = CKPT_HDR_SIGPENDING;
+	img.expect_why = "after SIGNAL";
+	return 0;
+}
+
+static int do_task_signal(struct ckpt_hdr_task_signal *s)
+{
+	f_sigset("blocked", s->blocked);
+	if (s->sas_ss_size || verbose) {
+		f_x("sas_ss_sp", s->sas_ss_sp);
+		f_u("sas_ss_size", s->sas_ss_size);
+		f_x("sas_ss_flags", s->sas_ss_flags);
+	}
+	img.expect = CKPT_HDR_SIGPENDING;
+	img.expect_why = "after TASK_SIGNAL";
+	return 0;
+}
+
+static int do_sigpending(struct ckpt_hdr_sigpending *s)
+{
+	struct ckpt_siginfo si;
+	char name[SIGNAME_LEN];
+	int32_t code;
+	uint32_t i;
+
+	f_sigset("signal", s->signal);
+	f_u("nr_pending", s->nr_pending);
+	if (cur_len != sizeof(*s) + (uint64_t)s->nr_pending * sizeof(si))
+		return bad("%u queued signals do not fit the length %u",
+			   s->nr_pending, cur_len);
+	list_begin("queued");
+	for (i = 0; i < s->nr_pending; i++) {
+		if (rd_must(&si, sizeof(si)))
+			return -1;
+		memcpy(&code, si.info + 8, sizeof(code));	/* si_code */
+		item_begin("queued %u", i);
+		f_u("signo", si.signo);
+		if (si.signo >= 1 && si.signo <= NSIG_MAX)
+			f_w("signal", sig_name(si.signo, name, sizeof(name)));
+		f_i("code", code);
+		item_end();
+		if (si.signo < 1 || si.signo > NSIG_MAX)
+			return bad("queued signal %u is invalid", si.signo);
+	}
+	list_end();
+	return 0;
+}
+
+static int do_tail(struct ckpt_hdr_tail *t)
+{
+	f_w("magic", t->magic == CKPT_TAIL_MAGIC ? "ok" : "bad");
+	f_u("ckpt_id", t->ckpt_id);
+	if (t->magic != CKPT_TAIL_MAGIC)
+		return bad("bad tail magic 0x%016" PRIx64, (uint64_t)t->magic);
+	if (t->ckpt_id != img.hdr.ckpt_id)
+		return bad("checkpoint id %" PRIu64 " differs from the header's %" PRIu64,
+			   (uint64_t)t->ckpt_id, (uint64_t)img.hdr.ckpt_id);
+	if (img.vmas_left || img.pages_of != PAGES_NONE)
+		return bad("the address space or shmem file at offset %" PRIu64
+			   " is not complete", img.pages_since);
+	if (img.nr_open)
+		return bad("objref %d (%s) never got its record",
+			   img.open[img.nr_open - 1],
+			   ckpt_obj_name(img.objs[img.open[img.nr_open - 1] - 1].type));
+	if (img.tasks != img.tree_tasks)
+		return bad("%" PRIu64 " TASK records for the %u tasks of the tree",
+			   img.tasks, img.tree_tasks);
+	img.seen_tail = true;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * The record loop
+ */
+typedef int (*record_fn)(void *);
+
+static const struct record_type {
+	uint32_t type;
+	size_t size;		/* of the fixed part, read before @fn */
+	record_fn fn;
+	bool exact;		/* the record has no variable part */
+	bool per_task;		/* belongs to the TASK record before it */
+} record_types[] = {
+#define R(t, s, f, e, p)	{ t, sizeof(struct s), (record_fn)f, e, p }
+	R(CKPT_HDR_HEADER_ARCH,	ckpt_hdr_header_arch,	do_header_arch,	true, false),
+	R(CKPT_HDR_OBJREF,	ckpt_hdr_objref,	do_objref,	true, false),
+	R(CKPT_HDR_TREE,	ckpt_hdr_tree,		do_tree,	false, false),
+	R(CKPT_HDR_TASK,	ckpt_hdr_task,		do_task,	true, false),
+	R(CKPT_HDR_TASK_OBJS,	ckpt_hdr_task_objs,	do_task_objs,	true, true),
+	R(CKPT_HDR_CPU,		ckpt_hdr_cpu,		do_cpu,		true, true),
+	R(CKPT_HDR_FPU,		ckpt_hdr_fpu,		do_fpu,		false, true),
+	R(CKPT_HDR_DEBUGREGS,	ckpt_hdr_debugregs,	do_debugregs,	true, true),
+	R(CKPT_HDR_MM,		ckpt_hdr_mm,		do_mm,		true, false),
+	R(CKPT_HDR_VMA,		ckpt_hdr_vma,		do_vma,		true, false),
+	R(CKPT_HDR_PAGES,	ckpt_hdr_pages,		do_pages,	false, false),
+	R(CKPT_HDR_FILE_TABLE,	ckpt_hdr_file_table,	do_file_table,	false, false),
+	R(CKPT_HDR_FILE,	ckpt_hdr_file,		do_file,	false, false),
+	R(CKPT_HDR_FS,		ckpt_hdr_fs,		do_fs,		false, false),
+	R(CKPT_HDR_SIGHAND,	ckpt_hdr_sighand,	do_sighand,	false, false),
+	R(CKPT_HDR_SIGNAL,	ckpt_hdr_signal,	do_signal,	true, false),
+	R(CKPT_HDR_TASK_SIGNAL,	ckpt_hdr_task_signal,	do_task_signal,	true, true),
+	R(CKPT_HDR_SIGPENDING,	ckpt_hdr_sigpending,	do_sigpending,	false, false),
+	R(CKPT_HDR_TAIL,	ckpt_hdr_tail,		do_tail,	true, false),
+#undef R
+};
+
+static const struct record_type *record_type(uint32_t type)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(record_types); i++)
+		if (record_types[i].type == type)
+			return &record_types[i];
+	return NULL;
+}
+
+static union {
+	struct ckpt_hdr h;
+	struct ckpt_hdr_header header;
+	struct ckpt_hdr_header_arch arch;
+	struct ckpt_hdr_mm mm;
+	struct ckpt_hdr_cpu cpu;
+	struct ckpt_hdr_signal signal;
+	char bytes[1024];
+} rec;
+
+_Static_assert(sizeof(struct ckpt_hdr_mm) <= sizeof(rec.bytes),
+	       "the record buffer holds every fixed part");
+
+/* Which records may only come as the object an OBJREF introduces */
+static bool is_object_record(uint32_t type)
+{
+	uint32_t i;
+
+	for (i = 1; i < CKPT_OBJ_MAX; i++)
+		if (ckpt_obj_hdr_type(i) == type)
+			return true;
+	return false;
+}
+
+/*
+ * Checks of the record's place in the stream, before its contents:
+ * what an earlier record announced (VMAs, pages, pending signals) comes
+ * first; an object record closes the innermost open OBJREF, which must
+ * be of its type; nothing else may come while an object is open.
+ */
+static int check_order(uint32_t type)
+{
+	uint32_t expected = img.expect;
+	int32_t ref;
+
+	img.expect = 0;
+	if (type == CKPT_HDR_HEADER ||
+	    (type == CKPT_HDR_HEADER_ARCH && cur_off != sizeof(rec.header)))
+		return bad("a second %s record", ckpt_hdr_name(type));
+	if (expected && type != expected)
+		return bad("expected a %s record %s", ckpt_hdr_name(expected),
+			   img.expect_why);
+	if (type == CKPT_HDR_SIGPENDING) {
+		if (expected != CKPT_HDR_SIGPENDING)
+			return bad("SIGPENDING not after SIGNAL or TASK_SIGNAL");
+		return 0;
+	}
+	if (img.vmas_left) {
+		if (type != CKPT_HDR_VMA)
+			return bad("the MM record at offset %" PRIu64 " still expects %u VMA records",
+				   img.pages_since, img.vmas_left);
+		return 0;
+	}
+	if (img.pages_of != PAGES_NONE) {
+		if (type != CKPT_HDR_PAGES)
+			return bad("the pages of the %s at offset %" PRIu64
+				   " do not end with a PAGES record of no page",
+				   img.pages_of == PAGES_MM ? "address space" : "shmem file",
+				   img.pages_since);
+		return 0;
+	}
+	if (type == CKPT_HDR_OBJREF || !record_type(type))
+		return 0;
+
+	ref = img.nr_open ? img.open[img.nr_open - 1] : 0;
+	if (is_object_record(type)) {
+		if (!ref)
+			return bad("an object record without its OBJREF");
+		if (ckpt_obj_hdr_type(img.objs[ref - 1].type) != type)
+			return bad("objref %d (%s) is open: its %s record must come before a %s record",
+				   ref, ckpt_obj_name(img.objs[ref - 1].type),
+				   ckpt_hdr_name(ckpt_obj_hdr_type(img.objs[ref - 1].type)),
+				   ckpt_hdr_name(type));
+		img.nr_open--;
+		img.objs[ref - 1].done = true;
+		return 0;
+	}
+	if (ref)
+		return bad("objref %d (%s) is still waiting for its record", ref,
+			   ckpt_obj_name(img.objs[ref - 1].type));
+	return 0;
+}
+
+/* Read and print one record; returns 1 on the tail, 0 to go on, -1 */
+static int do_record(void)
+{
+	const struct record_type *rt;
+	uint64_t consumed;
+	int ret;
+
+	cur_off = in.off;
+	cur_type = 0;
+	cur_len = 0;
+	ret = rd(&rec.h, sizeof(rec.h));
+	if (ret <= 0) {
+		if (ret == 0 && !in.off)
+			bad_image(0, "empty input: no image");
+		else if (ret == 0)
+			bad_image(in.off, "truncated: the input ends at offset %" PRIu64
+				  " without a TAIL record", in.off);
+		return -1;
+	}
+	cur_type = rec.h.type;
+	cur_len = rec.h.len;
+	img.records++;
+
+	/* The header: read all of it, whatever its length says */
+	if (cur_off == 0) {
+		rec_begin(cur_off, cur_type, cur_len);
+		if (rd_must(rec.bytes + sizeof(rec.h),
+			    sizeof(rec.header) - sizeof(rec.h)))
+			return -1;
+		ret = do_header(&rec.header);
+		rec_end();
+		return ret;
+	}
+
+	rec_begin(cur_off, cur_type, cur_len);
+	if (cur_len < sizeof(rec.h) || cur_len % 8)
+		return bad("invalid length %u (not a multiple of 8 of at least 8)",
+			   cur_len);
+	if (in.size_known && cur_off <= in.size &&
+	    cur_len > in.size - cur_off)
+		return bad("length %u runs past the end of the input (%" PRIu64
+			   " bytes remain)", cur_len, in.size - cur_off);
+
+	if (cur_off == sizeof(rec.header) && cur_type != CKPT_HDR_HEADER_ARCH)
+		return bad("expected HEADER_ARCH after the header");
+	if (check_order(cur_type))
+		return -1;
+
+	rt = record_type(cur_type);
+	if (!rt) {
+		/* Unknown: shown with its length, skipped */
+		ret = skip(cur_len - sizeof(rec.h));
+		rec_end();
+		return ret;
+	}
+	if (cur_len < rt->size)
+		return bad("length %u is shorter than the fixed part (%zu bytes)",
+			   cur_len, rt->size);
+	if (rt->exact && check_len(rt->size))
+		return -1;
+	if (rt->per_task && !img.tasks)
+		return bad("a per-task record before any TASK record");
+	if (rd_must(rec.bytes + sizeof(rec.h), rt->size - sizeof(rec.h)))
+		return -1;
+
+	consumed = in.off;
+	if (rt->fn(&rec))
+		return -1;
+	/* Padding after the variable part */
+	consumed = in.off - consumed + rt->size;
+	if (consumed < cur_len && skip(cur_len - consumed))
+		return -1;
+	rec_end();
+	return cur_type == CKPT_HDR_TAIL;
+}
+
+/* After the tail: the input must end */
+static void check_trailing(void)
+{
+	char c;
+	ssize_t n;
+
+	do {
+		n = read(in.fd, &c, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0)
+		bad_image(in.off, "trailing data after the TAIL record at offset %" PRIu64,
+			  in.off);
+	else if (n < 0)
+		bad_image(in.off, "read error at offset %" PRIu64 ": %s",
+			  in.off, strerror(errno));
+}
+
+static void print_summary(void)
+{
+	uint32_t i;
+
+	if (json) {
+		json_open("summary", '{', '}');
+		f_u("records", img.records);
+		f_u("objects", img.nr_objs);
+		json_open("objects_by_type", '{', '}');
+		for (i = 1; i < CKPT_OBJ_MAX; i++)
+			f_u(ckpt_obj_name(i), img.obj_count[i]);
+		json_close();
+		f_u("tasks", img.tasks);
+		f_u("vmas", img.vmas);
+		f_u("pages", img.pages);
+		f_u("page_bytes", img.page_bytes);
+		f_u("size", in.off);
+		json_close();
+		f_bool("valid", !have_error);
+		if (have_error) {
+			json_key("error");
+			json_str(error_msg, sizeof(error_msg));
+			f_u("error_offset", error_off);
+		}
+		return;
+	}
+	printf("summary: %" PRIu64 " records, %zu objects (", img.records,
+	       img.nr_objs);
+	for (i = 1; i < CKPT_OBJ_MAX; i++)
+		printf("%s%" PRIu64 " %s", i > 1 ? ", " : "", img.obj_count[i],
+		       ckpt_obj_name(i));
+	printf("), %" PRIu64 " task%s, %" PRIu64 " vmas, %" PRIu64
+	       " pages (%" PRIu64 " bytes), %" PRIu64 " bytes in all\n",
+	       img.tasks, img.tasks == 1 ? "" : "s", img.vmas, img.pages,
+	       img.page_bytes, in.off);
+	printf("image %s\n", have_error ? "MALFORMED" : "ok");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: ckptinfo [OPTIONS] [FILE]\n"
+"Print and check a checkpoint image (stdin without FILE).\n"
+"\n"
+"  -j, --json      print one JSON document instead of text\n"
+"  -v, --verbose   print every field (registers, page runs, ...)\n"
+"  -h, --help      show this help\n"
+"\n"
+"Each record is shown with its offset, type, length and salient fields;\n"
+"page data is not shown.  Exit status: 0 for a valid image, 1 for a\n"
+"malformed or truncated one (reported on stderr after what could be\n"
+"printed), 2 on bad usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json",	no_argument, NULL, 'j' },
+		{ "verbose",	no_argument, NULL, 'v' },
+		{ "help",	no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct stat st;
+	off_t pos;
+	int c, ret;
+
+	prog = "ckptinfo";
+	while ((c = getopt_long(argc, argv, "jvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'ckptinfo --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1)
+		die(EXIT_USAGE, "too many arguments: one image at a time");
+
+	in.fd = STDIN_FILENO;
+	in.name = "stdin";
+	if (optind < argc && strcmp(argv[optind], "-")) {
+		in.name = argv[optind];
+		in.fd = open(in.name, O_RDONLY | O_CLOEXEC);
+		if (in.fd < 0)
+			die(EXIT_FAIL, "cannot open %s: %s", in.name,
+			    strerror(errno));
+	}
+	if (fstat(in.fd, &st))
+		die(EXIT_FAIL, "%s: %s", in.name, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		die(EXIT_FAIL, "%s is a directory", in.name);
+	if (isatty(in.fd))
+		die(EXIT_FAIL, "refusing to read an image from a terminal (give a FILE or redirect stdin)");
+	if (S_ISREG(st.st_mode)) {
+		pos = lseek(in.fd, 0, SEEK_CUR);
+		if (pos >= 0 && pos <= st.st_size) {
+			in.size = st.st_size - pos;
+			in.size_known = true;
+		}
+	}
+
+	if (json) {
+		out.first[0] = true;
+		json_open(NULL, '{', '}');
+		json_key("file");
+		json_str(in.name, strlen(in.name));
+		json_open("records", '[', ']');
+	} else {
+		printf("%s:\n%10s  %-12s %9s  %s\n", in.name, "OFFSET", "TYPE",
+		       "LEN", "FIELDS");
+	}
+
+	do {
+		ret = do_record();
+	} while (!ret);
+	if (ret > 0)
+		check_trailing();
+
+	/* Close what an error left open */
+	if (json) {
+		while (out.depth > 2)
+			json_close();
+		json_close();		/* records */
+	} else {
+		text_end_line();
+	}
+	print_summary();
+	if (json) {
+		json_close();
+		putchar('\n');
+	}
+	if (fflush(stdout) || ferror(stdout))
+		die(EXIT_FAIL, "writing the output: %s", strerror(errno));
+
+	free(img.objs);
+	free(img.open);
+	free(img.mm_vmas);
+	if (have_error) {
+		fprintf(stderr, "ckptinfo: %s: malformed image: %s\n", in.name,
+			error_msg);
+		return EXIT_FAIL;
+	}
+	return 0;
+}

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading checkpoint images (include/uapi/linux/checkpoint_hdr.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "image.h"
+
+static const struct {
+	uint32_t type;
+	const char *name;
+} hdr_names[] = {
+	{ CKPT_HDR_HEADER,	"HEADER" },
+	{ CKPT_HDR_HEADER_ARCH,	"HEADER_ARCH" },
+	{ CKPT_HDR_OBJREF,	"OBJREF" },
+	{ CKPT_HDR_TREE,	"TREE" },
+	{ CKPT_HDR_TASK,	"TASK" },
+	{ CKPT_HDR_TASK_OBJS,	"TASK_OBJS" },
+	{ CKPT_HDR_CPU,		"CPU" },
+	{ CKPT_HDR_FPU,		"FPU" },
+	{ CKPT_HDR_DEBUGREGS,	"DEBUGREGS" },
+	{ CKPT_HDR_MM,		"MM" },
+	{ CKPT_HDR_VMA,		"VMA" },
+	{ CKPT_HDR_PAGES,	"PAGES" },
+	{ CKPT_HDR_FILE_TABLE,	"FILE_TABLE" },
+	{ CKPT_HDR_FILE,	"FILE" },
+	{ CKPT_HDR_FS,		"FS" },
+	{ CKPT_HDR_SIGHAND,	"SIGHAND" },
+	{ CKPT_HDR_SIGNAL,	"SIGNAL" },
+	{ CKPT_HDR_TASK_SIGNAL,	"TASK_SIGNAL" },
+	{ CKPT_HDR_SIGPENDING,	"SIGPENDING" },
+	{ CKPT_HDR_TAIL,	"TAIL" },
+};
+
+static const struct {
+	const char *name;
+	uint32_t hdr_type;
+} obj_types[CKPT_OBJ_MAX] = {
+	[CKPT_OBJ_IGNORE]	= { "IGNORE",		0 },
+	[CKPT_OBJ_FILE_TABLE]	= { "FILE_TABLE",	CKPT_HDR_FILE_TABLE },
+	[CKPT_OBJ_FILE]		= { "FILE",		CKPT_HDR_FILE },
+	[CKPT_OBJ_MM]		= { "MM",		CKPT_HDR_MM },
+	[CKPT_OBJ_FS]		= { "FS",		CKPT_HDR_FS },
+	[CKPT_OBJ_SIGHAND]	= { "SIGHAND",		CKPT_HDR_SIGHAND },
+	[CKPT_OBJ_SIGNAL]	= { "SIGNAL",		CKPT_HDR_SIGNAL },
+};
+
+const char *ckpt_hdr_name(uint32_t type)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hdr_names); i++)
+		if (hdr_names[i].type == type)
+			return hdr_names[i].name;
+	return NULL;
+}
+
+const char *ckpt_obj_name(uint32_t objtype)
+{
+	return objtype < CKPT_OBJ_MAX ? obj_types[objtype].name : NULL;
+}
+
+uint32_t ckpt_obj_hdr_type(uint32_t objtype)
+{
+	return objtype < CKPT_OBJ_MAX ? obj_types[objtype].hdr_type : 0;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int ckpt_check_header(const struct ckpt_hdr_header *h, uint32_t len,
+		      char *err, size_t errlen)
+{
+	if (h->magic != CKPT_HEADER_MAGIC) {
+		if (h->magic == __builtin_bswap64(CKPT_HEADER_MAGIC))
+			return fail(err, errlen,
+				    "image written on a machine of the other byte order");
+		return fail(err, errlen,
+			    "not a checkpoint image: bad header magic 0x%016" PRIx64
+			    " (expected 0x%016llx)", (uint64_t)h->magic,
+			    CKPT_HEADER_MAGIC);
+	}
+	if (h->h.type != CKPT_HDR_HEADER)
+		return fail(err, errlen,
+			    "the first record has type %u, not HEADER (%u)",
+			    h->h.type, CKPT_HDR_HEADER);
+	if (len != sizeof(*h))
+		return fail(err, errlen,
+			    "header record has length %u, expected %zu",
+			    len, sizeof(*h));
+	if (h->format_version != CKPT_FORMAT_VERSION)
+		return fail(err, errlen,
+			    "image format version %u is not supported (this tool reads version %u)",
+			    h->format_version, CKPT_FORMAT_VERSION);
+	if (h->arch != CKPT_ARCH_X86_64)
+		return fail(err, errlen,
+			    "image architecture %u is not supported (x86_64 is %u)",
+			    h->arch, CKPT_ARCH_X86_64);
+	if (h->page_size < 4096 || h->page_size > CKPT_PAGE_SIZE_MAX ||
+	    (h->page_size & (h->page_size - 1)))
+		return fail(err, errlen, "invalid page size %u", h->page_size);
+	return 0;
+}
+
+int ckpt_check_header_arch(const struct ckpt_hdr_header_arch *a,
+			   uint32_t len, char *err, size_t errlen)
+{
+	if (a->h.type != CKPT_HDR_HEADER_ARCH)
+		return fail(err, errlen,
+			    "the second record has type %u, not HEADER_ARCH (%u)",
+			    a->h.type, CKPT_HDR_HEADER_ARCH);
+	if (len != sizeof(*a))
+		return fail(err, errlen,
+			    "HEADER_ARCH record has length %u, expected %zu",
+			    len, sizeof(*a));
+	return 0;
+}
+
+void ckpt_str(char *dst, const char *src, size_t srclen)
+{
+	size_t i;
+
+	for (i = 0; i < srclen && src[i]; i++) {
+		unsigned char c = src[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			*dst++ = c;
+		} else {
+			sprintf(dst, "\\x%02x", c);
+			dst += 4;
+		}
+	}
+	*dst = '\0';
+}
+
+/* Append the next @len bytes of the stream to info->prefix */
+static int read_more(int fd, struct ckpt_image_info *info, size_t len,
+		     char *err, size_t errlen)
+{
+	unsigned char *p;
+	ssize_t n;
+
+	if (len > CKPT_PREFIX_MAX - info->prefix_len)
+		return fail(err, errlen,
+			    "more than %d MiB of records before the process tree",
+			    CKPT_PREFIX_MAX >> 20);
+	p = realloc(info->prefix, info->prefix_len + len);
+	if (!p) {
+		errno = ENOMEM;
+		return fail(err, errlen, "out of memory");
+	}
+	info->prefix = p;
+	n = read_full(fd, p + info->prefix_len, len);
+	if (n < 0)
+		return fail(err, errlen, "read error at offset %zu: %s",
+			    info->prefix_len, strerror(errno));
+	if ((size_t)n < len) {
+		errno = 0;
+		if (!info->prefix_len && !n)
+			return fail(err, errlen, "empty input: no image");
+		return fail(err, errlen,
+			    "truncated image: input ends at offset %zu, inside a record",
+			    info->prefix_len + n);
+	}
+	info->prefix_len += len;
+	return 0;
+}
+
+static int check_tree(struct ckpt_image_info *info, size_t off, uint32_t len,
+		      char *err, size_t errlen)
+{
+	const struct ckpt_hdr_tree *t = (void *)(info->prefix + off);
+	uint64_t need;
+
+	if (len < sizeof(*t))
+		return fail(err, errlen,
+			    "TREE record at offset %zu is too short (%u bytes)",
+			    off, len);
+	need = sizeof(*t) + (uint64_t)t->nr_tasks * sizeof(t->pids[0]);
+	if (need != len)
+		return fail(err, errlen,
+			    "TREE record at offset %zu: %u tasks do not fit its length %u",
+			    off, t->nr_tasks, len);
+	if (!t->nr_tasks)
+		return fail(err, errlen,
+			    "TREE record at offset %zu holds no task", off);
+	info->nr_tasks = t->nr_tasks;
+	info->pids = malloc(len - sizeof(*t));
+	if (!info->pids) {
+		errno = ENOMEM;
+		return fail(err, errlen, "out of memory");
+	}
+	memcpy(info->pids, t->pids, len - sizeof(*t));
+	return 0;
+}
+
+int ckpt_read_tree(int fd, struct ckpt_image_info *info,
+		   char *err, size_t errlen)
+{
+	struct ckpt_hdr h;
+	size_t off;
+
+	memset(info, 0, sizeof(*info));
+	for (;;) {
+		off = info->prefix_len;
+		if (read_more(fd, info, sizeof(h), err, errlen))
+			return -1;
+		memcpy(&h, info->prefix + off, sizeof(h));
+
+		/* The header: read all of it, whatever its length says */
+		if (!off) {
+			if (read_more(fd, info, sizeof(info->hdr) - sizeof(h),
+				      err, errlen))
+				return -1;
+			memcpy(&info->hdr, info->prefix, sizeof(info->hdr));
+			if (ckpt_check_header(&info->hdr, h.len, err, errlen))
+				goto malformed;
+			continue;
+		}
+
+		if (h.len < sizeof(h) || h.len % 8) {
+			fail(err, errlen,
+			     "record at offset %zu (type %u) has invalid length %u",
+			     off, h.type, h.len);
+			goto malformed;
+		}
+		if (h.len > CKPT_PREFIX_MAX - info->prefix_len) {
+			const char *name = ckpt_hdr_name(h.type);
+
+			fail(err, errlen,
+			     "record at offset %zu (%s) has length %u: more than the %d MiB read ahead of the process tree",
+			     off, name ? name : "unknown type", h.len,
+			     CKPT_PREFIX_MAX >> 20);
+			goto malformed;
+		}
+		if (read_more(fd, info, h.len - sizeof(h), err, errlen))
+			return -1;
+
+		if (off == sizeof(info->hdr)) {
+			if (ckpt_check_header_arch((void *)(info->prefix + off),
+						   h.len, err, errlen))
+				goto malformed;
+			memcpy(&info->arch, info->prefix + off,
+			       sizeof(info->arch));
+			continue;
+		}
+
+		switch (h.type) {
+		case CKPT_HDR_TREE:
+			if (check_tree(info, off, h.len, err, errlen))
+				goto malformed;
+			return 0;
+		case CKPT_HDR_HEADER:
+		case CKPT_HDR_HEADER_ARCH:
+		case CKPT_HDR_TASK:
+		case CKPT_HDR_TAIL:
+			fail(err, errlen,
+			     "%s record at offset %zu before the TREE record",
+			     ckpt_hdr_name(h.type), off);
+			goto malformed;
+		}
+	}
+
+malformed:
+	errno = 0;
+	return -1;
+}
+
+void ckpt_free_info(struct ckpt_image_info *info)
+{
+	free(info->prefix);
+	free(info->pids);
+	memset(info, 0, sizeof(*info));
+}
+
+const struct ckpt_task_pids *ckpt_tree_root(const struct ckpt_image_info *info)
+{
+	uint32_t i;
+
+	for (i = 0; i < info->nr_tasks; i++)
+		if (info->pids[i].flags & CKPT_PIDS_ROOT)
+			return &info->pids[i];
+	return info->nr_tasks ? &info->pids[0] : NULL;
+}
+
+void ckpt_print_header(FILE *f, const struct ckpt_hdr_header *h,
+		       const struct ckpt_hdr_header_arch *a)
+{
+	char rel[4 * CKPT_UTS_LEN + 1], ver[4 * CKPT_UTS_LEN + 1];
+	char mach[4 * CKPT_UTS_LEN + 1], when[64] = "?";
+	time_t t = (time_t)h->time;
+	struct tm tm;
+
+	ckpt_str(rel, h->release, sizeof(h->release));
+	ckpt_str(ver, h->version, sizeof(h->version));
+	ckpt_str(mach, h->machine, sizeof(h->machine));
+	if ((int64_t)h->time >= 0 && gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+
+	fprintf(f, "image: format %u, arch %u (x86_64), page size %u\n",
+		h->format_version, h->arch, h->page_size);
+	fprintf(f, "image: kernel \"%s\" \"%s\" \"%s\"\n", rel, ver, mach);
+	fprintf(f, "image: checkpoint id %" PRIu64 ", time %s, flags 0x%" PRIx64 "\n",
+		(uint64_t)h->ckpt_id, when, (uint64_t)h->uflags);
+	if (a)
+		fprintf(f, "image: xfeatures 0x%" PRIx64 ", xstate size %u\n",
+			(uint64_t)a->xfeatures_mask, a->xstate_size);
+}
+
+void ckpt_print_tree(FILE *f, const struct ckpt_image_info *info)
+{
+	uint32_t i;
+
+	fprintf(f, "tree: %u task%s\n", info->nr_tasks,
+		info->nr_tasks == 1 ? "" : "s");
+	for (i = 0; i < info->nr_tasks; i++) {
+		const struct ckpt_task_pids *p = &info->pids[i];
+
+		fprintf(f, "  task %u: pid %d tgid %d ppid %d pgid %d sid %d flags 0x%x%s%s\n",
+			i, p->pid, p->tgid, p->ppid, p->pgid, p->sid, p->flags,
+			p->flags & CKPT_PIDS_ROOT ? " root" : "",
+			p->flags & CKPT_PIDS_THREAD ? " thread" : "");
+	}
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reading checkpoint images (include/uapi/linux/checkpoint_hdr.h).
+ */
+#ifndef _MKTREE_IMAGE_H
+#define _MKTREE_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/checkpoint_hdr.h>
+
+/* The largest page size an image may declare */
+#define CKPT_PAGE_SIZE_MAX	65536
+
+/* The most of a stream restart buffers before the tree record */
+#define CKPT_PREFIX_MAX		(16 << 20)
+
+/* Name of a CKPT_HDR_* record type, or NULL if unknown */
+const char *ckpt_hdr_name(uint32_t type);
+/* Name of a CKPT_OBJ_* object type, or NULL if unknown */
+const char *ckpt_obj_name(uint32_t objtype);
+/* The record type an object of @objtype is made of, or 0 */
+uint32_t ckpt_obj_hdr_type(uint32_t objtype);
+
+/*
+ * Validate the first record (@len bytes at @h, as read from the
+ * stream).  Returns 0, or -1 with a message in @err.
+ */
+int ckpt_check_header(const struct ckpt_hdr_header *h, uint32_t len,
+		      char *err, size_t errlen);
+int ckpt_check_header_arch(const struct ckpt_hdr_header_arch *a,
+			   uint32_t len, char *err, size_t errlen);
+
+/*
+ * Copy a fixed-size, possibly unterminated string field of an image
+ * into @dst (at least 4 * @srclen + 1 bytes), escaping anything that
+ * is not printable ASCII as \xNN.
+ */
+void ckpt_str(char *dst, const char *src, size_t srclen);
+
+/*
+ * What restart needs to know before it hands an image to the kernel:
+ * the header and the task list.  ckpt_read_tree() reads the stream up
+ * to and including the CKPT_HDR_TREE record, keeping every byte it
+ * read in @prefix so that the caller can hand the kernel a stream that
+ * still starts at the beginning.
+ */
+struct ckpt_image_info {
+	struct ckpt_hdr_header hdr;
+	struct ckpt_hdr_header_arch arch;
+	uint32_t nr_tasks;
+	struct ckpt_task_pids *pids;	/* nr_tasks entries */
+	unsigned char *prefix;		/* the bytes read from the stream */
+	size_t prefix_len;
+};
+
+/*
+ * Returns 0, or -1 with a message in @err; errno is 0 for a malformed
+ * image, the read error otherwise.
+ */
+int ckpt_read_tree(int fd, struct ckpt_image_info *info,
+		   char *err, size_t errlen);
+void ckpt_free_info(struct ckpt_image_info *info);
+
+/* The root task of the tree (CKPT_PIDS_ROOT), or the first one */
+const struct ckpt_task_pids *ckpt_tree_root(const struct ckpt_image_info *info);
+
+void ckpt_print_header(FILE *f, const struct ckpt_hdr_header *h,
+		       const struct ckpt_hdr_header_arch *a);
+void ckpt_print_tree(FILE *f, const struct ckpt_image_info *info);
+
+#endif /* _MKTREE_IMAGE_H */

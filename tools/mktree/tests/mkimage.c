@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkimage - write synthetic checkpoint images for the host tests
+ *
+ *   mkimage VARIANT > image      a valid or deliberately broken image
+ *   mkimage records < image      list "offset type len" of each record
+ *   mkimage put32 OFF VAL < image > image2   replace the u32 at OFF
+ *   mkimage fuzz SEED < image > image2       flip a few bytes
+ *
+ * The images follow include/uapi/linux/checkpoint_hdr.h and the order
+ * the kernel writes: a header, the arch header, a tree of one task (or
+ * two), the task with its objects (a file table holding two files, an
+ * fs, signal handlers, signal state, an mm holding its executable with
+ * two VMAs and one page), registers and the tail.
+ */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/checkpoint.h>
+#include <linux/checkpoint_hdr.h>
+
+#define PAGE_SIZE	4096
+#define CKPT_ID		7
+
+static unsigned char *img;
+static size_t img_len, img_cap;
+
+static void *grow(size_t len)
+{
+	void *p;
+
+	if (img_len + len > img_cap) {
+		img_cap = (img_len + len) * 2;
+		img = realloc(img, img_cap);
+		if (!img) {
+			perror("mkimage");
+			exit(1);
+		}
+	}
+	p = img + img_len;
+	memset(p, 0, len);
+	img_len += len;
+	return p;
+}
+
+/* Start a record of @len bytes (rounded up to 8); returns its offset */
+static size_t rec(uint32_t type, size_t len)
+{
+	size_t off = img_len;
+	struct ckpt_hdr *h;
+
+	len = (len + 7) & ~7UL;
+	h = grow(len);
+	h->type = type;
+	h->len = len;
+	return off;
+}
+
+static void *recp(uint32_t type, size_t len)
+{
+	size_t off = rec(type, len);
+
+	return img + off;
+}
+
+#define REC(var, type, hdrtype, extra)					\
+	struct type *var = recp(hdrtype, sizeof(struct type) + (extra))
+
+static int objref;
+
+static int objref_rec(uint32_t objtype)
+{
+	REC(o, ckpt_hdr_objref, CKPT_HDR_OBJREF, 0);
+	o->objtype = objtype;
+	o->objref = ++objref;
+	return o->objref;
+}
+
+static int file(uint32_t type, const char *path, uint32_t flags,
+		uint64_t pos, uint64_t size)
+{
+	size_t plen = path ? strlen(path) + 1 : 0;
+	int ref = objref_rec(CKPT_OBJ_FILE);
+	REC(f, ckpt_hdr_file, CKPT_HDR_FILE, plen);
+
+	f->file_type = type;
+	f->f_flags = flags;
+	f->f_pos = pos;
+	f->i_mode = type == CKPT_FILE_DIR ? 040755 :
+		    type == CKPT_FILE_CHRDEV ? 020666 : 0100644;
+	f->i_size = size;
+	f->path_len = plen;
+	if (plen)
+		memcpy(f + 1, path, plen);
+	return ref;
+}
+
+/* One PAGES record of a single run, then the terminator */
+static void pages(uint64_t start, uint32_t nr)
+{
+	struct ckpt_hdr_pages *p = recp(CKPT_HDR_PAGES,
+					sizeof(struct ckpt_hdr_pages) +
+					sizeof(struct ckpt_page_run) +
+					(size_t)nr * PAGE_SIZE);
+	struct ckpt_page_run *run = (void *)(p + 1);
+	unsigned char *data = (void *)(run + 1);
+	size_t i;
+
+	p->nr_runs = 1;
+	p->nr_pages = nr;
+	run->start = start;
+	run->nr_pages = nr;
+	for (i = 0; i < (size_t)nr * PAGE_SIZE; i++)
+		data[i] = i * 7;
+	rec(CKPT_HDR_PAGES, sizeof(struct ckpt_hdr_pages));
+}
+
+static void sigpending(uint64_t set, int queued_sig)
+{
+	REC(s, ckpt_hdr_sigpending, CKPT_HDR_SIGPENDING,
+	    queued_sig ? sizeof(struct ckpt_siginfo) : 0);
+
+	s->signal = set;
+	if (queued_sig) {
+		struct ckpt_siginfo *si = s->siginfo;
+		int32_t code = -1;	/* SI_QUEUE */
+
+		s->nr_pending = 1;
+		si->signo = queued_sig;
+		memcpy(si->info, &queued_sig, 4);
+		memcpy(si->info + 8, &code, 4);
+	}
+}
+
+struct opts {
+	int nr_tasks;
+	bool shmem;
+	bool unknown;
+};
+
+static int objs[5];	/* files, fs, sighand, signal, mm: 0 until written */
+
+static int file_table(void)
+{
+	int ref = objref_rec(CKPT_OBJ_FILE_TABLE);
+	int null, log, i;
+
+	/* the files it holds come first, each as its own object */
+	null = file(CKPT_FILE_CHRDEV, "/dev/null", 02, 0, 0);
+	log = file(CKPT_FILE_REGULAR, "/tmp/counter.log", 02001, 1234, 1234);
+	{
+		REC(t, ckpt_hdr_file_table, CKPT_HDR_FILE_TABLE,
+		    4 * sizeof(struct ckpt_fd_ent));
+		int fds[4][3] = {
+			{ 0, null, 0 }, { 1, log, 0 }, { 2, log, 0 },
+			{ 3, null, CKPT_FD_CLOEXEC },
+		};
+
+		t->nr_fds = 4;
+		for (i = 0; i < 4; i++) {
+			t->fds[i].fd = fds[i][0];
+			t->fds[i].file_objref = fds[i][1];
+			t->fds[i].flags = fds[i][2];
+		}
+	}
+	return ref;
+}
+
+static int fs(void)
+{
+	int ref = objref_rec(CKPT_OBJ_FS);
+	REC(f, ckpt_hdr_fs, CKPT_HDR_FS, 5 + 2);
+
+	f->umask = 022;
+	f->cwd_len = 5;
+	f->root_len = 2;
+	memcpy(f + 1, "/tmp\0/", 7);
+	return ref;
+}
+
+static int sighand(void)
+{
+	int ref = objref_rec(CKPT_OBJ_SIGHAND);
+	REC(s, ckpt_hdr_sighand, CKPT_HDR_SIGHAND,
+	    64 * sizeof(struct ckpt_sigaction));
+
+	s->nr = 64;
+	s->action[2 - 1].handler = 0x401100;	/* SIGINT */
+	s->action[2 - 1].flags = 0x04000000;	/* SA_RESTORER */
+	s->action[2 - 1].restorer = 0x401200;
+	s->action[13 - 1].handler = 1;		/* SIGPIPE: SIG_IGN */
+	return ref;
+}
+
+static int signal_obj(void)
+{
+	int ref = objref_rec(CKPT_OBJ_SIGNAL), i;
+
+	{
+		REC(s, ckpt_hdr_signal, CKPT_HDR_SIGNAL, 0);
+		s->nr_rlim = CKPT_RLIM_NLIMITS;
+		for (i = 0; i < CKPT_RLIM_NLIMITS; i++)
+			s->rlim[i].cur = s->rlim[i].max = UINT64_MAX;
+		s->rlim[7].cur = 1024;			/* NOFILE */
+		s->rlim[7].max = 524288;
+		s->rlim[3].cur = 8 << 20;		/* STACK */
+	}
+	sigpending(0, 0);			/* shared pending signals */
+	return ref;
+}
+
+static int mm(const struct opts *o)
+{
+	int ref = objref_rec(CKPT_OBJ_MM);
+	int exe, shm = 0;
+
+	/* the executable and the mapped files come first */
+	exe = file(CKPT_FILE_REGULAR, "/usr/bin/counter", 0100000, 0, 8192);
+	if (o->shmem) {
+		shm = file(CKPT_FILE_SHMEM, "dev/zero", 02, 0, 2 * PAGE_SIZE);
+		pages(PAGE_SIZE, 1);
+	}
+	{
+		REC(m, ckpt_hdr_mm, CKPT_HDR_MM, 0);
+		m->nr_vmas = o->shmem ? 3 : 2;
+		m->exe_objref = exe;
+		m->start_code = 0x400000;
+		m->end_code = 0x401000;
+		m->start_brk = m->brk = 0x600000;
+		m->start_stack = 0x7ffd1ff0;
+		m->nr_auxv = 2;
+		m->saved_auxv[0] = 6;		/* AT_PAGESZ */
+		m->saved_auxv[1] = PAGE_SIZE;
+	}
+	{
+		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
+		v->vma_type = CKPT_VMA_FILE;
+		v->file_objref = exe;
+		v->start = 0x400000;
+		v->end = 0x401000;
+		v->vm_flags = CKPT_VM_READ | CKPT_VM_EXEC | CKPT_VM_MAYREAD |
+			      CKPT_VM_MAYEXEC;
+	}
+	{
+		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
+		v->vma_type = CKPT_VMA_ANON;
+		v->start = 0x7ffd0000;
+		v->end = 0x7ffd2000;
+		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_MAYREAD |
+			      CKPT_VM_MAYWRITE | CKPT_VM_GROWSDOWN;
+	}
+	if (o->shmem) {
+		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
+		v->vma_type = CKPT_VMA_SHMEM;
+		v->file_objref = shm;
+		v->start = 0x7f0000000000;
+		v->end = 0x7f0000002000;
+		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_SHARED |
+			      CKPT_VM_MAYSHARE;
+	}
+	pages(0x7ffd1000, 1);
+	return ref;
+}
+
+/* As checkpoint/process.c writes a task: objects the first time only */
+static void task(const struct opts *o, int i)
+{
+	{
+		REC(t, ckpt_hdr_task, CKPT_HDR_TASK, 0);
+		t->flags = CKPT_TASK_STOPPED;
+		t->exit_signal = 17;
+		snprintf(t->comm, sizeof(t->comm), "counter%d", i);
+	}
+	if (!objs[0]) {
+		objs[0] = file_table();
+		objs[1] = fs();
+		objs[2] = sighand();
+		objs[3] = signal_obj();
+		objs[4] = mm(o);
+	}
+	{
+		REC(t, ckpt_hdr_task_objs, CKPT_HDR_TASK_OBJS, 0);
+		t->files_objref = objs[0];
+		t->fs_objref = objs[1];
+		t->sighand_objref = objs[2];
+		t->signal_objref = objs[3];
+		t->mm_objref = objs[4];
+	}
+	{
+		REC(s, ckpt_hdr_task_signal, CKPT_HDR_TASK_SIGNAL, 0);
+		s->blocked = 1ULL << (10 - 1);		/* SIGUSR1 */
+	}
+	sigpending(1ULL << (12 - 1), 12);		/* SIGUSR2 queued */
+	{
+		REC(c, ckpt_hdr_cpu, CKPT_HDR_CPU, 0);
+		c->ip = 0x401234;
+		c->sp = 0x7ffd1f00;
+		c->ax = (uint64_t)-4;	/* -EINTR */
+		c->orig_ax = 35;	/* nanosleep */
+		c->cs = 0x33;
+		c->ss = 0x2b;
+		c->flags = 0x246;
+	}
+	{
+		REC(f, ckpt_hdr_fpu, CKPT_HDR_FPU, 2696);
+		f->xfeatures = 0x3;
+		f->size = 2696;
+	}
+	rec(CKPT_HDR_DEBUGREGS, sizeof(struct ckpt_hdr_debugregs));
+}
+
+/*
+ * The layout of the kernel's images: header, arch header, tree, then
+ * per task TASK, its objects (each OBJREF, the objects it holds, its
+ * record), TASK_OBJS, TASK_SIGNAL + SIGPENDING, CPU, FPU, DEBUGREGS;
+ * then the tail.
+ */
+static void build(const struct opts *o)
+{
+	int i;
+
+	objref = 0;
+	img_len = 0;
+	memset(objs, 0, sizeof(objs));
+	{
+		REC(h, ckpt_hdr_header, CKPT_HDR_HEADER, 0);
+		h->magic = CKPT_HEADER_MAGIC;
+		h->format_version = CKPT_FORMAT_VERSION;
+		h->arch = CKPT_ARCH_X86_64;
+		h->page_size = PAGE_SIZE;
+		h->uflags = CHECKPOINT_SUBTREE;
+		h->ckpt_id = CKPT_ID;
+		h->time = 1764452540;
+		strcpy(h->release, "6.12.57");
+		strcpy(h->version, "#1 SMP PREEMPT_DYNAMIC Debian 6.12.57-1");
+		strcpy(h->machine, "x86_64");
+	}
+	{
+		REC(a, ckpt_hdr_header_arch, CKPT_HDR_HEADER_ARCH, 0);
+		a->xfeatures_mask = 0x207;
+		a->xstate_size = 2696;
+	}
+	{
+		size_t extra = o->nr_tasks * sizeof(struct ckpt_task_pids);
+		REC(t, ckpt_hdr_tree, CKPT_HDR_TREE, extra);
+
+		t->nr_tasks = o->nr_tasks;
+		for (i = 0; i < o->nr_tasks; i++) {
+			t->pids[i].pid = 42 + i;
+			t->pids[i].tgid = 42 + i;
+			t->pids[i].ppid = i ? 42 : 1;
+			t->pids[i].pgid = 42;
+			t->pids[i].sid = 42;
+			t->pids[i].flags = i ? 0 : CKPT_PIDS_ROOT;
+		}
+	}
+	if (o->unknown) {
+		unsigned char *u = recp(7777, 24);
+
+		memset(u + 8, 0xab, 16);
+	}
+	for (i = 0; i < o->nr_tasks; i++)
+		task(o, i);
+	{
+		REC(t, ckpt_hdr_tail, CKPT_HDR_TAIL, 0);
+		t->magic = CKPT_TAIL_MAGIC;
+		t->ckpt_id = CKPT_ID;
+	}
+}
+
+/* Offset of the first record of @type, or exit */
+static size_t find(uint32_t type)
+{
+	size_t off = 0;
+
+	while (off + 8 <= img_len) {
+		struct ckpt_hdr *h = (void *)(img + off);
+
+		if (h->type == type)
+			return off;
+		off += h->len;
+	}
+	fprintf(stderr, "mkimage: no record of type %u\n", type);
+	exit(1);
+}
+
+static void put32(size_t off, uint32_t v)
+{
+	memcpy(img + off, &v, 4);
+}
+
+static void read_stdin(void)
+{
+	char buf[65536];
+	ssize_t n;
+
+	img_len = 0;
+	while ((n = read(0, buf, sizeof(buf))) > 0)
+		memcpy(grow(n), buf, n);
+}
+
+static void write_out(void)
+{
+	if (fwrite(img, 1, img_len, stdout) != img_len || fflush(stdout)) {
+		perror("mkimage: write");
+		exit(1);
+	}
+}
+
+static const char *const variants =
+	"valid shmem unknown multi badmagic swapped badversion badarch\n"
+	"badtailmagic tailid hugelen zerolen oddlen shortlen trailing notail\n"
+	"notree nrtasks nrfds nrruns pathlen noterm badobjref objorder\n"
+	"objopen badref\n"
+	"badpagesize vmaorder runoutside";
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .nr_tasks = 1 };
+	const char *v = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(v, "records")) {
+		size_t off = 0;
+
+		read_stdin();
+		while (off + 8 <= img_len) {
+			struct ckpt_hdr *h = (void *)(img + off);
+
+			printf("%zu %u %u\n", off, h->type, h->len);
+			if (h->len < 8)
+				break;
+			off += off ? h->len : sizeof(struct ckpt_hdr_header);
+		}
+		return 0;
+	}
+	if (!strcmp(v, "put32") && argc == 4) {
+		size_t off = strtoul(argv[2], NULL, 0);
+
+		read_stdin();
+		if (off + 4 > img_len)
+			return 1;
+		put32(off, strtoul(argv[3], NULL, 0));
+		write_out();
+		return 0;
+	}
+	if (!strcmp(v, "fuzz") && argc == 3) {
+		unsigned int seed = strtoul(argv[2], NULL, 0);
+		int i, n;
+
+		read_stdin();
+		srand(seed);
+		n = 1 + rand() % 4;
+		for (i = 0; i < n && img_len; i++)
+			img[rand() % img_len] ^= 1 << (rand() % 8);
+		write_out();
+		return 0;
+	}
+
+	if (!strcmp(v, "shmem"))
+		o.shmem = true;
+	if (!strcmp(v, "unknown"))
+		o.unknown = true;
+	if (!strcmp(v, "multi"))
+		o.nr_tasks = 2;
+	build(&o);
+
+	if (!strcmp(v, "valid") || !strcmp(v, "shmem") ||
+	    !strcmp(v, "unknown") || !strcmp(v, "multi")) {
+		/* as built */
+	} else if (!strcmp(v, "badmagic")) {
+		img[8] ^= 0xff;
+	} else if (!strcmp(v, "swapped")) {
+		uint64_t m = __builtin_bswap64(CKPT_HEADER_MAGIC);
+
+		memcpy(img + 8, &m, 8);
+	} else if (!strcmp(v, "badversion")) {
+		put32(16, 99);
+	} else if (!strcmp(v, "badarch")) {
+		put32(20, 3);
+	} else if (!strcmp(v, "badpagesize")) {
+		put32(24, 4095);
+	} else if (!strcmp(v, "badtailmagic")) {
+		img[find(CKPT_HDR_TAIL) + 8] ^= 1;
+	} else if (!strcmp(v, "tailid")) {
+		put32(find(CKPT_HDR_TAIL) + 16, 8);
+	} else if (!strcmp(v, "hugelen")) {
+		put32(find(CKPT_HDR_TREE) + 4, 0xfffffff8);
+	} else if (!strcmp(v, "zerolen")) {
+		put32(find(CKPT_HDR_TASK) + 4, 0);
+	} else if (!strcmp(v, "oddlen")) {
+		put32(find(CKPT_HDR_TASK) + 4, 12);
+	} else if (!strcmp(v, "shortlen")) {
+		put32(find(CKPT_HDR_MM) + 4, 16);
+	} else if (!strcmp(v, "trailing")) {
+		memset(grow(8), 0, 8);
+	} else if (!strcmp(v, "notail")) {
+		img_len = find(CKPT_HDR_TAIL);
+	} else if (!strcmp(v, "notree")) {
+		put32(find(CKPT_HDR_TREE), 7777);
+	} else if (!strcmp(v, "nrtasks")) {
+		put32(find(CKPT_HDR_TREE) + 8, 0x40000000);
+	} else if (!strcmp(v, "nrfds")) {
+		put32(find(CKPT_HDR_FILE_TABLE) + 8, 0xffffffff);
+	} else if (!strcmp(v, "nrruns")) {
+		put32(find(CKPT_HDR_PAGES) + 8, 0xffffffff);
+	} else if (!strcmp(v, "pathlen")) {
+		put32(find(CKPT_HDR_FILE) + 40, 0x7fffffff);
+	} else if (!strcmp(v, "noterm")) {
+		/* the terminating PAGES record becomes an unknown record */
+		size_t off = find(CKPT_HDR_PAGES);
+
+		off += ((struct ckpt_hdr *)(img + off))->len;
+		put32(off, 7777);
+	} else if (!strcmp(v, "badobjref")) {
+		put32(find(CKPT_HDR_OBJREF) + 12, 5);
+	} else if (!strcmp(v, "objorder")) {
+		/* the fd table's record before its files' */
+		put32(find(CKPT_HDR_FILE), CKPT_HDR_FILE_TABLE);
+	} else if (!strcmp(v, "objopen")) {
+		/* the MM record never comes: an unknown type instead */
+		put32(find(CKPT_HDR_MM), 7777);
+	} else if (!strcmp(v, "badref")) {
+		put32(find(CKPT_HDR_TASK_OBJS) + 16, 2);	/* mm -> a file */
+	} else if (!strcmp(v, "vmaorder")) {
+		size_t off = find(CKPT_HDR_VMA);
+
+		put32(off + 16, 0x7ffd1000);	/* start inside the next VMA */
+		put32(off + 24, 0x7ffd2000);
+	} else if (!strcmp(v, "runoutside")) {
+		put32(find(CKPT_HDR_PAGES) + 16, 0x10000000);
+	} else {
+		fprintf(stderr,
+			"usage: mkimage VARIANT > image, VARIANT one of:\n%s\n"
+			"       mkimage records|put32 OFF VAL|fuzz SEED < image\n",
+			variants);
+		return 2;
+	}
+	write_out();
+	free(img);
+	return 0;
+}

@@ -1,0 +1,876 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the checkpoint/restart selftests; see ckpt_util.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/checkpoint_hdr.h>
+
+#include "ckpt_util.h"
+
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+
+/* Environment */
+
+int ckpt_env_init(struct ckpt_env *env, const char *name)
+{
+	const char *tmp = getenv("CKPT_TMPDIR");
+
+	memset(env, 0, sizeof(*env));
+	snprintf(env->dir, sizeof(env->dir), "%s/ckpt-%s-%d",
+		 tmp && *tmp ? tmp : "/tmp", name, getpid());
+	ckpt_rmtree(env->dir);
+	if (mkdir(env->dir, 0755))
+		return -1;
+	return 0;
+}
+
+void ckpt_env_fini(struct ckpt_env *env)
+{
+	int i, j, status;
+
+	for (i = 0; i < env->nr_pids; i++) {
+		pid_t pid = env->pids[i];
+
+		if (pid <= 0 || ckpt_start_time(pid) != env->start[i])
+			continue;
+		kill(pid, SIGKILL);
+		/* reap it if it is ours, else wait for whoever reaps it */
+		for (j = 0; j < 500; j++) {
+			char st;
+
+			if (waitpid(pid, &status, WNOHANG) == pid)
+				break;
+			st = ckpt_proc_state(pid);
+			if (!st || st == 'Z' || st == 'X' ||
+			    ckpt_start_time(pid) != env->start[i])
+				break;
+			ckpt_msleep(10);
+		}
+	}
+	env->nr_pids = 0;
+	ckpt_cg_destroy(env);
+	if (!getenv("CKPT_KEEP"))
+		ckpt_rmtree(env->dir);
+}
+
+char *ckpt_path(const struct ckpt_env *env, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", env->dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+unsigned long long ckpt_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	int fd, n, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	/* p + 2 is field 3 (state); field 22 is 19 fields further */
+	for (i = 0; p && i < 20; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	return t;
+}
+
+void ckpt_track(struct ckpt_env *env, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < env->nr_pids; i++)
+		if (env->pids[i] == pid)
+			return;
+	if (pid > 0 && env->nr_pids < CKPT_MAX_PIDS) {
+		env->start[env->nr_pids] = ckpt_start_time(pid);
+		env->pids[env->nr_pids++] = pid;
+	}
+}
+
+void ckpt_untrack(struct ckpt_env *env, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < env->nr_pids; i++)
+		if (env->pids[i] == pid)
+			env->pids[i] = 0;
+}
+
+/* Time */
+
+double ckpt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void ckpt_msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Worker side */
+
+void ckpt_close_from(int fd)
+{
+	if (syscall(__NR_close_range, fd, ~0U, 0) == 0)
+		return;
+	for (; fd < 4096; fd++)
+		close(fd);
+}
+
+int ckpt_isolate(const char *out)
+{
+	int in_fd, out_fd;
+
+	in_fd = open("/dev/null", O_RDONLY);
+	out_fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (in_fd < 0 || out_fd < 0)
+		return -1;
+	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0)
+		return -1;
+	ckpt_close_from(3);
+	return 0;
+}
+
+void ckpt_report(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n, m;
+
+	n = snprintf(buf, sizeof(buf), "[pid %d] ", getpid());
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	if (n > 0 && buf[n - 1] != '\n')
+		buf[n++] = '\n';
+	if (write(2, buf, n) < 0)
+		return;
+}
+
+long ckpt_self(int fd, int logfd)
+{
+	return checkpoint(0, fd, 0, logfd);
+}
+
+/* Test side */
+
+pid_t ckpt_fork(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	return fork();
+}
+
+int ckpt_restarter_quiet;
+
+pid_t ckpt_start_restarter(const char *img, int img_fd, const char *log,
+			   unsigned long flags)
+{
+	pid_t pid = ckpt_fork();
+	int fd = img_fd, logfd = CHECKPOINT_FD_NONE, err;
+
+	if (pid)
+		return pid;
+
+	if (img)
+		fd = open(img, O_RDONLY);
+	if (log)
+		logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd < 0 || (log && logfd < 0)) {
+		fprintf(stderr, "# restarter: open: %s\n", strerror(errno));
+		_exit(CKPT_EXIT_RESTART_OPEN);
+	}
+	restart(0, fd, RESTART_TASKSELF | flags, logfd);
+	err = errno;
+	if (!ckpt_restarter_quiet)
+		fprintf(stderr, "# restarter %d: restart(0, %d, %#lx, %d) returned: %s (%d)\n",
+			getpid(), fd, RESTART_TASKSELF | flags, logfd,
+			strerror(err), err);
+	if (err > 130)
+		err = 130;
+	_exit(CKPT_EXIT_RESTART_ERRNO + err);
+}
+
+pid_t ckpt_wait(pid_t pid, int *status, int options, int timeout_ms)
+{
+	double end = ckpt_now() + timeout_ms / 1000.0;
+	pid_t ret;
+
+	for (;;) {
+		ret = waitpid(pid, status, options | WNOHANG);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret != 0)
+			return ret;
+		if (ckpt_now() > end)
+			return 0;
+		ckpt_msleep(5);
+	}
+}
+
+int ckpt_wait_or_kill(pid_t pid, int *status, int timeout_ms)
+{
+	pid_t ret = ckpt_wait(pid, status, 0, timeout_ms);
+
+	if (ret == pid)
+		return 0;
+	fprintf(stderr, "# pid %d did not exit within %d ms, killing it\n",
+		pid, timeout_ms);
+	kill(pid, SIGKILL);
+	ckpt_wait(pid, status, 0, 10000);
+	*status = 0x7f7f;	/* no valid exit status: "stopped by 127" */
+	return -1;
+}
+
+const char *ckpt_status_str(int status)
+{
+	static char buf[8][64];
+	static int i;
+	char *b = buf[i++ % 8];
+
+	if (status == 0x7f7f)
+		snprintf(b, 64, "timed out");
+	else if (WIFEXITED(status))
+		snprintf(b, 64, "exited with %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(b, 64, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else if (WIFSTOPPED(status))
+		snprintf(b, 64, "stopped by signal %d", WSTOPSIG(status));
+	else if (WIFCONTINUED(status))
+		snprintf(b, 64, "continued");
+	else
+		snprintf(b, 64, "status %#x", status);
+	return b;
+}
+
+char ckpt_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	return p[2];
+}
+
+/* Files */
+
+char *ckpt_slurp(const char *path, size_t *lenp)
+{
+	size_t len = 0, size = 65536;
+	char *buf = malloc(size + 1);
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	for (;;) {
+		if (len == size) {
+			char *nbuf = realloc(buf, size * 2 + 1);
+
+			if (!nbuf)
+				break;
+			buf = nbuf;
+			size *= 2;
+		}
+		n = read(fd, buf + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = 0;
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
+int ckpt_write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	const char *p = buf;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return close(fd);
+}
+
+long ckpt_file_size(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -1;
+	return st.st_size;
+}
+
+int ckpt_count_lines(const char *path)
+{
+	char *buf = ckpt_slurp(path, NULL), *p;
+	int n = 0;
+
+	if (!buf)
+		return -1;
+	for (p = buf; *p; p++)
+		if (*p == '\n')
+			n++;
+	free(buf);
+	return n;
+}
+
+void ckpt_dump(const char *what, const char *path, size_t max)
+{
+	size_t len;
+	char *buf = ckpt_slurp(path, &len), *line, *save = NULL;
+
+	if (!buf) {
+		fprintf(stderr, "# %s: (%s: %s)\n", what, path, strerror(errno));
+		return;
+	}
+	if (len > max) {
+		fprintf(stderr, "# %s: (last %zu of %zu bytes)\n", what, max, len);
+		memmove(buf, buf + len - max, max + 1);
+	}
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "# %s: %s\n", what, line);
+	free(buf);
+}
+
+int ckpt_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+int ckpt_rmtree(const char *path)
+{
+	if (!path || !*path || !strcmp(path, "/"))
+		return -1;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Patterns */
+
+void ckpt_fill(void *p, size_t len, uint64_t seed)
+{
+	uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = ckpt_hash((uintptr_t)&w[i], seed);
+}
+
+long ckpt_check(const void *p, size_t len, uint64_t seed)
+{
+	const uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i] != ckpt_hash((uintptr_t)&w[i], seed))
+			return i * 8;
+	return -1;
+}
+
+void ckpt_fill_off(void *p, size_t len, uint64_t base, uint64_t seed)
+{
+	uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = ckpt_hash(base + i * 8, seed);
+}
+
+long ckpt_check_off(const void *p, size_t len, uint64_t base, uint64_t seed)
+{
+	const uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i] != ckpt_hash(base + i * 8, seed))
+			return i * 8;
+	return -1;
+}
+
+long ckpt_check_zero(const void *p, size_t len)
+{
+	const uint64_t *w = p;
+	size_t i;
+
+	for (i = 0; i < len / 8; i++)
+		if (w[i])
+			return i * 8;
+	return -1;
+}
+
+/* The counting process */
+
+#define CNT_MEM		(256 << 10)
+#define CNT_SEED	0x636f756e74657221ULL
+#define CNT_MAX		6000
+
+static volatile unsigned long cnt_value, cnt_shadow;
+
+void ckpt_counter_init(struct ckpt_counter *c, const struct ckpt_env *env,
+		       const char *tag)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->out, sizeof(c->out), "%s/%s.out", env->dir, tag);
+	snprintf(c->count, sizeof(c->count), "%s/%s.count", env->dir, tag);
+	snprintf(c->quit, sizeof(c->quit), "%s/%s.quit", env->dir, tag);
+	snprintf(c->comm, sizeof(c->comm), "ckc-%d", getpid() % 100000);
+	c->step_ms = 25;
+	c->socket_fd = -1;
+}
+
+static void __attribute__((noreturn)) counter_main(const struct ckpt_counter *c)
+{
+	struct timespec ts;
+	uint64_t *mem;
+	int cfd, qfd, bad = 0, reported = 0, len;
+	char line[128];
+
+	if (ckpt_isolate(c->out))
+		_exit(CKPT_EXIT_SETUP);
+	cfd = open(c->count, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (cfd < 0)
+		_exit(CKPT_EXIT_SETUP);
+	if (c->socket_fd >= 0) {
+		int sv[2];
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+		    dup2(sv[0], c->socket_fd) != c->socket_fd)
+			_exit(CKPT_EXIT_SETUP);
+		if (sv[0] != c->socket_fd)
+			close(sv[0]);
+		if (sv[1] != c->socket_fd)
+			close(sv[1]);
+	}
+	prctl(PR_SET_NAME, c->comm, 0, 0, 0);
+	mem = mmap(NULL, CNT_MEM, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		_exit(CKPT_EXIT_SETUP);
+	ckpt_fill(mem, CNT_MEM, CNT_SEED);
+
+	for (;;) {
+		long off;
+
+		cnt_value++;
+		cnt_shadow = ~cnt_value;
+		off = ckpt_check(mem, CNT_MEM, CNT_SEED);
+		if (off >= 0)
+			bad |= 1;
+		if (cnt_shadow != ~cnt_value)
+			bad |= 2;
+		len = snprintf(line, sizeof(line), "%lu %d %s\n", cnt_value,
+			       getpid(), bad ? "BAD" : "ok");
+		if (write(cfd, line, len) != len)
+			bad |= 4;
+		if (bad && !reported) {
+			ckpt_report("counter: check failed at %lu: bad=%#x (memory offset %ld)",
+				    cnt_value, bad, off);
+			reported = 1;
+		}
+		qfd = open(c->quit, O_RDONLY);
+		if (qfd >= 0) {
+			char num[16] = "";
+
+			if (read(qfd, num, sizeof(num) - 1) < 0)
+				bad |= 16;
+			close(qfd);
+			_exit(bad ? 1 : atoi(num));
+		}
+		if (cnt_value > CNT_MAX)
+			_exit(3);
+		ts.tv_sec = c->step_ms / 1000;
+		ts.tv_nsec = (c->step_ms % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts)) {
+			if (errno != EINTR) {
+				bad |= 32;
+				break;
+			}
+			/* nothing here has a handler: a sleep is never cut short */
+			ckpt_report("counter: nanosleep returned EINTR at %lu",
+				    cnt_value);
+			bad |= 8;
+		}
+	}
+}
+
+pid_t ckpt_counter_start(struct ckpt_counter *c)
+{
+	pid_t pid = ckpt_fork();
+
+	if (pid == 0)
+		counter_main(c);
+	c->pid = pid;
+	return pid;
+}
+
+long ckpt_counter_read(const struct ckpt_counter *c, char *err, size_t errlen,
+		       long at, pid_t *pid_at)
+{
+	char *buf = ckpt_slurp(c->count, NULL), *p, *nl;
+	long last = 0, value;
+	int pid;
+	char st[16];
+
+	if (err && errlen)
+		err[0] = 0;
+	if (!buf)
+		return 0;	/* not created yet */
+	for (p = buf; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = 0;
+		if (sscanf(p, "%ld %d %15s", &value, &pid, st) != 3) {
+			snprintf(err, errlen, "malformed line after %ld: '%s'",
+				 last, p);
+			goto bad;
+		}
+		if (value != last + 1) {
+			snprintf(err, errlen, "value %ld follows %ld", value, last);
+			goto bad;
+		}
+		if (strcmp(st, "ok")) {
+			snprintf(err, errlen, "line %ld (pid %d) says %s", value,
+				 pid, st);
+			goto bad;
+		}
+		if (pid_at && value == at)
+			*pid_at = pid;
+		last = value;
+	}
+	/* a last line without '\n' is still being written: ignored */
+	free(buf);
+	return last;
+bad:
+	free(buf);
+	return -1;
+}
+
+long ckpt_counter_wait(const struct ckpt_counter *c, long value,
+		       int timeout_ms)
+{
+	double end = ckpt_now() + timeout_ms / 1000.0;
+	char err[256];
+	long last;
+
+	for (;;) {
+		last = ckpt_counter_read(c, err, sizeof(err), 0, NULL);
+		if (last < 0) {
+			fprintf(stderr, "# counter %s: %s\n", c->count, err);
+			return -1;
+		}
+		if (last >= value || ckpt_now() > end)
+			return last;
+		ckpt_msleep(10);
+	}
+}
+
+int ckpt_counter_quit(const struct ckpt_counter *c, int code)
+{
+	char num[16];
+	char tmp[CKPT_PATH_LEN + 8];
+
+	/* write then rename: the counter never sees an empty file */
+	snprintf(num, sizeof(num), "%d\n", code);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->quit);
+	if (ckpt_write_file(tmp, num, strlen(num)))
+		return -1;
+	return rename(tmp, c->quit);
+}
+
+int ckpt_stop_child(pid_t pid)
+{
+	int status;
+
+	if (kill(pid, SIGSTOP))
+		return -1;
+	if (ckpt_wait(pid, &status, WUNTRACED, 10000) != pid) {
+		fprintf(stderr, "# pid %d: no stop report\n", pid);
+		return -1;
+	}
+	if (!WIFSTOPPED(status)) {
+		fprintf(stderr, "# pid %d: %s instead of stopped\n", pid,
+			ckpt_status_str(status));
+		return -1;
+	}
+	return 0;
+}
+
+/* cgroup v2 freezer */
+
+static const char *cg_root(void)
+{
+	const char *root = getenv("CKPT_CGROUP_ROOT");
+
+	return root && *root ? root : "/sys/fs/cgroup";
+}
+
+static int cg_write(const char *dir, const char *file, const char *val)
+{
+	char path[CKPT_PATH_LEN + 32];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -1;
+	close(fd);
+	return ret;
+}
+
+int ckpt_cg_create(struct ckpt_env *env, const char *name)
+{
+	char path[CKPT_PATH_LEN + 32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cg_root());
+	if (access(path, F_OK))
+		return -1;
+	snprintf(env->cgroup, sizeof(env->cgroup), "%s/ckpt-%s-%d", cg_root(),
+		 name, getpid());
+	rmdir(env->cgroup);
+	if (mkdir(env->cgroup, 0755)) {
+		env->cgroup[0] = 0;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.freeze", env->cgroup);
+	if (access(path, W_OK)) {
+		rmdir(env->cgroup);
+		env->cgroup[0] = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int ckpt_cg_add(const struct ckpt_env *env, pid_t pid)
+{
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", pid);
+	return cg_write(env->cgroup, "cgroup.procs", num);
+}
+
+int ckpt_cg_freeze(const struct ckpt_env *env, int freeze, int timeout_ms)
+{
+	char path[CKPT_PATH_LEN + 32], want[16], *buf;
+	double end = ckpt_now() + timeout_ms / 1000.0;
+
+	if (cg_write(env->cgroup, "cgroup.freeze", freeze ? "1" : "0"))
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.events", env->cgroup);
+	snprintf(want, sizeof(want), "frozen %d\n", !!freeze);
+	for (;;) {
+		buf = ckpt_slurp(path, NULL);
+		if (buf && strstr(buf, want)) {
+			free(buf);
+			return 0;
+		}
+		free(buf);
+		if (ckpt_now() > end)
+			return -1;
+		ckpt_msleep(10);
+	}
+}
+
+void ckpt_cg_destroy(struct ckpt_env *env)
+{
+	char path[CKPT_PATH_LEN + 32], *buf, *p;
+	int i;
+
+	if (!env->cgroup[0])
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", env->cgroup);
+	buf = ckpt_slurp(path, NULL);
+	for (p = buf; p && *p; ) {
+		pid_t pid = strtol(p, &p, 10);
+
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		while (*p == '\n')
+			p++;
+	}
+	free(buf);
+	cg_write(env->cgroup, "cgroup.freeze", "0");
+	/* killed tasks leave the cgroup once reaped, maybe by init */
+	for (i = 0; i < 500 && rmdir(env->cgroup) && errno == EBUSY; i++)
+		ckpt_msleep(10);
+	env->cgroup[0] = 0;
+}
+
+/* Images */
+
+int ckpt_image_walk(const void *img, size_t len, struct ckpt_rec *recs,
+		    int max, char *err, size_t errlen)
+{
+	const struct ckpt_hdr_header *hh = img;
+	const struct ckpt_hdr_tail *tail;
+	const struct ckpt_hdr *h = NULL;
+	size_t off = 0;
+	int n = 0;
+
+	if (len < sizeof(*hh)) {
+		snprintf(err, errlen, "image of %zu bytes has no header", len);
+		return -1;
+	}
+	if (hh->h.type != CKPT_HDR_HEADER || hh->magic != CKPT_HEADER_MAGIC ||
+	    hh->format_version != CKPT_FORMAT_VERSION ||
+	    hh->arch != CKPT_ARCH_X86_64 ||
+	    hh->page_size != (uint32_t)sysconf(_SC_PAGESIZE)) {
+		snprintf(err, errlen,
+			 "bad header: type %u magic %#llx version %u arch %u page_size %u",
+			 hh->h.type, (unsigned long long)hh->magic,
+			 hh->format_version, hh->arch, hh->page_size);
+		return -1;
+	}
+	while (off < len) {
+		if (len - off < sizeof(*h)) {
+			snprintf(err, errlen, "%zu stray bytes at offset %zu",
+				 len - off, off);
+			return -1;
+		}
+		h = (const void *)((const char *)img + off);
+		if (h->len < sizeof(*h) || h->len % 8 || h->len > len - off) {
+			snprintf(err, errlen,
+				 "record %d (type %u) at offset %zu has bad len %u",
+				 n, h->type, off, h->len);
+			return -1;
+		}
+		if (n < max) {
+			recs[n].off = off;
+			recs[n].type = h->type;
+			recs[n].len = h->len;
+		}
+		n++;
+		off += h->len;
+		if (h->type == CKPT_HDR_TAIL)
+			break;
+	}
+	if (!h || h->type != CKPT_HDR_TAIL) {
+		snprintf(err, errlen, "no tail record");
+		return -1;
+	}
+	if (off != len) {
+		snprintf(err, errlen, "%zu bytes after the tail", len - off);
+		return -1;
+	}
+	tail = (const void *)h;
+	if (h->len < sizeof(*tail) || tail->magic != CKPT_TAIL_MAGIC ||
+	    tail->ckpt_id != hh->ckpt_id) {
+		snprintf(err, errlen, "bad tail: magic %#llx id %llu (header id %llu)",
+			 (unsigned long long)tail->magic,
+			 (unsigned long long)tail->ckpt_id,
+			 (unsigned long long)hh->ckpt_id);
+		return -1;
+	}
+	return n;
+}
+
+/* Userspace tools */
+
+const char *ckpt_tool(const char *name)
+{
+	static char path[4][CKPT_PATH_LEN];
+	static int i;
+	const char *dir = getenv("CKPT_TOOLS_DIR");
+	char *p = path[i++ % 4];
+
+	snprintf(p, CKPT_PATH_LEN, "%s/%s", dir && *dir ? dir : "/usr/bin",
+		 name);
+	return access(p, X_OK) ? NULL : p;
+}
+
+pid_t ckpt_spawn(char *const argv[], const char *out)
+{
+	pid_t pid = ckpt_fork();
+
+	if (pid)
+		return pid;
+	if (ckpt_isolate(out))
+		_exit(126);
+	execv(argv[0], argv);
+	_exit(127);
+}
