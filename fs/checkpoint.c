@@ -83,10 +83,13 @@ static const char *ckpt_file_unsupported(struct file *file)
 
 	switch (mode & S_IFMT) {
 	case S_IFREG:
+		/* a SysV segment's file wraps shmem without read/write */
+		if (ckpt_file_is_anon_shmem(file) && !file->f_op->read_iter)
+			return "SysV shared memory is not supported yet";
 		if (ckpt_file_is_anon_shmem(file))
 			return NULL;
 		if (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)
-			return "kernel-internal files (SysV shm, secretmem) are not supported yet";
+			return "kernel-internal files (secretmem, ...) are not supported yet";
 		if (d_unlinked(file->f_path.dentry))
 			return "files opened and then unlinked are not supported yet";
 		return NULL;
