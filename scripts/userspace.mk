@@ -83,6 +83,14 @@ $(TB)/mktree: $(TB)/restart
 
 all: $(LIBCKPT) $(PROGS) $(if $(MAIN_restart),$(TB)/mktree)
 
+# Programs whose sources left the tree must not stay in the guest image.
+STALE := $(foreach p,checkpoint restart ckptinfo,$(if $(MAIN_$(p)),,$(TB)/$(p))) \
+	 $(if $(MAIN_restart),,$(TB)/mktree) $(if $(LIB_SRCS),,$(TB)/libcheckpoint.a)
+all: prune
+.PHONY: prune
+prune:
+	@rm -f $(STALE)
+
 -include $(wildcard $(TB)/lib/*.d $(TB)/mktree.o/*.d)
 
 # --- selftests ----------------------------------------------------------------
@@ -90,9 +98,16 @@ all: $(LIBCKPT) $(PROGS) $(if $(MAIN_restart),$(TB)/mktree)
 ST := $(TS)/testing/selftests/checkpoint
 
 all: selftests
+# When the list of files in the test directory changes, start from an empty
+# build/selftests so that no test whose source is gone stays installed.
+ST_LIST := $(sort $(notdir $(wildcard $(ST)/*)))
+
 selftests: $(LIBCKPT)
+	@if [ "$$(cat $(B)/selftests/.ckpt-sources 2>/dev/null)" != "$(ST_LIST)" ]; then \
+		rm -rf $(B)/selftests; mkdir -p $(B)/selftests; \
+		echo "$(ST_LIST)" > $(B)/selftests/.ckpt-sources; \
+	fi
 ifneq ($(wildcard $(ST)/Makefile),)
-	@mkdir -p $(B)/selftests
 	@CFLAGS="$(UCFLAGS)" LDFLAGS="-static" \
 	 $(MAKE) -s --no-print-directory -C $(ST) OUTPUT=$(B)/selftests \
 		KHDR_INCLUDES="-isystem $(USR)/include" \
