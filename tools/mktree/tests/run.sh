@@ -97,7 +97,7 @@ VALID=$W/valid.img
 "$MKIMAGE" valid >"$VALID" || exit 1
 SIZE=$(wc -c <"$VALID")
 
-for v in valid shmem unknown multi; do
+for v in valid shmem big unknown multi; do
 	"$MKIMAGE" $v >"$W/$v.img"
 	t "ckptinfo $v" 0 "" $CKPTINFO "$W/$v.img"
 	check "ckptinfo $v: ends with 'image ok'" grep -q '^image ok$' "$W/out"
@@ -401,8 +401,8 @@ rm -f "$W/dump.img"
 t "restart: success on a pipe" 0 "feeding the image through a pipe" sh -c "cat '$VALID' | $R -v"
 check "restart: the pipe is replayed" cmp -s "$VALID" "$W/dump.img"
 rm -f "$W/dump.img"
-t "restart: a big image on a pipe" 0 "" sh -c "cat '$W/shmem.img' | $R"
-check "restart: the big pipe is replayed" cmp -s "$W/shmem.img" "$W/dump.img"
+t "restart: a big image on a pipe" 0 "" sh -c "cat '$W/big.img' | $R"
+check "restart: the big pipe is replayed" cmp -s "$W/big.img" "$W/dump.img"
 rm -f "$W/dump.img"
 { printf 'JUNKJUNK'; cat "$VALID"; } >"$W/offset.img"
 t "restart: --input-fd at an offset" 0 "" sh -c "exec 3<'$W/offset.img'; dd bs=8 count=1 <&3 >/dev/null 2>&1; $R --input-fd 3"
