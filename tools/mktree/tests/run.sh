@@ -468,6 +468,35 @@ rc=$?
 check "restart: waits for the stopped task until it exits" test "$rc" = 3
 check "restart: the stopped task's exit is reported" grep -q "^restart: pid $pid exited with status 3$" "$W/out"
 
+# Signals sent to restart go on to the restored task
+FAKE_EXIT=sleep $R -v --show-status --copy-status -i "$VALID" >"$W/out" 2>"$W/err" </dev/null &
+rpid=$!
+i=0
+while ! grep -q "restored task is pid" "$W/err" && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM $rpid
+wait $rpid
+rc=$?
+check "restart: SIGTERM goes on to the restored task" test "$rc" = 143
+check "restart: the forwarded signal's end is reported" grep -q "killed by signal 15$" "$W/out"
+
+FAKE_EXIT=stop $R -v --copy-status -i "$VALID" >"$W/out" 2>"$W/err" </dev/null &
+rpid=$!
+i=0
+pid=
+while [ $i -lt 100 ]; do
+	pid=$(sed -n 's/.*restored task is pid \([0-9]*\).*/\1/p' "$W/err")
+	[ -n "$pid" ] && grep -q '^[0-9]* ([^)]*) T' "/proc/$pid/stat" 2>/dev/null && break
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -CONT $rpid
+wait $rpid
+rc=$?
+check "restart: SIGCONT resumes a task restored stopped" test "$rc" = 3
+
 unset FAKE_RESTART FAKE_DUMP FAKE_EXIT FAKE_ARGS FAKE_IMAGE FAKE_CKPT
 
 if [ "$skip" -gt 0 ]; then
