@@ -92,6 +92,7 @@ static void usage(FILE *f)
 "      --input-fd=FD     read the image from the open file descriptor FD\n"
 "  -l, --logfile=FILE    append the kernel's error log to FILE; default: the\n"
 "                        kernel's log line is printed on stderr on failure\n"
+"                        (with --self the kernel writes it to stderr itself)\n"
 "\n"
 "How to restart:\n"
 "      --self            restart in this process: the tool becomes the\n"
@@ -843,7 +844,13 @@ int main(int argc, char **argv)
 
 	fd = open_input();
 	if (args.self) {
-		if (klog_open(&log, args.logfile))
+		/*
+		 * The kernel kills us if it fails after its point of no
+		 * return: nobody would be left to print a private log, so
+		 * it writes to our stderr.
+		 */
+		if ((args.logfile || klog_use_fd(&log, STDERR_FILENO)) &&
+		    klog_open(&log, args.logfile))
 			return EXIT_FAIL;
 		return restart_self(fd, &log);
 	}
