@@ -49,6 +49,8 @@ struct klog {
 };
 
 int klog_open(struct klog *log, const char *path);
+/* The kernel writes straight to @fd (e.g. stderr); nothing to print */
+int klog_use_fd(struct klog *log, int fd);
 /* Call right before the system call, to learn what it writes */
 void klog_mark(struct klog *log);
 /* Whether the kernel wrote to the log since klog_mark(); -1 if unknown */

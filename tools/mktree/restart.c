@@ -92,6 +92,7 @@ static void usage(FILE *f)
 "      --input-fd=FD     read the image from the open file descriptor FD\n"
 "  -l, --logfile=FILE    append the kernel's error log to FILE; default: the\n"
 "                        kernel's log line is printed on stderr on failure\n"
+"                        (with --self the kernel writes it to stderr itself)\n"
 "\n"
 "How to restart:\n"
 "      --self            restart in this process: the tool becomes the\n"
@@ -111,6 +112,9 @@ static void usage(FILE *f)
 "                        task restored in group stop stays stopped: send it\n"
 "                        SIGCONT; restart keeps waiting until it exits\n"
 "  -W, --no-wait         return once the task is restored\n"
+"                        While restart waits, it passes SIGHUP, SIGINT, SIGQUIT,\n"
+"                        SIGTERM, SIGUSR1, SIGUSR2 and SIGCONT sent to it (by\n"
+"                        kill, not by the terminal) on to the restored task\n"
 "      --show-status     print how the restored task exited (or that it is\n"
 "                        stopped)\n"
 "      --copy-status     exit with the restored task's exit status (128 + the\n"
@@ -515,6 +519,39 @@ static void status_msg(const char *fmt, ...)
 }
 
 /*
+ * While restart waits, signals sent to it with kill(2) go on to the
+ * restored task, so that "kill $(pidof restart)" or a service manager's
+ * SIGTERM reaches it, and SIGCONT resumes a task restored stopped.
+ * Signals from the terminal (si_code SI_KERNEL) reach the task directly:
+ * it is in restart's process group.
+ */
+static const int forwarded[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT,
+};
+
+static volatile pid_t forward_pid;
+
+static void forward_signal(int sig, siginfo_t *info, void *ctx)
+{
+	(void)ctx;
+	if (forward_pid > 0 && info->si_code != SI_KERNEL)
+		kill(forward_pid, sig);
+}
+
+static void forward_signals(pid_t pid)
+{
+	struct sigaction sa = { 0 };
+	size_t i;
+
+	forward_pid = pid;
+	sa.sa_sigaction = forward_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
+/*
  * Wait for the restored task like a shell for a job: a stopped task
  * is reported (with --show-status or -v) and waited for until it exits.
  * Returns the wait status.
@@ -776,6 +813,7 @@ static int restart_task(int in, struct ckpt_image_info *info)
 			err_msg("pid %d restored; not waiting for it", pid);
 		return 0;
 	}
+	forward_signals(pid);
 	status = wait_task(pid);
 exited:
 	reap_feeder(feeder);
@@ -806,7 +844,13 @@ int main(int argc, char **argv)
 
 	fd = open_input();
 	if (args.self) {
-		if (klog_open(&log, args.logfile))
+		/*
+		 * The kernel kills us if it fails after its point of no
+		 * return: nobody would be left to print a private log, so
+		 * it writes to our stderr.
+		 */
+		if ((args.logfile || klog_use_fd(&log, STDERR_FILENO)) &&
+		    klog_open(&log, args.logfile))
 			return EXIT_FAIL;
 		return restart_self(fd, &log);
 	}

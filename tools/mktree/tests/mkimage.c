@@ -99,8 +99,13 @@ static int file(uint32_t type, const char *path, uint32_t flags,
 	return ref;
 }
 
-/* One PAGES record of a single run, then the terminator */
-static void pages(uint64_t start, uint32_t nr)
+static void pages_end(void)
+{
+	rec(CKPT_HDR_PAGES, sizeof(struct ckpt_hdr_pages));
+}
+
+/* One PAGES record of a single run */
+static void pages_rec(uint64_t start, uint32_t nr)
 {
 	struct ckpt_hdr_pages *p = recp(CKPT_HDR_PAGES,
 					sizeof(struct ckpt_hdr_pages) +
@@ -116,7 +121,19 @@ static void pages(uint64_t start, uint32_t nr)
 	run->nr_pages = nr;
 	for (i = 0; i < (size_t)nr * PAGE_SIZE; i++)
 		data[i] = i * 7;
-	rec(CKPT_HDR_PAGES, sizeof(struct ckpt_hdr_pages));
+}
+
+/* @nr pages from @start, at most CKPT_PAGES_MAX a record, then the end */
+static void pages(uint64_t start, uint32_t nr)
+{
+	while (nr) {
+		uint32_t n = nr > CKPT_PAGES_MAX ? CKPT_PAGES_MAX : nr;
+
+		pages_rec(start, n);
+		start += (uint64_t)n * PAGE_SIZE;
+		nr -= n;
+	}
+	pages_end();
 }
 
 static void sigpending(uint64_t set, int queued_sig)
@@ -140,6 +157,7 @@ struct opts {
 	int nr_tasks;
 	bool shmem;
 	bool unknown;
+	bool big;		/* 3000 pages of heap */
 };
 
 static int objs[5];	/* files, fs, sighand, signal, mm: 0 until written */
@@ -226,7 +244,7 @@ static int mm(const struct opts *o)
 	}
 	{
 		REC(m, ckpt_hdr_mm, CKPT_HDR_MM, 0);
-		m->nr_vmas = o->shmem ? 3 : 2;
+		m->nr_vmas = 2 + o->shmem + o->big;
 		m->exe_objref = exe;
 		m->start_code = 0x400000;
 		m->end_code = 0x401000;
@@ -245,6 +263,14 @@ static int mm(const struct opts *o)
 		v->vm_flags = CKPT_VM_READ | CKPT_VM_EXEC | CKPT_VM_MAYREAD |
 			      CKPT_VM_MAYEXEC;
 	}
+	if (o->big) {
+		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
+		v->vma_type = CKPT_VMA_ANON;
+		v->start = 0x10000000;
+		v->end = 0x10000000 + 4096 * PAGE_SIZE;
+		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_MAYREAD |
+			      CKPT_VM_MAYWRITE;
+	}
 	{
 		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
 		v->vma_type = CKPT_VMA_ANON;
@@ -261,6 +287,11 @@ static int mm(const struct opts *o)
 		v->end = 0x7f0000002000;
 		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_SHARED |
 			      CKPT_VM_MAYSHARE;
+	}
+	if (o->big) {
+		pages_rec(0x10000000, 1000);
+		pages_rec(0x10000000 + 1000 * PAGE_SIZE, CKPT_PAGES_MAX);
+		pages_rec(0x10000000 + 2024 * PAGE_SIZE, 976);
 	}
 	pages(0x7ffd1000, 1);
 	return ref;
@@ -412,7 +443,7 @@ static void write_out(void)
 }
 
 static const char *const variants =
-	"valid shmem unknown multi badmagic swapped badversion badarch\n"
+	"valid shmem big unknown multi badmagic swapped badversion badarch\n"
 	"badtailmagic tailid hugelen zerolen oddlen shortlen trailing notail\n"
 	"notree nrtasks nrfds nrruns pathlen noterm badobjref objorder\n"
 	"objopen badref\n"
@@ -466,9 +497,11 @@ int main(int argc, char **argv)
 		o.unknown = true;
 	if (!strcmp(v, "multi"))
 		o.nr_tasks = 2;
+	if (!strcmp(v, "big"))
+		o.big = true;
 	build(&o);
 
-	if (!strcmp(v, "valid") || !strcmp(v, "shmem") ||
+	if (!strcmp(v, "valid") || !strcmp(v, "shmem") || !strcmp(v, "big") ||
 	    !strcmp(v, "unknown") || !strcmp(v, "multi")) {
 		/* as built */
 	} else if (!strcmp(v, "badmagic")) {

@@ -97,7 +97,7 @@ VALID=$W/valid.img
 "$MKIMAGE" valid >"$VALID" || exit 1
 SIZE=$(wc -c <"$VALID")
 
-for v in valid shmem unknown multi; do
+for v in valid shmem big unknown multi; do
 	"$MKIMAGE" $v >"$W/$v.img"
 	t "ckptinfo $v" 0 "" $CKPTINFO "$W/$v.img"
 	check "ckptinfo $v: ends with 'image ok'" grep -q '^image ok$' "$W/out"
@@ -401,8 +401,8 @@ rm -f "$W/dump.img"
 t "restart: success on a pipe" 0 "feeding the image through a pipe" sh -c "cat '$VALID' | $R -v"
 check "restart: the pipe is replayed" cmp -s "$VALID" "$W/dump.img"
 rm -f "$W/dump.img"
-t "restart: a big image on a pipe" 0 "" sh -c "cat '$W/shmem.img' | $R"
-check "restart: the big pipe is replayed" cmp -s "$W/shmem.img" "$W/dump.img"
+t "restart: a big image on a pipe" 0 "" sh -c "cat '$W/big.img' | $R"
+check "restart: the big pipe is replayed" cmp -s "$W/big.img" "$W/dump.img"
 rm -f "$W/dump.img"
 { printf 'JUNKJUNK'; cat "$VALID"; } >"$W/offset.img"
 t "restart: --input-fd at an offset" 0 "" sh -c "exec 3<'$W/offset.img'; dd bs=8 count=1 <&3 >/dev/null 2>&1; $R --input-fd 3"
@@ -467,6 +467,35 @@ wait $rpid
 rc=$?
 check "restart: waits for the stopped task until it exits" test "$rc" = 3
 check "restart: the stopped task's exit is reported" grep -q "^restart: pid $pid exited with status 3$" "$W/out"
+
+# Signals sent to restart go on to the restored task
+FAKE_EXIT=sleep $R -v --show-status --copy-status -i "$VALID" >"$W/out" 2>"$W/err" </dev/null &
+rpid=$!
+i=0
+while ! grep -q "restored task is pid" "$W/err" && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM $rpid
+wait $rpid
+rc=$?
+check "restart: SIGTERM goes on to the restored task" test "$rc" = 143
+check "restart: the forwarded signal's end is reported" grep -q "killed by signal 15$" "$W/out"
+
+FAKE_EXIT=stop $R -v --copy-status -i "$VALID" >"$W/out" 2>"$W/err" </dev/null &
+rpid=$!
+i=0
+pid=
+while [ $i -lt 100 ]; do
+	pid=$(sed -n 's/.*restored task is pid \([0-9]*\).*/\1/p' "$W/err")
+	[ -n "$pid" ] && grep -q '^[0-9]* ([^)]*) T' "/proc/$pid/stat" 2>/dev/null && break
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -CONT $rpid
+wait $rpid
+rc=$?
+check "restart: SIGCONT resumes a task restored stopped" test "$rc" = 3
 
 unset FAKE_RESTART FAKE_DUMP FAKE_EXIT FAKE_ARGS FAKE_IMAGE FAKE_CKPT
 
