@@ -26,11 +26,11 @@ TOOL_CFLAGS := $(UCFLAGS) -I$(TS)/lib/checkpoint -I$(TS)/lib
 .PHONY: all selftests
 .DELETE_ON_ERROR:
 
-all: $(B)/guest/init $(B)/gen_init_cpio
+all: $(B)/guest/init $(B)/guest/counter $(B)/gen_init_cpio
 
-# --- guest init and the cpio generator -------------------------------------
+# --- guest init, the demo's counter and the cpio generator -----------------
 
-$(B)/guest/init: $(TOP)/tools/guest/init.c
+$(B)/guest/%: $(TOP)/tools/guest/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $(@:$(TOP)/%=%)"
 	@$(CC) -O2 -Wall -Wextra -static -o $@ $<
