@@ -18,9 +18,11 @@
 #include <linux/fs_struct.h>
 #include <linux/init.h>
 #include <linux/kdev_t.h>
+#include <linux/magic.h>
 #include <linux/major.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/pipe_fs_i.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -77,6 +79,13 @@ static bool ckpt_chrdev_supported(dev_t rdev)
 	}
 }
 
+/* An anonymous pipe's end (a named FIFO lives on a real file system) */
+static bool ckpt_file_is_pipe(struct file *file)
+{
+	return get_pipe_info(file, false) &&
+	       file->f_path.mnt->mnt_sb->s_magic == PIPEFS_MAGIC;
+}
+
 static const char *ckpt_file_unsupported(struct file *file)
 {
 	umode_t mode = file_inode(file)->i_mode;
@@ -102,7 +111,11 @@ static const char *ckpt_file_unsupported(struct file *file)
 			return NULL;
 		return "this character device is not supported";
 	case S_IFIFO:
-		return "pipes and FIFOs are not supported yet";
+		if (!ckpt_file_is_pipe(file))
+			return "FIFOs are not supported yet";
+		if (pipe_has_watch_queue(file->private_data))
+			return "notification pipes are not supported";
+		return NULL;
 	case S_IFSOCK:
 		return "socket files are not supported";
 	case S_IFBLK:
@@ -146,12 +159,20 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 			ret = ckpt_err(ctx, PTR_ERR(path), "path too long");
 			goto out;
 		}
-		if (S_ISDIR(inode->i_mode))
+		if (ckpt_file_is_pipe(file)) {
+			h->file_type = CKPT_FILE_PIPE;
+			ret = checkpoint_obj(ctx, get_pipe_info(file, false),
+					     CKPT_OBJ_PIPE);
+			if (ret < 0)
+				goto out;
+			h->obj_objref = ret;
+		} else if (S_ISDIR(inode->i_mode)) {
 			h->file_type = CKPT_FILE_DIR;
-		else if (S_ISCHR(inode->i_mode))
+		} else if (S_ISCHR(inode->i_mode)) {
 			h->file_type = CKPT_FILE_CHRDEV;
-		else
+		} else {
 			h->file_type = CKPT_FILE_REGULAR;
+		}
 	}
 
 	h->f_flags = file->f_flags & CKPT_FILE_FLAGS;
@@ -214,7 +235,16 @@ static void *restore_file(struct ckpt_ctx *ctx)
 	}
 
 	type = h->i_mode & S_IFMT;
+	if (h->file_type != CKPT_FILE_PIPE && h->obj_objref) {
+		ckpt_err(ctx, ret, "file record is malformed");
+		goto err;
+	}
 	switch (h->file_type) {
+	case CKPT_FILE_PIPE:
+		if (type != S_IFIFO)
+			goto bad_type;
+		file = restore_pipe_file(ctx, h->obj_objref, h->f_flags);
+		break;
 	case CKPT_FILE_SHMEM:
 		if (type != S_IFREG)
 			goto bad_type;

@@ -168,4 +168,8 @@ struct file *restore_file_get(struct ckpt_ctx *ctx, int objref);
 int checkpoint_shmem_contents(struct ckpt_ctx *ctx, struct file *file);
 int restore_shmem_contents(struct ckpt_ctx *ctx, struct file *file);
 
+/* fs/checkpoint_pipe.c */
+struct file *restore_pipe_file(struct ckpt_ctx *ctx, int objref,
+			       unsigned int f_flags);
+
 #endif /* _LINUX_CHECKPOINT_H */

@@ -60,6 +60,7 @@ enum {
 	CKPT_HDR_FILE_TABLE = 401,
 	CKPT_HDR_FILE,
 	CKPT_HDR_FS,
+	CKPT_HDR_PIPE,
 
 	CKPT_HDR_SIGHAND = 501,
 	CKPT_HDR_SIGNAL,
@@ -78,6 +79,7 @@ enum {
 	CKPT_OBJ_FS,
 	CKPT_OBJ_SIGHAND,
 	CKPT_OBJ_SIGNAL,
+	CKPT_OBJ_PIPE,
 	CKPT_OBJ_MAX
 };
 
@@ -323,13 +325,15 @@ struct ckpt_hdr_file_table {
  * CKPT_HDR_FILE: an open file (object CKPT_OBJ_FILE).  path_len bytes
  * of path (NUL included) follow the fixed part, then padding.  A
  * CKPT_FILE_SHMEM file is followed by its contents as CKPT_HDR_PAGES
- * records.
+ * records; a CKPT_FILE_PIPE file names its pipe object in obj_objref,
+ * and its path ("pipe:[INO]") is only informative.
  */
 enum {
 	CKPT_FILE_REGULAR = 1,		/* reopened by path */
 	CKPT_FILE_DIR,			/* reopened by path */
 	CKPT_FILE_CHRDEV,		/* null, zero, (u)random, tty: by path */
 	CKPT_FILE_SHMEM,		/* shmem, memfd, shared anonymous */
+	CKPT_FILE_PIPE,			/* an end of an anonymous pipe */
 };
 
 struct ckpt_hdr_file {
@@ -341,7 +345,28 @@ struct ckpt_hdr_file {
 	__u32 rdev;			/* new_encode_dev(), for devices */
 	__aligned_u64 i_size;
 	__u32 path_len;			/* with the NUL; 0 if none */
-	__u32 __pad;
+	__s32 obj_objref;		/* CKPT_FILE_PIPE: CKPT_OBJ_PIPE */
+};
+
+/*
+ * CKPT_HDR_PIPE: an anonymous pipe (object CKPT_OBJ_PIPE): its size and
+ * the data buffered in it, nr_bufs struct ckpt_pipe_buf then the data of
+ * every buffer in order, then padding.  The files of its two ends are
+ * CKPT_FILE_PIPE records that refer to it; an end that no file holds
+ * was closed.
+ */
+#define CKPT_PIPE_BUF_PACKET	0x1	/* read() returns it as one packet */
+
+struct ckpt_pipe_buf {
+	__u32 len;
+	__u32 flags;			/* CKPT_PIPE_BUF_* */
+};
+
+struct ckpt_hdr_pipe {
+	struct ckpt_hdr h;
+	__u32 nr_slots;			/* F_GETPIPE_SZ / page_size */
+	__u32 nr_bufs;
+	__aligned_u64 data_len;		/* sum of the buffers' len */
 };
 
 /* CKPT_HDR_FS: cwd, root and umask (object CKPT_OBJ_FS) */
