@@ -625,6 +625,7 @@ static const char *const vma_types[] = {
 static const char *const file_types[] = {
 	[CKPT_FILE_REGULAR] = "REGULAR", [CKPT_FILE_DIR] = "DIR",
 	[CKPT_FILE_CHRDEV] = "CHRDEV", [CKPT_FILE_SHMEM] = "SHMEM",
+	[CKPT_FILE_PIPE] = "PIPE",
 };
 
 static const char *const rlimit_names[CKPT_RLIM_NLIMITS] = {
@@ -1136,11 +1137,49 @@ static int do_file(struct ckpt_hdr_file *f)
 	} else if (f->file_type != CKPT_FILE_SHMEM) {
 		return bad("a %s file without a path", type);
 	}
+	if (f->file_type == CKPT_FILE_PIPE) {
+		f_i("pipe", f->obj_objref);
+		if (check_ref("obj_objref", f->obj_objref, CKPT_OBJ_PIPE, false))
+			return -1;
+	} else if (f->obj_objref) {
+		return bad("a %s file with obj_objref %d", type, f->obj_objref);
+	}
 	if (f->file_type == CKPT_FILE_SHMEM) {
 		img.pages_of = PAGES_SHMEM;
 		img.shmem_size = f->i_size;
 		img.pages_since = cur_off;
 	}
+	return 0;
+}
+
+static int do_pipe(struct ckpt_hdr_pipe *p)
+{
+	struct ckpt_pipe_buf b;
+	uint64_t total = 0;
+	uint32_t i;
+
+	f_u("nr_slots", p->nr_slots);
+	f_u("nr_bufs", p->nr_bufs);
+	f_u("data_len", p->data_len);
+	if (p->data_len > cur_len ||
+	    cur_len != round8(sizeof(*p) + (uint64_t)p->nr_bufs * sizeof(b) + p->data_len))
+		return bad("%u buffers of %" PRIu64 " bytes do not fit the length %u",
+			   p->nr_bufs, (uint64_t)p->data_len, cur_len);
+	if (!p->nr_slots || p->nr_bufs > p->nr_slots)
+		return bad("%u buffers in a pipe of %u slots", p->nr_bufs,
+			   p->nr_slots);
+	for (i = 0; i < p->nr_bufs; i++) {
+		if (rd_must(&b, sizeof(b)))
+			return -1;
+		if (!b.len || b.len > img.hdr.page_size ||
+		    (b.flags & ~CKPT_PIPE_BUF_PACKET))
+			return bad("pipe buffer %u: length %u, flags %#x", i,
+				   b.len, b.flags);
+		total += b.len;
+	}
+	if (total != p->data_len)
+		return bad("pipe buffers hold %" PRIu64 " bytes, not %" PRIu64,
+			   total, (uint64_t)p->data_len);
 	return 0;
 }
 
@@ -1334,6 +1373,7 @@ static const struct record_type {
 	R(CKPT_HDR_FILE_TABLE,	ckpt_hdr_file_table,	do_file_table,	false, false),
 	R(CKPT_HDR_FILE,	ckpt_hdr_file,		do_file,	false, false),
 	R(CKPT_HDR_FS,		ckpt_hdr_fs,		do_fs,		false, false),
+	R(CKPT_HDR_PIPE,	ckpt_hdr_pipe,		do_pipe,	false, false),
 	R(CKPT_HDR_SIGHAND,	ckpt_hdr_sighand,	do_sighand,	false, false),
 	R(CKPT_HDR_SIGNAL,	ckpt_hdr_signal,	do_signal,	true, false),
 	R(CKPT_HDR_TASK_SIGNAL,	ckpt_hdr_task_signal,	do_task_signal,	true, true),

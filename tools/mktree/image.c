@@ -34,6 +34,7 @@ static const struct {
 	{ CKPT_HDR_FILE_TABLE,	"FILE_TABLE" },
 	{ CKPT_HDR_FILE,	"FILE" },
 	{ CKPT_HDR_FS,		"FS" },
+	{ CKPT_HDR_PIPE,	"PIPE" },
 	{ CKPT_HDR_SIGHAND,	"SIGHAND" },
 	{ CKPT_HDR_SIGNAL,	"SIGNAL" },
 	{ CKPT_HDR_TASK_SIGNAL,	"TASK_SIGNAL" },
@@ -52,6 +53,7 @@ static const struct {
 	[CKPT_OBJ_FS]		= { "FS",		CKPT_HDR_FS },
 	[CKPT_OBJ_SIGHAND]	= { "SIGHAND",		CKPT_HDR_SIGHAND },
 	[CKPT_OBJ_SIGNAL]	= { "SIGNAL",		CKPT_HDR_SIGNAL },
+	[CKPT_OBJ_PIPE]		= { "PIPE",		CKPT_HDR_PIPE },
 };
 
 const char *ckpt_hdr_name(uint32_t type)
