@@ -12,15 +12,70 @@
 #define pr_fmt(fmt) "checkpoint: " fmt
 
 #include <linux/atomic.h>
+#include <linux/capability.h>
 #include <linux/checkpoint.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/syscalls.h>
+#include <linux/sysctl.h>
 #include <linux/uio.h>
 
 static atomic64_t ckpt_id_counter = ATOMIC64_INIT(0);
+
+/*
+ * kernel.checkpoint_unprivileged, see Documentation/checkpoint/security.rst:
+ * 0: both calls need CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN);
+ * 1: checkpoint needs only ptrace rights over the tasks, restart the
+ *    capability;
+ * 2: restart too goes without it when every credential in the image is
+ *    the caller's own.
+ */
+static int ckpt_unprivileged = 1;
+
+static struct ctl_table ckpt_sysctls[] = {
+	{
+		.procname	= "checkpoint_unprivileged",
+		.data		= &ckpt_unprivileged,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_TWO,
+	},
+};
+
+static int __init checkpoint_sysctl_init(void)
+{
+	register_sysctl_init("kernel", ckpt_sysctls);
+	return 0;
+}
+late_initcall(checkpoint_sysctl_init);
+
+/* The policy's say about the caller, before anything is read or written */
+static int ckpt_may(struct ckpt_ctx *ctx)
+{
+	int policy = READ_ONCE(ckpt_unprivileged);
+
+	if (checkpoint_restore_ns_capable(current_user_ns()))
+		return 0;
+	if (ctx->kflags & CKPT_CTX_CHECKPOINT) {
+		if (policy >= 1)
+			return 0;
+		return ckpt_err(ctx, -EPERM,
+				"checkpoint needs CAP_CHECKPOINT_RESTORE (kernel.checkpoint_unprivileged is 0)");
+	}
+	/*
+	 * Images hold no credentials yet: the restored task keeps the
+	 * caller's, so with policy 2 every credential is the caller's own.
+	 */
+	if (policy >= 2)
+		return 0;
+	return ckpt_err(ctx, -EPERM,
+			"restart needs CAP_CHECKPOINT_RESTORE (kernel.checkpoint_unprivileged is %d)",
+			policy);
+}
 
 static loff_t *ckpt_ppos(struct ckpt_ctx *ctx)
 {
@@ -443,7 +498,9 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 		return PTR_ERR(ctx);
 	ctx->ckpt_id = atomic64_inc_return(&ckpt_id_counter);
 
-	ret = do_checkpoint(ctx, pid);
+	ret = ckpt_may(ctx);
+	if (!ret)
+		ret = do_checkpoint(ctx, pid);
 	if (!ret)
 		ret = ctx->ckpt_id;
 	else
@@ -474,7 +531,9 @@ SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 
-	ret = do_restart(ctx, pid, &retval);
+	ret = ckpt_may(ctx);
+	if (!ret)
+		ret = do_restart(ctx, pid, &retval);
 	if (ret) {
 		ckpt_log_generic(ctx, ret);
 		if (ctx->kflags & CKPT_CTX_NORETURN) {
