@@ -24,14 +24,19 @@
  * by the test runner in the console log.
  *
  *   fuzz_restart [-s SEED] [-n ITERS] [-t SECONDS] [-T TIMEOUT_S]
- *		  [-o DIR] [-c CORPUS,...] [-b] [-v] [-r IMAGE...]
+ *		  [-o DIR] [-c CORPUS,...] [-b] [-p] [-v] [-r IMAGE...]
+ *   fuzz_restart -s SEED -R ITER [-c CORPUS,...]
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
  * pipes, signals; default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
- * on stdout; -r replays the given images (after building the corpus, so
+ * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
+ * -R N only prints mutant N of the seed (base64, as -b) without running
+ * anything: when a mutant panics the guest, a fresh guest recreates it
+ * (address space randomization is turned off so that the corpus has the
+ * same layout in every boot); -r replays the given images (after building the corpus, so
  * that the paths they name exist) instead of fuzzing.
  * Output is TAP: one test, "ok 1 fuzz_restart" when nothing was found.
  * Exit status 0, or 1 on any finding.
@@ -48,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -182,8 +188,10 @@ static void w_signals(const char *img, const char *log)
 	sa.sa_flags |= SA_SIGINFO | SA_ONSTACK;
 	sigaction(SIGRTMIN + 2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	ss.ss_sp = malloc(64 << 10);
-	ss.ss_size = 64 << 10;
+	static char altstack[16 << 10];
+
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof(altstack);
 	ss.ss_flags = 0;
 	sigaltstack(&ss, NULL);
 	kill(getpid(), SIGUSR1);
@@ -1204,9 +1212,19 @@ int main(int argc, char **argv)
 	const char *only = getenv("FUZZ_CORPUS");
 	double t0, t;
 	struct mutant m = { 0 };
-	long iter;
+	long iter, dump_iter = -1;
+	int progress = 0;
 
-	while ((opt = getopt(argc, argv, "s:n:t:T:o:c:bvr")) != -1) {
+	/*
+	 * Without address space randomization the corpus, and so the
+	 * mutant of an iteration, is the same from one boot to the next:
+	 * -R can then recreate the input that crashed a guest.
+	 */
+	if (!(personality(0xffffffff) & ADDR_NO_RANDOMIZE) &&
+	    personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE) != -1)
+		execv("/proc/self/exe", argv);
+
+	while ((opt = getopt(argc, argv, "s:n:t:T:o:c:R:bpvr")) != -1) {
 		switch (opt) {
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'n': iters = strtol(optarg, NULL, 0); break;
@@ -1214,14 +1232,20 @@ int main(int argc, char **argv)
 		case 'T': timeout_ms = strtol(optarg, NULL, 0) * 1000; break;
 		case 'o': keep_dir = optarg; break;
 		case 'b': out_b64 = 1; break;
+		case 'p': progress = 1; break;
+		case 'R': dump_iter = strtol(optarg, NULL, 0); break;
 		case 'c': only = optarg; break;
 		case 'v': verbose++; break;
 		case 'r': replay = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [-s SEED] [-n ITERS] [-t SECONDS] [-T TIMEOUT_S] [-o DIR] [-c CORPUS,...] [-b] [-v] [-r IMAGE...]\n",
+			fprintf(stderr, "usage: %s [-s SEED] [-n ITERS] [-t SECONDS] [-T TIMEOUT_S] [-o DIR] [-c CORPUS,...] [-b] [-p] [-v] [-r IMAGE...] | -s SEED -R ITER\n",
 				argv[0]);
 			return 2;
 		}
+	}
+	if (dump_iter >= 0) {
+		iters = dump_iter + 1;
+		seconds = -1;
 	}
 	if (iters < 0 && seconds < 0)
 		iters = 5000;
@@ -1286,6 +1310,15 @@ int main(int argc, char **argv)
 			if (seconds >= 0 && t >= seconds)
 				break;
 			mutate(&m, &corpus[rnd(nr_corpus)]);
+			if (dump_iter >= 0) {
+				if (iter < dump_iter)
+					continue;
+				out_b64 = 1;
+				keep(&m, "recreated", seed, iter, "");
+				break;
+			}
+			if (progress)
+				printf("FUZZ-ITER %ld\n", iter);
 			run_one(&m, seed, iter, verbose);
 			if (iter && iter % 1000 == 0)
 				printf("# %ld executions, %.1f/s, %ld findings\n", iter,
