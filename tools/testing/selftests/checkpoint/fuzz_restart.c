@@ -171,6 +171,8 @@ static void handler(int sig)
 	(void)sig;
 }
 
+static char altstack[16 << 10];
+
 static void w_signals(const char *img, const char *log)
 {
 	struct sigaction sa = { .sa_handler = handler, .sa_flags = SA_RESTART };
@@ -188,8 +190,6 @@ static void w_signals(const char *img, const char *log)
 	sa.sa_flags |= SA_SIGINFO | SA_ONSTACK;
 	sigaction(SIGRTMIN + 2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	static char altstack[16 << 10];
-
 	ss.ss_sp = altstack;
 	ss.ss_size = sizeof(altstack);
 	ss.ss_flags = 0;
