@@ -12,6 +12,9 @@
 #   make shell      interactive guest shell (QEMU: Ctrl-A X quits)
 #   make debug      also the debug kernel (KASAN, UBSAN, lockdep, kmemleak)
 #   make check      build both kernels and run the selftests on both
+#   make fuzz       fuzz restart(2) on the debug kernel for FUZZ_SECONDS
+#                   (default 600), FUZZ_SEED (default: the time); findings
+#                   go to build/fuzz/
 #   make clean      remove build products, keep build/linux and the ccache
 #   make distclean  remove build/ entirely
 
@@ -36,7 +39,7 @@ S := $(TOP)/scripts
 .NOTPARALLEL:
 .DEFAULT_GOAL := all
 .PHONY: all deps prepare kernel debug-kernel debug userspace initramfs \
-	run shell shell-debug check clean distclean help
+	run shell shell-debug check fuzz clean distclean help
 
 all: kernel userspace initramfs
 
@@ -77,6 +80,9 @@ shell-debug: debug
 
 check: all debug-kernel
 	$(S)/run-check
+
+fuzz: all debug-kernel
+	$(S)/run-fuzz
 
 clean:
 	rm -rf $(KOBJ) $(KOBJ_DBG) $(USR) $(B)/tools $(B)/selftests $(B)/guest \

@@ -1,0 +1,1343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A format-aware fuzzer of restart(2).
+ *
+ * It makes a small corpus of valid images by running self-checkpointing
+ * workers (anonymous memory; files and a dup; pipes holding data;
+ * pending signals with handlers), then, for a number of iterations or
+ * seconds from a fixed seed, takes a corpus image, mutates it knowing
+ * the record structure of include/uapi/linux/checkpoint_hdr.h (record
+ * types, lengths, counts, objrefs, addresses, flags, truncation,
+ * duplication, removal and reordering of records, bit flips and byte
+ * overwrites) and feeds the mutant from a memfd to
+ * restart(0, fd, RESTART_TASKSELF, logfd) in a throwaway child.
+ *
+ * Every outcome must be one of: restart() returned -1 with an errno and
+ * wrote exactly one log line; the child was killed with SIGKILL (after
+ * the point of no return) with exactly one log line; the restored task
+ * ran (it writes a marker and exits 0; a mutant may be valid), or died
+ * or exited otherwise when the mutant changed the user state it runs
+ * with (registers, memory, signals...).  Anything else is a finding: a
+ * hang, a missing or doubled log line, an errno restart must not give,
+ * a restored task that crashes although its user state was not touched.
+ * Kernel-side reports (oops, KASAN, UBSAN, lockdep, kmemleak) are caught
+ * by the test runner in the console log.
+ *
+ *   fuzz_restart [-s SEED] [-n ITERS] [-t SECONDS] [-T TIMEOUT_S]
+ *		  [-o DIR] [-c CORPUS,...] [-b] [-p] [-v] [-r IMAGE...]
+ *   fuzz_restart -s SEED -R ITER [-c CORPUS,...]
+ *
+ * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
+ * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
+ * pipes, signals; default all).
+ * -o DIR keeps each finding's input (and a .txt describing it); -b
+ * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
+ * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
+ * -R N only prints mutant N of the seed (base64, as -b) without running
+ * anything: when a mutant panics the guest, a fresh guest recreates it
+ * (address space randomization is turned off so that the corpus has the
+ * same layout in every boot); -r replays the given images (after building the corpus, so
+ * that the paths they name exist) instead of fuzzing.
+ * Output is TAP: one test, "ok 1 fuzz_restart" when nothing was found.
+ * Exit status 0, or 1 on any finding.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ckpt_util.h"
+#include <linux/checkpoint_hdr.h>
+
+#define DIR_PATH	"/tmp/fuzz-restart"
+#define MARKER		DIR_PATH "/restored-task-ran"
+#define MAX_RECS	4096
+#define MAX_FIELDS	8192
+#define MAX_CORPUS	8
+
+/* ---------------------------------------------------------------- */
+/* Random numbers: splitmix64 */
+
+static uint64_t rng_state;
+
+static uint64_t rnd64(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rnd(uint32_t n)	/* 0 .. n-1 */
+{
+	return n ? rnd64() % n : 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Workers: each puts itself in a state and checkpoints itself */
+
+static void restored_task(void)
+{
+	int fd = open(MARKER, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	if (fd < 0 || write(fd, "ran\n", 4) != 4)
+		_exit(2);
+	_exit(0);
+}
+
+static void checkpoint_self(const char *img, const char *log)
+{
+	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	long ret;
+
+	if (fd < 0 || logfd < 0)
+		_exit(CKPT_EXIT_SETUP);
+	ret = checkpoint(0, fd, 0, logfd);
+	if (ret > 0)
+		_exit(CKPT_EXIT_CHECKPOINTED);
+	if (ret < 0) {
+		ckpt_report("checkpoint: %s", strerror(errno));
+		_exit(CKPT_EXIT_CKPT_FAILED);
+	}
+	restored_task();
+}
+
+static void w_plain(const char *img, const char *log)
+{
+	char *p = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *ro = mmap(NULL, 16 << 10, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *h = malloc(20000);
+
+	if (p == MAP_FAILED || ro == MAP_FAILED || !h)
+		_exit(CKPT_EXIT_SETUP);
+	ckpt_fill(p, 32 << 10, 1);	/* half of it untouched */
+	ckpt_fill(ro, 8 << 10, 2);
+	mprotect(ro, 16 << 10, PROT_READ);
+	memset(h, 0x5a, 20000);
+	checkpoint_self(img, log);
+}
+
+static void w_files(const char *img, const char *log)
+{
+	int fd = open(DIR_PATH "/data", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int d = open(DIR_PATH, O_RDONLY | O_DIRECTORY);
+	int z = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || d < 0 || z < 0 || write(fd, "0123456789", 10) != 10)
+		_exit(CKPT_EXIT_SETUP);
+	lseek(fd, 3, SEEK_SET);
+	if (dup2(fd, 17) != 17 || dup(fd) < 0)
+		_exit(CKPT_EXIT_SETUP);
+	fcntl(17, F_SETFD, FD_CLOEXEC);
+	umask(027);
+	checkpoint_self(img, log);
+}
+
+static void w_pipes(const char *img, const char *log)
+{
+	int p[2], q[2], r[2];
+
+	if (pipe(p) || pipe(q) || write(p[1], "hello pipe", 10) != 10 ||
+	    write(p[1], "second", 6) != 6 || write(q[1], "x", 1) != 1)
+		_exit(CKPT_EXIT_SETUP);
+	close(q[1]);				/* write end closed */
+	if (pipe2(r, O_DIRECT) == 0) {		/* packet mode */
+		if (write(r[1], "pkt1", 4) != 4 || write(r[1], "pkt22", 5) != 5)
+			_exit(CKPT_EXIT_SETUP);
+	}
+	checkpoint_self(img, log);
+}
+
+static void handler(int sig)
+{
+	(void)sig;
+}
+
+static char altstack[16 << 10];
+
+static void w_signals(const char *img, const char *log)
+{
+	struct sigaction sa = { .sa_handler = handler, .sa_flags = SA_RESTART };
+	union sigval v = { .sival_int = 42 };
+	sigset_t set;
+	stack_t ss;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGRTMIN + 2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_flags |= SA_SIGINFO | SA_ONSTACK;
+	sigaction(SIGRTMIN + 2, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof(altstack);
+	ss.ss_flags = 0;
+	sigaltstack(&ss, NULL);
+	kill(getpid(), SIGUSR1);
+	sigqueue(getpid(), SIGRTMIN + 2, v);
+	sigqueue(getpid(), SIGRTMIN + 2, v);
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR2);
+	checkpoint_self(img, log);
+}
+
+struct corpus {
+	const char *name;
+	void (*worker)(const char *img, const char *log);
+	char *img;
+	size_t len;
+	struct ckpt_rec recs[MAX_RECS];
+	int nrecs;
+};
+
+static struct corpus corpus[] = {
+	{ .name = "plain", .worker = w_plain },
+	{ .name = "files", .worker = w_files },
+	{ .name = "pipes", .worker = w_pipes },
+	{ .name = "signals", .worker = w_signals },
+};
+#define NR_CORPUS ((int)(sizeof(corpus) / sizeof(corpus[0])))
+
+static int make_corpus(struct corpus *c)
+{
+	char img[256], log[256], out[256], err[256];
+	int status;
+	pid_t pid;
+
+	snprintf(img, sizeof(img), DIR_PATH "/%s.img", c->name);
+	snprintf(log, sizeof(log), DIR_PATH "/%s.log", c->name);
+	snprintf(out, sizeof(out), DIR_PATH "/%s.out", c->name);
+	pid = ckpt_fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (ckpt_isolate(out))
+			_exit(CKPT_EXIT_SETUP);
+		c->worker(img, log);
+		_exit(CKPT_EXIT_SETUP);
+	}
+	if (ckpt_wait_or_kill(pid, &status, 60000) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
+		printf("# corpus %s: worker %s\n", c->name, ckpt_status_str(status));
+		ckpt_dump("worker", out, 2048);
+		ckpt_dump("log", log, 2048);
+		return -1;
+	}
+	c->img = ckpt_slurp(img, &c->len);
+	if (!c->img)
+		return -1;
+	c->nrecs = ckpt_image_walk(c->img, c->len, c->recs, MAX_RECS, err,
+				   sizeof(err));
+	if (c->nrecs < 3) {
+		printf("# corpus %s: %s\n", c->name, err);
+		return -1;
+	}
+	/* the intact image restores and runs */
+	unlink(MARKER);
+	pid = ckpt_start_restarter(img, -1, log, 0);
+	if (pid < 0 || ckpt_wait_or_kill(pid, &status, 60000) ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) || !ckpt_exists(MARKER)) {
+		printf("# corpus %s: the intact image does not restart: %s\n",
+		       c->name, ckpt_status_str(status));
+		ckpt_dump("log", log, 2048);
+		return -1;
+	}
+	unlink(MARKER);
+	printf("# corpus %s: %zu bytes, %d records\n", c->name, c->len, c->nrecs);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Fields of the records, by kind */
+
+enum { K_COUNT, K_OBJREF, K_ADDR, K_FLAGS, K_NR };
+static const char *const kind_name[K_NR] = { "count", "objref", "addr", "flags" };
+
+struct field {
+	uint32_t off;		/* in the image */
+	uint16_t size;		/* 4 or 8 */
+	uint16_t kind;
+	uint32_t rec;		/* index of its record */
+};
+
+static struct field fields[MAX_FIELDS];
+static int nr_fields;
+
+static void add(const struct ckpt_rec *r, size_t off, int size, int kind)
+{
+	if (nr_fields >= MAX_FIELDS || off + size > r->len)
+		return;
+	fields[nr_fields].off = r->off + off;
+	fields[nr_fields].size = size;
+	fields[nr_fields].kind = kind;
+	fields[nr_fields].rec = 0;	/* set by collect_fields() */
+	nr_fields++;
+}
+
+#define F(st, m, k) add(r, offsetof(struct st, m), sizeof(((struct st *)0)->m), k)
+
+static uint32_t u32at(const char *img, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, img + off, 4);
+	return v;
+}
+
+/* Collect the fields of a record set (of the image @img) */
+static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
+{
+	int i, j;
+
+	nr_fields = 0;
+	for (i = 0; i < n; i++) {
+		const struct ckpt_rec *r = &recs[i];
+		const char *p = img + r->off;
+		int first = nr_fields, cnt;
+
+		switch (r->type) {
+		case CKPT_HDR_HEADER:
+			F(ckpt_hdr_header, magic, K_FLAGS);
+			F(ckpt_hdr_header, format_version, K_COUNT);
+			F(ckpt_hdr_header, arch, K_FLAGS);
+			F(ckpt_hdr_header, page_size, K_COUNT);
+			F(ckpt_hdr_header, uflags, K_FLAGS);
+			break;
+		case CKPT_HDR_HEADER_ARCH:
+			F(ckpt_hdr_header_arch, xfeatures_mask, K_FLAGS);
+			F(ckpt_hdr_header_arch, xstate_size, K_COUNT);
+			break;
+		case CKPT_HDR_OBJREF:
+			F(ckpt_hdr_objref, objtype, K_FLAGS);
+			F(ckpt_hdr_objref, objref, K_OBJREF);
+			break;
+		case CKPT_HDR_TREE:
+			F(ckpt_hdr_tree, nr_tasks, K_COUNT);
+			for (j = 0; j < 2; j++) {
+				size_t o = sizeof(struct ckpt_hdr_tree) +
+					   j * sizeof(struct ckpt_task_pids);
+
+				add(r, o + 0, 4, K_OBJREF);	/* pid */
+				add(r, o + 4, 4, K_OBJREF);	/* tgid */
+				add(r, o + 8, 4, K_OBJREF);	/* ppid */
+				add(r, o + 20, 4, K_FLAGS);	/* flags */
+			}
+			break;
+		case CKPT_HDR_TASK:
+			F(ckpt_hdr_task, flags, K_FLAGS);
+			F(ckpt_hdr_task, personality, K_FLAGS);
+			F(ckpt_hdr_task, exit_signal, K_COUNT);
+			F(ckpt_hdr_task, pdeath_signal, K_COUNT);
+			F(ckpt_hdr_task, set_child_tid, K_ADDR);
+			F(ckpt_hdr_task, clear_child_tid, K_ADDR);
+			F(ckpt_hdr_task, rseq, K_ADDR);
+			F(ckpt_hdr_task, rseq_len, K_COUNT);
+			F(ckpt_hdr_task, rseq_sig, K_FLAGS);
+			break;
+		case CKPT_HDR_TASK_OBJS:
+			F(ckpt_hdr_task_objs, files_objref, K_OBJREF);
+			F(ckpt_hdr_task_objs, fs_objref, K_OBJREF);
+			F(ckpt_hdr_task_objs, mm_objref, K_OBJREF);
+			F(ckpt_hdr_task_objs, sighand_objref, K_OBJREF);
+			F(ckpt_hdr_task_objs, signal_objref, K_OBJREF);
+			break;
+		case CKPT_HDR_CPU:
+			F(ckpt_hdr_cpu, ip, K_ADDR);
+			F(ckpt_hdr_cpu, sp, K_ADDR);
+			F(ckpt_hdr_cpu, fs_base, K_ADDR);
+			F(ckpt_hdr_cpu, gs_base, K_ADDR);
+			F(ckpt_hdr_cpu, cs, K_FLAGS);
+			F(ckpt_hdr_cpu, ss, K_FLAGS);
+			F(ckpt_hdr_cpu, ds, K_FLAGS);
+			F(ckpt_hdr_cpu, fs, K_FLAGS);
+			F(ckpt_hdr_cpu, flags, K_FLAGS);
+			F(ckpt_hdr_cpu, orig_ax, K_COUNT);
+			F(ckpt_hdr_cpu, ax, K_COUNT);
+			break;
+		case CKPT_HDR_FPU:
+			F(ckpt_hdr_fpu, xfeatures, K_FLAGS);
+			F(ckpt_hdr_fpu, size, K_COUNT);
+			add(r, sizeof(struct ckpt_hdr_fpu) + 24, 4, K_FLAGS); /* mxcsr */
+			add(r, sizeof(struct ckpt_hdr_fpu) + 512, 8, K_FLAGS); /* XSTATE_BV */
+			add(r, sizeof(struct ckpt_hdr_fpu) + 520, 8, K_FLAGS); /* XCOMP_BV */
+			break;
+		case CKPT_HDR_DEBUGREGS:
+			F(ckpt_hdr_debugregs, dr0, K_ADDR);
+			F(ckpt_hdr_debugregs, dr1, K_ADDR);
+			F(ckpt_hdr_debugregs, dr6, K_FLAGS);
+			F(ckpt_hdr_debugregs, dr7, K_FLAGS);
+			break;
+		case CKPT_HDR_MM:
+			F(ckpt_hdr_mm, nr_vmas, K_COUNT);
+			F(ckpt_hdr_mm, exe_objref, K_OBJREF);
+			F(ckpt_hdr_mm, start_code, K_ADDR);
+			F(ckpt_hdr_mm, end_data, K_ADDR);
+			F(ckpt_hdr_mm, start_brk, K_ADDR);
+			F(ckpt_hdr_mm, brk, K_ADDR);
+			F(ckpt_hdr_mm, start_stack, K_ADDR);
+			F(ckpt_hdr_mm, arg_start, K_ADDR);
+			F(ckpt_hdr_mm, env_end, K_ADDR);
+			F(ckpt_hdr_mm, vdso, K_ADDR);
+			F(ckpt_hdr_mm, vdso_size, K_COUNT);
+			F(ckpt_hdr_mm, def_flags, K_FLAGS);
+			F(ckpt_hdr_mm, nr_auxv, K_COUNT);
+			break;
+		case CKPT_HDR_VMA:
+			F(ckpt_hdr_vma, vma_type, K_FLAGS);
+			F(ckpt_hdr_vma, file_objref, K_OBJREF);
+			F(ckpt_hdr_vma, start, K_ADDR);
+			F(ckpt_hdr_vma, end, K_ADDR);
+			F(ckpt_hdr_vma, pgoff, K_COUNT);
+			F(ckpt_hdr_vma, vm_flags, K_FLAGS);
+			break;
+		case CKPT_HDR_PAGES:
+			F(ckpt_hdr_pages, nr_runs, K_COUNT);
+			F(ckpt_hdr_pages, nr_pages, K_COUNT);
+			cnt = r->len >= 16 ? u32at(p, 8) : 0;
+			for (j = 0; j < cnt && j < 4; j++) {
+				size_t o = sizeof(struct ckpt_hdr_pages) +
+					   j * sizeof(struct ckpt_page_run);
+
+				add(r, o, 8, K_ADDR);
+				add(r, o + 8, 8, K_COUNT);
+			}
+			break;
+		case CKPT_HDR_FILE_TABLE:
+			F(ckpt_hdr_file_table, nr_fds, K_COUNT);
+			cnt = r->len >= 16 ? u32at(p, 8) : 0;
+			for (j = 0; j < cnt && j < 8; j++) {
+				size_t o = sizeof(struct ckpt_hdr_file_table) +
+					   j * sizeof(struct ckpt_fd_ent);
+
+				add(r, o, 4, K_COUNT);
+				add(r, o + 4, 4, K_OBJREF);
+				add(r, o + 8, 4, K_FLAGS);
+			}
+			break;
+		case CKPT_HDR_FILE:
+			F(ckpt_hdr_file, file_type, K_FLAGS);
+			F(ckpt_hdr_file, f_flags, K_FLAGS);
+			F(ckpt_hdr_file, f_pos, K_COUNT);
+			F(ckpt_hdr_file, i_mode, K_FLAGS);
+			F(ckpt_hdr_file, rdev, K_FLAGS);
+			F(ckpt_hdr_file, i_size, K_COUNT);
+			F(ckpt_hdr_file, path_len, K_COUNT);
+			F(ckpt_hdr_file, obj_objref, K_OBJREF);
+			break;
+		case CKPT_HDR_FS:
+			F(ckpt_hdr_fs, umask, K_FLAGS);
+			F(ckpt_hdr_fs, cwd_len, K_COUNT);
+			F(ckpt_hdr_fs, root_len, K_COUNT);
+			break;
+		case CKPT_HDR_PIPE:
+			F(ckpt_hdr_pipe, nr_slots, K_COUNT);
+			F(ckpt_hdr_pipe, nr_bufs, K_COUNT);
+			F(ckpt_hdr_pipe, data_len, K_COUNT);
+			cnt = r->len >= 16 ? u32at(p, 12) : 0;
+			for (j = 0; j < cnt && j < 4; j++) {
+				size_t o = sizeof(struct ckpt_hdr_pipe) +
+					   j * sizeof(struct ckpt_pipe_buf);
+
+				add(r, o, 4, K_COUNT);
+				add(r, o + 4, 4, K_FLAGS);
+			}
+			break;
+		case CKPT_HDR_SIGHAND:
+			F(ckpt_hdr_sighand, nr, K_COUNT);
+			for (j = 0; j < 4; j++) {	/* 4 random signals */
+				size_t o = sizeof(struct ckpt_hdr_sighand) +
+					   rnd(64) * sizeof(struct ckpt_sigaction);
+
+				add(r, o, 8, K_ADDR);
+				add(r, o + 8, 8, K_FLAGS);
+				add(r, o + 16, 8, K_ADDR);
+				add(r, o + 24, 8, K_FLAGS);
+			}
+			break;
+		case CKPT_HDR_SIGNAL:
+			F(ckpt_hdr_signal, nr_rlim, K_COUNT);
+			for (j = 0; j < 3; j++) {
+				size_t o = sizeof(struct ckpt_hdr_signal) - sizeof(struct ckpt_rlimit) * CKPT_RLIM_NLIMITS +
+					   rnd(CKPT_RLIM_NLIMITS) * sizeof(struct ckpt_rlimit);
+
+				add(r, o, 8, K_COUNT);
+				add(r, o + 8, 8, K_COUNT);
+			}
+			break;
+		case CKPT_HDR_TASK_SIGNAL:
+			F(ckpt_hdr_task_signal, blocked, K_FLAGS);
+			F(ckpt_hdr_task_signal, sas_ss_sp, K_ADDR);
+			F(ckpt_hdr_task_signal, sas_ss_size, K_COUNT);
+			F(ckpt_hdr_task_signal, sas_ss_flags, K_FLAGS);
+			break;
+		case CKPT_HDR_SIGPENDING:
+			F(ckpt_hdr_sigpending, signal, K_FLAGS);
+			F(ckpt_hdr_sigpending, nr_pending, K_COUNT);
+			cnt = r->len >= 24 ? u32at(p, 16) : 0;
+			for (j = 0; j < cnt && j < 4; j++) {
+				size_t o = sizeof(struct ckpt_hdr_sigpending) +
+					   j * sizeof(struct ckpt_siginfo);
+
+				add(r, o, 4, K_COUNT);		/* signo */
+				add(r, o + 8, 4, K_COUNT);	/* si_signo */
+				add(r, o + 16, 4, K_COUNT);	/* si_code */
+			}
+			break;
+		case CKPT_HDR_TAIL:
+			F(ckpt_hdr_tail, magic, K_FLAGS);
+			F(ckpt_hdr_tail, ckpt_id, K_COUNT);
+			break;
+		}
+		for (j = first; j < nr_fields; j++)
+			fields[j].rec = i;
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Mutations */
+
+struct mutant {
+	char *buf;
+	size_t len, cap;
+	char desc[512];
+	size_t dlen;
+	int user;	/* touched state the restored task runs with */
+};
+
+static void note(struct mutant *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void note(struct mutant *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->dlen >= sizeof(m->desc) - 2)
+		return;
+	if (m->dlen)
+		m->desc[m->dlen++] = ';', m->desc[m->dlen++] = ' ';
+	va_start(ap, fmt);
+	m->dlen += vsnprintf(m->desc + m->dlen, sizeof(m->desc) - m->dlen, fmt, ap);
+	va_end(ap);
+	if (m->dlen >= sizeof(m->desc))
+		m->dlen = sizeof(m->desc) - 1;
+}
+
+static const char *type_name(uint32_t t)
+{
+	static char buf[16];
+
+	switch (t) {
+	case CKPT_HDR_HEADER: return "HEADER";
+	case CKPT_HDR_HEADER_ARCH: return "HEADER_ARCH";
+	case CKPT_HDR_OBJREF: return "OBJREF";
+	case CKPT_HDR_TREE: return "TREE";
+	case CKPT_HDR_TASK: return "TASK";
+	case CKPT_HDR_TASK_OBJS: return "TASK_OBJS";
+	case CKPT_HDR_CPU: return "CPU";
+	case CKPT_HDR_FPU: return "FPU";
+	case CKPT_HDR_DEBUGREGS: return "DEBUGREGS";
+	case CKPT_HDR_MM: return "MM";
+	case CKPT_HDR_VMA: return "VMA";
+	case CKPT_HDR_PAGES: return "PAGES";
+	case CKPT_HDR_FILE_TABLE: return "FILE_TABLE";
+	case CKPT_HDR_FILE: return "FILE";
+	case CKPT_HDR_FS: return "FS";
+	case CKPT_HDR_PIPE: return "PIPE";
+	case CKPT_HDR_SIGHAND: return "SIGHAND";
+	case CKPT_HDR_SIGNAL: return "SIGNAL";
+	case CKPT_HDR_TASK_SIGNAL: return "TASK_SIGNAL";
+	case CKPT_HDR_SIGPENDING: return "SIGPENDING";
+	case CKPT_HDR_TAIL: return "TAIL";
+	}
+	snprintf(buf, sizeof(buf), "%u", t);
+	return buf;
+}
+
+static const uint32_t known_types[] = {
+	1, 2, 3, 101, 102, 103, 201, 202, 203, 301, 302, 303,
+	401, 402, 403, 404, 501, 502, 503, 504, 9001,
+};
+#define NR_TYPES ((int)(sizeof(known_types) / sizeof(known_types[0])))
+
+/*
+ * Records whose content the restored task runs with: changing them may
+ * legitimately make it crash, hang or exit differently.
+ */
+static int user_type(uint32_t t)
+{
+	switch (t) {
+	case CKPT_HDR_TASK: case CKPT_HDR_CPU: case CKPT_HDR_FPU:
+	case CKPT_HDR_DEBUGREGS: case CKPT_HDR_MM: case CKPT_HDR_VMA:
+	case CKPT_HDR_PAGES: case CKPT_HDR_SIGHAND: case CKPT_HDR_SIGNAL:
+	case CKPT_HDR_TASK_SIGNAL: case CKPT_HDR_SIGPENDING:
+	case CKPT_HDR_FILE:	/* shmem contents, mapped files */
+	case CKPT_HDR_OBJREF:	/* another object in place of one */
+	case CKPT_HDR_TASK_OBJS:
+		return 1;
+	}
+	return 0;
+}
+
+/* The record of the current image (re-walked leniently) at @off */
+struct ckpt_rec mrecs[MAX_RECS];
+static int nmrecs;
+
+static void rewalk(struct mutant *m)
+{
+	size_t off = 0;
+
+	nmrecs = 0;
+	while (off + 8 <= m->len && nmrecs < MAX_RECS) {
+		struct ckpt_hdr h;
+
+		memcpy(&h, m->buf + off, 8);
+		mrecs[nmrecs].off = off;
+		mrecs[nmrecs].type = h.type;
+		mrecs[nmrecs].len = h.len;
+		nmrecs++;
+		if (h.len < 8 || h.len % 8 || h.len > m->len - off)
+			break;
+		off += h.len;
+	}
+}
+
+static uint32_t type_at(size_t off)
+{
+	int i;
+
+	for (i = nmrecs - 1; i >= 0; i--)
+		if (mrecs[i].off <= off)
+			return mrecs[i].type;
+	return 0;
+}
+
+static void touch(struct mutant *m, uint32_t type)
+{
+	if (user_type(type))
+		m->user = 1;
+}
+
+static uint64_t interesting(int kind, uint64_t old, int size)
+{
+	static const uint64_t counts[] = {
+		0, 1, 2, 7, 8, 63, 64, 65, 255, 256, 1023, 1024, 1025, 4096,
+		65535, 65536, 0x7fff, 0x8000, 0x7fffffff, 0x80000000,
+		0xffffffff, 0xfffffffe, 0x100000000ULL, 0x7fffffffffffffffULL,
+		0x8000000000000000ULL, ~0ULL,
+	};
+	static const uint64_t addrs[] = {
+		0, 1, 0x1000, 0x10000, 0x7ffffffff000ULL, 0x7fffffffe000ULL,
+		0x800000000000ULL, 0xffff800000000000ULL, 0xffff888000000000ULL,
+		0xffffffff81000000ULL, 0xfffffffffffff000ULL, ~0ULL,
+		0x400000, 0x8000000000000000ULL,
+	};
+
+	switch (rnd(6)) {
+	case 0:
+		return old + 1;
+	case 1:
+		return old - 1;
+	case 2:
+		if (kind == K_ADDR)
+			return old + (rnd(2) ? 4096 : -4096ULL) * (1 + rnd(16));
+		return old ^ (1ULL << rnd(size * 8));
+	case 3:
+		if (kind == K_ADDR)
+			return old + 1 + rnd(4095);
+		if (kind == K_FLAGS)
+			return old ^ (1ULL << rnd(size * 8));
+		return old * 2;
+	case 4:
+		return rnd64();
+	}
+	if (kind == K_ADDR)
+		return addrs[rnd(sizeof(addrs) / sizeof(addrs[0]))];
+	if (kind == K_OBJREF) {
+		static const int32_t refs[] = { 0, -1, -2, INT_MIN, INT_MAX, 1, 2, 3, 100, 9999 };
+
+		return (uint64_t)(int64_t)refs[rnd(sizeof(refs) / sizeof(refs[0]))];
+	}
+	return counts[rnd(sizeof(counts) / sizeof(counts[0]))];
+}
+
+static void put(struct mutant *m, size_t off, int size, uint64_t v)
+{
+	if (off + size > m->len)
+		return;
+	if (size == 4) {
+		uint32_t x = v;
+
+		memcpy(m->buf + off, &x, 4);
+	} else {
+		memcpy(m->buf + off, &v, 8);
+	}
+}
+
+static uint64_t get(struct mutant *m, size_t off, int size)
+{
+	uint64_t v = 0;
+
+	if (off + size <= m->len)
+		memcpy(&v, m->buf + off, size);
+	return v;
+}
+
+/* Pick a field of @kind; -1 if there is none */
+static int pick_field(int kind)
+{
+	int i, n = 0, tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		i = rnd(nr_fields);
+		if (fields[i].kind == kind)
+			return i;
+	}
+	for (i = 0; i < nr_fields; i++)
+		n += fields[i].kind == kind;
+	if (!n)
+		return -1;
+	n = rnd(n);
+	for (i = 0; i < nr_fields; i++)
+		if (fields[i].kind == kind && !n--)
+			return i;
+	return -1;
+}
+
+/* Record index, never the header (mostly) */
+static int pick_rec(void)
+{
+	if (nmrecs <= 1 || !rnd(20))
+		return rnd(nmrecs);
+	return 1 + rnd(nmrecs - 1);
+}
+
+static void mut_field(struct mutant *m, const struct corpus *c, int kind)
+{
+	int i = pick_field(kind), j;
+	uint64_t old, v;
+	const struct field *f;
+
+	if (i < 0)
+		return;
+	f = &fields[i];
+	old = get(m, f->off, f->size);
+	if (kind == K_OBJREF && !rnd(3) && (j = pick_field(K_OBJREF)) >= 0) {
+		/* swap two objrefs */
+		v = get(m, fields[j].off, fields[j].size);
+		put(m, fields[j].off, fields[j].size, old);
+		touch(m, c->recs[fields[j].rec].type);
+	} else if (kind == K_ADDR && !rnd(4) && (j = pick_field(K_ADDR)) >= 0) {
+		v = get(m, fields[j].off, fields[j].size);	/* another address */
+	} else {
+		v = interesting(kind, old, f->size);
+	}
+	put(m, f->off, f->size, v);
+	touch(m, c->recs[f->rec].type);
+	note(m, "%s %s field at %u (+%zu): %#llx -> %#llx", type_name(c->recs[f->rec].type),
+	     kind_name[kind], f->off, f->off - c->recs[f->rec].off,
+	     (unsigned long long)old, (unsigned long long)v);
+}
+
+static void mut_type(struct mutant *m)
+{
+	int i = pick_rec();
+	uint32_t old = mrecs[i].type, v;
+
+	switch (rnd(4)) {
+	case 0: v = old + 1; break;
+	case 1: v = rnd64(); break;
+	default: v = known_types[rnd(NR_TYPES)]; break;
+	}
+	put(m, mrecs[i].off, 4, v);
+	touch(m, old);
+	touch(m, v);
+	note(m, "record %d at %zu type %s -> %s", i, mrecs[i].off, type_name(old), type_name(v));
+}
+
+static void mut_len(struct mutant *m)
+{
+	static const uint32_t huge[] = { 0xfffffff8, 0x7ffffff8, 0x01000008,
+					 0x01000000, 0xffffffff, 0x80000000 };
+	int i = pick_rec();
+	uint32_t old = mrecs[i].len, v;
+
+	switch (rnd(7)) {
+	case 0: v = old + 8; break;
+	case 1: v = old - 8; break;
+	case 2: v = huge[rnd(sizeof(huge) / sizeof(huge[0]))]; break;
+	case 3: v = 0; break;
+	case 4: v = old + 1 + rnd(7); break;
+	case 5: v = rnd(2) ? 8 : 16; break;
+	default: v = mrecs[rnd(nmrecs)].len; break;
+	}
+	put(m, mrecs[i].off + 4, 4, v);
+	touch(m, mrecs[i].type);
+	note(m, "record %d at %zu (%s) len %u -> %u", i, mrecs[i].off,
+	     type_name(mrecs[i].type), old, v);
+}
+
+static void mut_truncate(struct mutant *m)
+{
+	int i = pick_rec();
+	size_t at;
+
+	switch (rnd(3)) {
+	case 0:
+		at = mrecs[i].off;
+		break;
+	case 1:
+		at = mrecs[i].off + rnd(mrecs[i].len ? mrecs[i].len : 8);
+		break;
+	default:
+		at = rnd(m->len);
+		break;
+	}
+	if (at > m->len)
+		at = m->len;
+	note(m, "truncate at %zu of %zu (in record %d %s)", at, m->len, i,
+	     type_name(mrecs[i].type));
+	m->len = at;
+}
+
+/* Move bytes [from, from+n) to @to (both in the current image) */
+static void mut_records(struct mutant *m)
+{
+	int i = pick_rec(), j = pick_rec(), op = rnd(4);
+	size_t ioff = mrecs[i].off, ilen = mrecs[i].len, joff = mrecs[j].off;
+	char *tmp;
+
+	if (ilen > m->len - ioff || ilen < 8)
+		return;
+	touch(m, mrecs[i].type);
+	touch(m, mrecs[j].type);
+	switch (op) {
+	case 0:	/* duplicate i in front of j */
+		if (m->len + ilen > m->cap)
+			return;
+		memmove(m->buf + joff + ilen, m->buf + joff, m->len - joff);
+		if (ioff >= joff)
+			ioff += ilen;
+		memcpy(m->buf + joff, m->buf + ioff, ilen);
+		m->len += ilen;
+		note(m, "duplicate record %d (%s) in front of %d", i,
+		     type_name(mrecs[i].type), j);
+		break;
+	case 1:	/* remove i */
+		memmove(m->buf + ioff, m->buf + ioff + ilen, m->len - ioff - ilen);
+		m->len -= ilen;
+		note(m, "remove record %d (%s)", i, type_name(mrecs[i].type));
+		break;
+	default: /* move i in front of j (swap with the next one when op 2) */
+		if (op == 2 && i + 1 < nmrecs) {
+			j = i + 2 < nmrecs ? i + 2 : i;
+			joff = j == i ? m->len : mrecs[j].off;
+			touch(m, mrecs[i + 1].type);
+		}
+		if (joff == ioff || joff > m->len)
+			return;
+		tmp = malloc(ilen);
+		if (!tmp)
+			return;
+		memcpy(tmp, m->buf + ioff, ilen);
+		memmove(m->buf + ioff, m->buf + ioff + ilen, m->len - ioff - ilen);
+		if (joff > ioff)
+			joff -= ilen;
+		memmove(m->buf + joff + ilen, m->buf + joff, m->len - ilen - joff);
+		memcpy(m->buf + joff, tmp, ilen);
+		free(tmp);
+		note(m, "move record %d (%s) to offset %zu", i,
+		     type_name(mrecs[i].type), joff);
+		break;
+	}
+}
+
+static void mut_bits(struct mutant *m)
+{
+	int n = 1 + rnd(8), k;
+	size_t base = 0, span = m->len;
+
+	if (!m->len)
+		return;
+	if (rnd(2)) {	/* within one record, mostly its fixed part */
+		int i = pick_rec();
+
+		base = mrecs[i].off;
+		span = mrecs[i].len;
+		if (span > 256 && rnd(4))
+			span = 256;
+		if (base + span > m->len || !span)
+			span = m->len - base;
+	}
+	for (k = 0; k < n; k++) {
+		size_t off = base + rnd(span);
+
+		if (off >= m->len)
+			continue;
+		touch(m, type_at(off));
+		if (rnd(2)) {
+			m->buf[off] ^= 1 << rnd(8);
+			note(m, "flip bit at %zu", off);
+		} else {
+			static const uint8_t v[] = { 0, 0xff, 0x7f, 0x80, 1 };
+			uint8_t b = rnd(2) ? v[rnd(5)] : rnd(256);
+
+			m->buf[off] = b;
+			note(m, "byte %zu = %#x", off, b);
+		}
+	}
+}
+
+static void mutate(struct mutant *m, struct corpus *c)
+{
+	int n = 1 + (rnd(4) == 0) + (rnd(8) == 0), k;
+
+	memcpy(m->buf, c->img, c->len);
+	m->len = c->len;
+	m->dlen = 0;
+	m->desc[0] = 0;
+	m->user = 0;
+	collect_fields(c->img, c->recs, c->nrecs);
+	for (k = 0; k < n; k++) {
+		rewalk(m);
+		if (!nmrecs)
+			break;
+		switch (rnd(16)) {
+		case 0: mut_type(m); break;
+		case 1: case 2: mut_len(m); break;
+		case 3: case 4: mut_field(m, c, K_COUNT); break;
+		case 5: case 6: mut_field(m, c, K_OBJREF); break;
+		case 7: case 8: mut_field(m, c, K_ADDR); break;
+		case 9: case 10: mut_field(m, c, K_FLAGS); break;
+		case 11: mut_truncate(m); break;
+		case 12: case 13: mut_records(m); break;
+		default: mut_bits(m); break;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Running a mutant */
+
+static int img_fd, log_fd;
+static int timeout_ms = 5000;
+
+struct outcome {
+	char name[96];
+	long count;
+	int finding;
+};
+
+static struct outcome outcomes[256];
+static int nr_outcomes;
+static long findings;
+
+static void count_outcome(const char *name, int finding)
+{
+	int i;
+
+	for (i = 0; i < nr_outcomes; i++)
+		if (!strcmp(outcomes[i].name, name))
+			break;
+	if (i == nr_outcomes) {
+		if (nr_outcomes == 256)
+			i = 255;
+		else
+			nr_outcomes++;
+		snprintf(outcomes[i].name, sizeof(outcomes[i].name), "%s", name);
+		outcomes[i].finding = finding;
+	}
+	outcomes[i].count++;
+}
+
+static int out_b64, keep_count;
+static const char *keep_dir;
+
+static void print_b64(const unsigned char *p, size_t len)
+{
+	static const char t[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char line[80];
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i += 3) {
+		uint32_t v = p[i] << 16 | (i + 1 < len ? p[i + 1] << 8 : 0) |
+			     (i + 2 < len ? p[i + 2] : 0);
+
+		line[n++] = t[v >> 18 & 63];
+		line[n++] = t[v >> 12 & 63];
+		line[n++] = i + 1 < len ? t[v >> 6 & 63] : '=';
+		line[n++] = i + 2 < len ? t[v & 63] : '=';
+		if (n == 76) {
+			printf("%.*s\n", (int)n, line);
+			n = 0;
+		}
+	}
+	if (n)
+		printf("%.*s\n", (int)n, line);
+}
+
+static void keep(const struct mutant *m, const char *what, uint64_t seed,
+		 long iter, const char *log)
+{
+	char name[128], path[512];
+	FILE *f;
+
+	if (keep_count >= 50)
+		return;
+	keep_count++;
+	snprintf(name, sizeof(name), "finding-%llx-%ld", (unsigned long long)seed, iter);
+	if (keep_dir) {
+		snprintf(path, sizeof(path), "%s/%s.img", keep_dir, name);
+		ckpt_write_file(path, m->buf, m->len);
+		snprintf(path, sizeof(path), "%s/%s.txt", keep_dir, name);
+		f = fopen(path, "w");
+		if (f) {
+			fprintf(f, "%s\nmutation: %s\nlog: %s\n", what, m->desc, log);
+			fclose(f);
+		}
+	}
+	if (out_b64) {
+		printf("FUZZ-INPUT-BEGIN %s\n", name);
+		printf("# %s\n# mutation: %s\n# log: %s\n", what, m->desc, log);
+		print_b64((const unsigned char *)m->buf, m->len);
+		printf("FUZZ-INPUT-END\n");
+	}
+	fflush(stdout);
+}
+
+static const char *errname(int e)
+{
+	const char *s = strerrorname_np(e);
+
+	return s ? s : "E?";
+}
+
+/* Run one mutant; returns 1 on a finding */
+static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose)
+{
+	char log[4096], what[256], state[256] = "";
+	int status = 0, nl = 0, finding = 0, marker, pfd, hung = 0, in_restart = 0;
+	ssize_t n;
+	pid_t pid;
+	struct pollfd pf;
+	char *p;
+
+	if (ftruncate(img_fd, 0) || pwrite(img_fd, m->buf, m->len, 0) != (ssize_t)m->len ||
+	    ftruncate(log_fd, 0) || lseek(log_fd, 0, SEEK_SET)) {
+		perror("# memfd");
+		exit(2);
+	}
+	unlink(MARKER);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("# fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		lseek(img_fd, 0, SEEK_SET);
+		restart(0, img_fd, RESTART_TASKSELF, log_fd);
+		_exit(CKPT_EXIT_RESTART_ERRNO + (errno > 130 ? 130 : errno));
+	}
+	pfd = syscall(SYS_pidfd_open, pid, 0);
+	pf.fd = pfd;
+	pf.events = POLLIN;
+	if (pfd >= 0) {
+		while ((n = poll(&pf, 1, timeout_ms)) < 0 && errno == EINTR)
+			;
+		if (n == 0)
+			hung = 1;
+	} else if (ckpt_wait(pid, &status, 0, timeout_ms) == 0) {
+		hung = 1;
+	}
+	if (hung) {
+		char path[64], *s;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+		s = ckpt_slurp(path, NULL);
+		if (s) {
+			in_restart = atoi(s) == __NR_restart;
+			snprintf(state, sizeof(state), "syscall: %.40s", s);
+			free(s);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/stack", pid);
+		f = fopen(path, "r");
+		if (f) {
+			char line[128];
+			int k = 0;
+
+			while (fgets(line, sizeof(line), f) && k++ < 6) {
+				line[strcspn(line, "\n")] = 0;
+				strncat(state, k == 1 ? "; stack: " : " < ",
+					sizeof(state) - strlen(state) - 1);
+				strncat(state, line, sizeof(state) - strlen(state) - 1);
+			}
+			fclose(f);
+		}
+		kill(pid, SIGKILL);
+	}
+	if (ckpt_wait(pid, &status, 0, hung ? 30000 : timeout_ms) != pid) {
+		printf("# iteration %ld: pid %d cannot be killed (%s)\n", iter, pid, state);
+		count_outcome("FINDING: unkillable", 1);
+		keep(m, "unkillable", seed, iter, "");
+		findings++;
+		if (pfd >= 0)
+			close(pfd);
+		return 1;
+	}
+	if (pfd >= 0)
+		close(pfd);
+	n = pread(log_fd, log, sizeof(log) - 1, 0);
+	if (n < 0)
+		n = 0;
+	log[n] = 0;
+	for (p = log; *p; p++)
+		nl += *p == '\n';
+	if (n && log[n - 1] != '\n')
+		nl += 100;	/* an unterminated line is a deviation */
+	marker = ckpt_exists(MARKER);
+
+	if (hung) {
+		if (m->user && !in_restart) {
+			snprintf(what, sizeof(what), "restored, hangs (user state changed)");
+		} else {
+			snprintf(what, sizeof(what), "FINDING: hang%s", in_restart ? " in restart()" : "");
+			finding = 1;
+		}
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) >= CKPT_EXIT_RESTART_ERRNO &&
+		   !marker) {
+		int e = WEXITSTATUS(status) - CKPT_EXIT_RESTART_ERRNO;
+
+		if (e == 0 || e == ENOSYS || e == EBADF || e == EFAULT || e >= 130) {
+			snprintf(what, sizeof(what), "FINDING: errno %d %s", e, errname(e));
+			finding = 1;
+		} else if (nl != 1) {
+			snprintf(what, sizeof(what), "FINDING: errno %s with %d log lines",
+				 errname(e), nl);
+			finding = 1;
+		} else {
+			snprintf(what, sizeof(what), "errno %s", errname(e));
+		}
+	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !marker) {
+		if (nl != 1) {
+			snprintf(what, sizeof(what), "FINDING: SIGKILL with %d log lines", nl);
+			finding = !m->user || nl > 1;
+			if (!finding)
+				snprintf(what, sizeof(what),
+					 "restored, SIGKILL without a log line (user state changed)");
+		} else {
+			snprintf(what, sizeof(what), "SIGKILL after the point of no return");
+		}
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && marker) {
+		if (nl) {
+			snprintf(what, sizeof(what), "FINDING: restored with %d log lines", nl);
+			finding = 1;
+		} else {
+			snprintf(what, sizeof(what), "restored and ran");
+		}
+	} else {
+		/* the restored task (or restart) ended otherwise */
+		char how[64];
+
+		if (WIFSIGNALED(status))
+			snprintf(how, sizeof(how), "killed by %s", sigabbrev_np(WTERMSIG(status)) ?: "?");
+		else
+			snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
+		if (nl && !(m->user && nl == 1 && !marker)) {
+			snprintf(what, sizeof(what), "FINDING: %s%s with %d log lines", how,
+				 marker ? " after the marker" : "", nl);
+			finding = 1;
+		} else if (!m->user) {
+			snprintf(what, sizeof(what), "FINDING: restored, %s, user state untouched", how);
+			finding = 1;
+		} else {
+			snprintf(what, sizeof(what), "restored, %s (user state changed)", how);
+		}
+	}
+	count_outcome(what, finding);
+	if (finding || verbose > 1 || (verbose && iter < 0)) {
+		printf("# iteration %ld: %s%s%s\n#   mutation: %s\n#   log: %.*s\n", iter, what,
+		       *state ? "\n#   " : "", state, m->desc,
+		       (int)strcspn(log, "\n"), log);
+	}
+	if (finding) {
+		findings++;
+		keep(m, what, seed, iter, log);
+	}
+	unlink(MARKER);
+	return finding;
+}
+
+/* ---------------------------------------------------------------- */
+
+static long envnum(const char *name, long def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? (long)strtoull(s, NULL, 0) : def;
+}
+
+static int cmp_outcome(const void *a, const void *b)
+{
+	const struct outcome *x = a, *y = b;
+
+	return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t seed = envnum("FUZZ_SEED", 1);
+	long iters = envnum("FUZZ_ITERS", -1), seconds = envnum("FUZZ_SECONDS", -1);
+	int verbose = 0, replay = 0, opt, i, ok = 1, nr_corpus = 0;
+	const char *only = getenv("FUZZ_CORPUS");
+	double t0, t;
+	struct mutant m = { 0 };
+	long iter, dump_iter = -1;
+	int progress = 0;
+
+	/*
+	 * Without address space randomization the corpus, and so the
+	 * mutant of an iteration, is the same from one boot to the next:
+	 * -R can then recreate the input that crashed a guest.
+	 */
+	if (!(personality(0xffffffff) & ADDR_NO_RANDOMIZE) &&
+	    personality(personality(0xffffffff) | ADDR_NO_RANDOMIZE) != -1)
+		execv("/proc/self/exe", argv);
+
+	while ((opt = getopt(argc, argv, "s:n:t:T:o:c:R:bpvr")) != -1) {
+		switch (opt) {
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'n': iters = strtol(optarg, NULL, 0); break;
+		case 't': seconds = strtol(optarg, NULL, 0); break;
+		case 'T': timeout_ms = strtol(optarg, NULL, 0) * 1000; break;
+		case 'o': keep_dir = optarg; break;
+		case 'b': out_b64 = 1; break;
+		case 'p': progress = 1; break;
+		case 'R': dump_iter = strtol(optarg, NULL, 0); break;
+		case 'c': only = optarg; break;
+		case 'v': verbose++; break;
+		case 'r': replay = 1; break;
+		default:
+			fprintf(stderr, "usage: %s [-s SEED] [-n ITERS] [-t SECONDS] [-T TIMEOUT_S] [-o DIR] [-c CORPUS,...] [-b] [-p] [-v] [-r IMAGE...] | -s SEED -R ITER\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (dump_iter >= 0) {
+		iters = dump_iter + 1;
+		seconds = -1;
+	}
+	if (iters < 0 && seconds < 0)
+		iters = 5000;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n1..1\n");
+	printf("# fuzz_restart: seed %#llx, %ld iterations, %ld seconds, timeout %d ms\n",
+	       (unsigned long long)seed, iters, seconds, timeout_ms);
+	signal(SIGPIPE, SIG_IGN);
+	ckpt_rmtree(DIR_PATH);
+	if (mkdir(DIR_PATH, 0755) && errno != EEXIST) {
+		printf("not ok 1 fuzz_restart # mkdir %s: %s\n", DIR_PATH, strerror(errno));
+		return 1;
+	}
+	if (keep_dir)
+		mkdir(keep_dir, 0755);
+	for (i = 0; i < NR_CORPUS; i++) {
+		if (only && *only && !strstr(only, corpus[i].name))
+			continue;
+		if (nr_corpus != i)
+			corpus[nr_corpus] = corpus[i];
+		if (make_corpus(&corpus[nr_corpus])) {
+			printf("not ok 1 fuzz_restart # corpus %s failed\n", corpus[i].name);
+			return 1;
+		}
+		if (corpus[nr_corpus].len * 2 + 65536 > m.cap)
+			m.cap = corpus[nr_corpus].len * 2 + 65536;
+		nr_corpus++;
+	}
+	if (!nr_corpus) {
+		printf("not ok 1 fuzz_restart # no corpus\n");
+		return 1;
+	}
+	m.buf = malloc(m.cap);
+	img_fd = memfd_create("fuzz-image", 0);
+	log_fd = memfd_create("fuzz-log", 0);
+	if (!m.buf || img_fd < 0 || log_fd < 0) {
+		printf("not ok 1 fuzz_restart # setup: %s\n", strerror(errno));
+		return 1;
+	}
+	rng_state = seed;
+	t0 = ckpt_now();
+	if (replay) {
+		for (iter = 0; optind < argc; optind++, iter++) {
+			char *img = ckpt_slurp(argv[optind], &m.len);
+
+			if (!img || m.len > m.cap) {
+				printf("# %s: cannot read\n", argv[optind]);
+				ok = 0;
+				continue;
+			}
+			memcpy(m.buf, img, m.len);
+			free(img);
+			m.user = 0;
+			snprintf(m.desc, sizeof(m.desc), "replay of %s", argv[optind]);
+			run_one(&m, seed, -1 - iter, 1);
+		}
+	} else {
+		for (iter = 0; ; iter++) {
+			t = ckpt_now() - t0;
+			if (iters >= 0 && iter >= iters)
+				break;
+			if (seconds >= 0 && t >= seconds)
+				break;
+			mutate(&m, &corpus[rnd(nr_corpus)]);
+			if (dump_iter >= 0) {
+				if (iter < dump_iter)
+					continue;
+				out_b64 = 1;
+				keep(&m, "recreated", seed, iter, "");
+				break;
+			}
+			if (progress)
+				printf("FUZZ-ITER %ld\n", iter);
+			run_one(&m, seed, iter, verbose);
+			if (iter && iter % 1000 == 0)
+				printf("# %ld executions, %.1f/s, %ld findings\n", iter,
+				       iter / (ckpt_now() - t0), findings);
+		}
+	}
+	t = ckpt_now() - t0;
+	qsort(outcomes, nr_outcomes, sizeof(outcomes[0]), cmp_outcome);
+	printf("# executions: %ld in %.1f s, %.1f/s (seed %#llx)\n", iter, t,
+	       t > 0 ? iter / t : 0.0, (unsigned long long)seed);
+	printf("# distinct outcomes: %d\n", nr_outcomes);
+	for (i = 0; i < nr_outcomes; i++)
+		printf("#   %8ld  %s\n", outcomes[i].count, outcomes[i].name);
+	printf("# findings: %ld\n", findings);
+	ckpt_rmtree(DIR_PATH);
+	if (findings || !ok) {
+		printf("not ok 1 fuzz_restart\n");
+		return 1;
+	}
+	printf("ok 1 fuzz_restart\n");
+	return 0;
+}
