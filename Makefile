@@ -15,6 +15,7 @@
 #   make fuzz       fuzz restart(2) on the debug kernel for FUZZ_SECONDS
 #                   (default 600), FUZZ_SEED (default: the time); findings
 #                   go to build/fuzz/
+#   make bench      benchmark against CRIU in the guest (build/bench/)
 #   make clean      remove build products, keep build/linux and the ccache
 #   make distclean  remove build/ entirely
 
@@ -25,11 +26,13 @@ B        := $(TOP)/build
 KSRC     := $(B)/linux
 KOBJ     := $(B)/kobj
 KOBJ_DBG := $(B)/kobj-debug
+KOBJ_BENCH := $(B)/kobj-bench
 USR      := $(B)/usr
 TARBALL  ?= /usr/src/linux-source-6.12.tar.xz
 
 BASE_FRAGS  := $(TOP)/config/base.config
 DEBUG_FRAGS := $(BASE_FRAGS) $(TOP)/config/debug.config
+BENCH_FRAGS := $(BASE_FRAGS) $(TOP)/config/bench.config
 
 export TOP B KSRC USR TARBALL
 
@@ -39,7 +42,8 @@ S := $(TOP)/scripts
 .NOTPARALLEL:
 .DEFAULT_GOAL := all
 .PHONY: all deps prepare kernel debug-kernel debug userspace initramfs \
-	run shell shell-debug check fuzz clean distclean help
+	run shell shell-debug check fuzz clean distclean help \
+	bench bench-kernel bench-deps bench-image
 
 all: kernel userspace initramfs
 
@@ -84,8 +88,25 @@ check: all debug-kernel
 fuzz: all debug-kernel
 	$(S)/run-fuzz
 
+# The benchmark: its own kernel (base + config/bench.config, CRIU's
+# options, CHECKPOINT=y), its own guest image (the normal one plus criu,
+# the workloads and the driver), results in build/bench/.
+bench-deps:
+	@$(S)/bench/install-deps
+
+bench-kernel: prepare
+	@$(S)/kconfig $(KSRC) $(KOBJ_BENCH) $(B)/kconfig-bench.log $(BENCH_FRAGS)
+	@$(S)/kbuild $(KSRC) $(KOBJ_BENCH) $(B)/kbuild-bench.log
+
+bench-image: all bench-deps
+	@$(MAKE) --no-print-directory -f $(S)/bench/bench.mk
+	@$(S)/bench/mkimage
+
+bench: bench-kernel bench-image
+	$(S)/bench/run
+
 clean:
-	rm -rf $(KOBJ) $(KOBJ_DBG) $(USR) $(B)/tools $(B)/selftests $(B)/guest \
+	rm -rf $(KOBJ) $(KOBJ_DBG) $(KOBJ_BENCH) $(B)/bench $(USR) $(B)/tools $(B)/selftests $(B)/guest \
 	       $(B)/gen_init_cpio $(B)/initramfs* $(B)/check $(B)/*.log
 
 distclean:
