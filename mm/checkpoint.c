@@ -7,10 +7,11 @@
  * already hold: every present page of private anonymous memory, the
  * copied-on-write pages of private file mappings.  Shared anonymous
  * memory and memfd live in shmem files, which are objects of their own
- * and carry their contents.  Absent pages and the zero page are not
- * written at all.  Pages travel in batches of up to CKPT_PAGES_MAX,
- * written straight from their kernel mapping through one bvec
- * iterator, and read back the same way into the restored pages.
+ * and carry their contents.  Absent pages, the zero page and pages of
+ * anonymous memory that hold only zeroes are not written at all.  Pages
+ * travel in batches of up to CKPT_PAGES_MAX, written straight from
+ * their kernel mapping through one bvec iterator, and read back the
+ * same way into the restored pages.
  *
  * Restart rebuilds the caller's address space in place: once every
  * VMA record was read and checked, the old mappings are removed (the
@@ -22,6 +23,7 @@
 #include <linux/checkpoint.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/init.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -438,6 +440,15 @@ static bool ckpt_vma_has_pages(struct ckpt_hdr_vma *v)
 	       (v->vma_type == CKPT_VMA_FILE && !(v->vm_flags & CKPT_VM_MAYSHARE));
 }
 
+static bool ckpt_page_is_zero(struct page *page)
+{
+	void *kaddr = kmap_local_page(page);
+	bool zero = !memchr_inv(kaddr, 0, PAGE_SIZE);
+
+	kunmap_local(kaddr);
+	return zero;
+}
+
 static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				struct ckpt_pages *b, struct ckpt_hdr_vma *v)
 {
@@ -478,6 +489,16 @@ static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			page = fw.page;
 			get_page(page);
 			folio_walk_end(&fw, vma);
+
+			/*
+			 * Anonymous memory reads as zeroes where no page is:
+			 * a page of zeroes costs nothing left out.  Not so in a
+			 * file mapping, where the file would show through.
+			 */
+			if (!anon_only && ckpt_page_is_zero(page)) {
+				put_page(page);
+				continue;
+			}
 
 			todo--;
 			if (b->nr_pages + 1 == CKPT_PAGES_MAX) {
