@@ -67,11 +67,10 @@ static int restore_read_tail(struct ckpt_ctx *ctx)
 static int restore_read_tree(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_tree *h;
-	size_t max = struct_size(h, pids, CKPT_RECORD_MAX / sizeof(h->pids[0]));
 	int ret = 0;
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_TREE, sizeof(*h) + sizeof(h->pids[0]),
-			       min_t(size_t, max, CKPT_RECORD_MAX));
+			       CKPT_RECORD_MAX);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	if (!h->nr_tasks ||

@@ -77,11 +77,6 @@ static int ckpt_may(struct ckpt_ctx *ctx)
 			policy);
 }
 
-static loff_t *ckpt_ppos(struct ckpt_ctx *ctx)
-{
-	return ctx->stream ? NULL : &ctx->pos;
-}
-
 /**
  * ckpt_kwrite - write @len bytes of @buf to the image
  * @ctx: checkpoint context
@@ -126,7 +121,7 @@ int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
 
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		n = kernel_read(ctx->file, buf, len, ckpt_ppos(ctx) ? &pos : NULL);
+		n = kernel_read(ctx->file, buf, len, ctx->stream ? NULL : &pos);
 		if (n < 0)
 			return n;
 		if (n == 0)
