@@ -25,7 +25,7 @@
 
 #define CKPT_HEADER_MAGIC	0x4b4e4c2d54504b43ULL	/* "CKPT-LNK" */
 #define CKPT_TAIL_MAGIC		0x4c4954542d54504bULL	/* "KPT-TTIL" */
-#define CKPT_FORMAT_VERSION	1
+#define CKPT_FORMAT_VERSION	2
 
 #define CKPT_ARCH_X86_64	1
 
@@ -136,7 +136,16 @@ struct ckpt_hdr_tail {
 
 /*
  * CKPT_HDR_TREE: the tasks of the image, in the order their records
- * follow.  Pids are as seen from the checkpointer's pid namespace.
+ * follow: a depth-first walk of the process tree from the root, each
+ * thread group leader followed by its other threads, then by its
+ * children.  Pids are as seen in the pid namespace of the root task
+ * (the container's namespace when the root is its init): ppid is the
+ * tgid of the parent and is 0 for the root; pgid and sid are 0 when
+ * they lie outside that namespace.  A pgid or sid that is no task's pid
+ * belongs to a dead leader, which the tree builder stands in for with a
+ * ghost task.  A zombie (CKPT_PIDS_ZOMBIE) has no records of its own:
+ * restart makes it exit with exit_code, signalling its parent with
+ * exit_signal.
  */
 struct ckpt_task_pids {
 	__s32 pid;
@@ -145,10 +154,13 @@ struct ckpt_task_pids {
 	__s32 pgid;
 	__s32 sid;
 	__u32 flags;			/* CKPT_PIDS_* */
+	__s32 exit_code;		/* zombie: the wait(2) status */
+	__s32 exit_signal;		/* signal to the parent at exit */
 };
 
 #define CKPT_PIDS_ROOT		0x1	/* the checkpointed root task */
 #define CKPT_PIDS_THREAD	0x2	/* not the thread group leader */
+#define CKPT_PIDS_ZOMBIE	0x4	/* dead, not yet reaped */
 
 struct ckpt_hdr_tree {
 	struct ckpt_hdr h;
@@ -173,6 +185,8 @@ struct ckpt_hdr_task {
 	__aligned_u64 rseq;		/* registered struct rseq, or 0 */
 	__u32 rseq_len;
 	__u32 rseq_sig;
+	__aligned_u64 robust_list;	/* set_robust_list() head, or 0 */
+	__aligned_u64 robust_list_len;
 	char comm[CKPT_COMM_LEN];
 };
 
