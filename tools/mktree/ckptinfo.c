@@ -583,6 +583,7 @@ static const struct flag_name task_names[] = {
 	{ CKPT_TASK_STOPPED, "STOPPED" },
 	{ CKPT_TASK_FROZEN, "FROZEN" },
 	{ CKPT_TASK_SELF, "SELF" },
+	{ CKPT_TASK_NO_NEW_PRIVS, "NO_NEW_PRIVS" },
 	{ 0, NULL }
 };
 
@@ -841,6 +842,9 @@ static int do_task_objs(struct ckpt_hdr_task_objs *o)
 	f_i("mm", o->mm_objref);
 	f_i("sighand", o->sighand_objref);
 	f_i("signal", o->signal_objref);
+	f_i("cred", o->cred_objref);
+	if (check_ref("cred", o->cred_objref, CKPT_OBJ_CRED, true))
+		return -1;
 	if (check_ref("files", o->files_objref, CKPT_OBJ_FILE_TABLE, true) ||
 	    check_ref("fs", o->fs_objref, CKPT_OBJ_FS, true) ||
 	    check_ref("mm", o->mm_objref, CKPT_OBJ_MM, true) ||
@@ -1220,6 +1224,36 @@ static int do_fs(struct ckpt_hdr_fs *f)
 	return 0;
 }
 
+static int do_cred(struct ckpt_hdr_cred *c)
+{
+	uint32_t i, g;
+
+	f_u("uid", c->uid);
+	f_u("gid", c->gid);
+	if (verbose) {
+		f_u("euid", c->euid); f_u("suid", c->suid); f_u("fsuid", c->fsuid);
+		f_u("egid", c->egid); f_u("sgid", c->sgid); f_u("fsgid", c->fsgid);
+	}
+	f_x("cap_permitted", c->cap_permitted);
+	f_x("cap_effective", c->cap_effective);
+	if (verbose) {
+		f_x("cap_inheritable", c->cap_inheritable);
+		f_x("cap_bset", c->cap_bset);
+		f_x("cap_ambient", c->cap_ambient);
+	}
+	f_x("securebits", c->securebits);
+	f_u("ngroups", c->ngroups);
+	if (c->ngroups > CKPT_NGROUPS_MAX ||
+	    cur_len != round8(sizeof(*c) + (uint64_t)c->ngroups * sizeof(g)))
+		return bad("%u groups do not fit the length %u", c->ngroups, cur_len);
+	if (c->cap_effective & ~c->cap_permitted)
+		return bad("effective capabilities not in the permitted set");
+	for (i = 0; i < c->ngroups; i++)
+		if (rd_must(&g, sizeof(g)))
+			return -1;
+	return 0;
+}
+
 static int do_sighand(struct ckpt_hdr_sighand *s)
 {
 	struct ckpt_sigaction a;
@@ -1380,6 +1414,7 @@ static const struct record_type {
 	R(CKPT_HDR_TREE,	ckpt_hdr_tree,		do_tree,	false, false),
 	R(CKPT_HDR_TASK,	ckpt_hdr_task,		do_task,	true, false),
 	R(CKPT_HDR_TASK_OBJS,	ckpt_hdr_task_objs,	do_task_objs,	true, true),
+	R(CKPT_HDR_CRED,	ckpt_hdr_cred,		do_cred,	false, false),
 	R(CKPT_HDR_CPU,		ckpt_hdr_cpu,		do_cpu,		true, true),
 	R(CKPT_HDR_FPU,		ckpt_hdr_fpu,		do_fpu,		false, true),
 	R(CKPT_HDR_DEBUGREGS,	ckpt_hdr_debugregs,	do_debugregs,	true, true),

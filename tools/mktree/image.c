@@ -25,6 +25,7 @@ static const struct {
 	{ CKPT_HDR_TREE,	"TREE" },
 	{ CKPT_HDR_TASK,	"TASK" },
 	{ CKPT_HDR_TASK_OBJS,	"TASK_OBJS" },
+	{ CKPT_HDR_CRED,	"CRED" },
 	{ CKPT_HDR_CPU,		"CPU" },
 	{ CKPT_HDR_FPU,		"FPU" },
 	{ CKPT_HDR_DEBUGREGS,	"DEBUGREGS" },
@@ -54,6 +55,7 @@ static const struct {
 	[CKPT_OBJ_SIGHAND]	= { "SIGHAND",		CKPT_HDR_SIGHAND },
 	[CKPT_OBJ_SIGNAL]	= { "SIGNAL",		CKPT_HDR_SIGNAL },
 	[CKPT_OBJ_PIPE]		= { "PIPE",		CKPT_HDR_PIPE },
+	[CKPT_OBJ_CRED]		= { "CRED",		CKPT_HDR_CRED },
 };
 
 const char *ckpt_hdr_name(uint32_t type)
