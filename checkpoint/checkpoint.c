@@ -211,7 +211,7 @@ static bool ckpt_timers_armed(struct task_struct *t)
 
 	spin_lock_irq(&t->sighand->siglock);
 #ifdef CONFIG_POSIX_TIMERS
-	armed = hrtimer_active(&sig->real_timer) || !hlist_empty(&sig->posix_timers) ||
+	armed = !hlist_empty(&sig->posix_timers) ||
 		sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires;
 #else
 	armed = false;
@@ -239,7 +239,7 @@ static int checkpoint_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
 		return ckpt_err(ctx, -EBUSY, "the task is exiting");
 	if (thread_group_leader(t) && ckpt_timers_armed(t))
 		return ckpt_err(ctx, -EOPNOTSUPP,
-				"interval timers and POSIX timers are not supported yet");
+				"ITIMER_PROF, ITIMER_VIRTUAL and POSIX timers are not supported yet");
 #ifdef CONFIG_SECCOMP
 	if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
 		return ckpt_err(ctx, -EOPNOTSUPP, "seccomp filters are not supported yet");

@@ -7,6 +7,7 @@
 
 #include <linux/capability.h>
 #include <linux/checkpoint.h>
+#include <linux/hrtimer.h>
 #include <linux/init.h>
 #include <linux/resource.h>
 #include <linux/sched/signal.h>
@@ -254,6 +255,17 @@ static int checkpoint_signal(struct ckpt_ctx *ctx, void *ptr)
 		h->rlim[i].max = signal->rlim[i].rlim_max;
 	}
 	task_unlock(t->group_leader);
+#ifdef CONFIG_POSIX_TIMERS
+	spin_lock_irq(&t->sighand->siglock);
+	if (hrtimer_active(&signal->real_timer)) {
+		ktime_t left = hrtimer_get_remaining(&signal->real_timer);
+
+		/* due, its signal not sent yet: due again at once */
+		h->it_real_value = max_t(s64, ktime_to_ns(left), 1);
+		h->it_real_interval = ktime_to_ns(signal->it_real_incr);
+	}
+	spin_unlock_irq(&t->sighand->siglock);
+#endif
 
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_free(h);
@@ -287,7 +299,9 @@ static void *restore_signal(struct ckpt_ctx *ctx)
 		kfree(r);
 		return err;
 	}
-	if (r->sig->nr_rlim != RLIM_NLIMITS)
+	if (r->sig->nr_rlim != RLIM_NLIMITS || r->sig->it_real_value > KTIME_MAX ||
+	    r->sig->it_real_interval > KTIME_MAX ||
+	    (!r->sig->it_real_value && r->sig->it_real_interval))
 		goto bad;
 	for (i = 0; i < RLIM_NLIMITS; i++)
 		if (r->sig->rlim[i].cur > r->sig->rlim[i].max)
@@ -312,7 +326,7 @@ static void *restore_signal(struct ckpt_ctx *ctx)
 	}
 	return r;
 bad:
-	ckpt_err(ctx, -EINVAL, "rlimits record is malformed");
+	ckpt_err(ctx, -EINVAL, "rlimits or timer record is malformed");
 	signal_restore_drop(r);
 	return ERR_PTR(-EINVAL);
 }
@@ -437,6 +451,26 @@ int restore_task_signal_apply(struct ckpt_ctx *ctx, void *ptr)
 	return 0;
 }
 
+/* ITIMER_REAL, as setitimer(2) arms it; the caller's own timer goes */
+static void restore_itimer_real(struct ckpt_hdr_signal *h)
+{
+#ifdef CONFIG_POSIX_TIMERS
+	struct hrtimer *timer = &current->signal->real_timer;
+
+again:
+	spin_lock_irq(&current->sighand->siglock);
+	if (hrtimer_try_to_cancel(timer) < 0) {
+		spin_unlock_irq(&current->sighand->siglock);
+		hrtimer_cancel_wait_running(timer);
+		goto again;
+	}
+	current->signal->it_real_incr = ns_to_ktime(h->it_real_interval);
+	if (h->it_real_value)
+		hrtimer_start(timer, ns_to_ktime(h->it_real_value), HRTIMER_MODE_REL);
+	spin_unlock_irq(&current->sighand->siglock);
+#endif
+}
+
 /**
  * restore_task_signal_pending - queue the image's pending signals
  * @ctx: restart context
@@ -465,6 +499,8 @@ int restore_task_signal_pending(struct ckpt_ctx *ctx, void *ptr, void *signal)
 	ret = restore_sigpending(ctx, r->pending, false);
 	if (!ret && s)
 		ret = restore_sigpending(ctx, s->pending, true);
+	if (!ret && s)
+		restore_itimer_real(s->sig);
 	return ret;
 }
 

@@ -437,7 +437,8 @@ struct ckpt_hdr_sighand {
 
 /*
  * CKPT_HDR_SIGNAL: the thread group's signal state (object
- * CKPT_OBJ_SIGNAL): rlimits; the shared pending signals follow as a
+ * CKPT_OBJ_SIGNAL): rlimits and the ITIMER_REAL timer (it starts again
+ * when the task resumes); the shared pending signals follow as a
  * CKPT_HDR_SIGPENDING record.
  */
 #define CKPT_RLIM_NLIMITS	16
@@ -452,6 +453,8 @@ struct ckpt_hdr_signal {
 	__u32 nr_rlim;			/* RLIM_NLIMITS */
 	__u32 __pad;
 	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
+	__aligned_u64 it_real_value;	/* ITIMER_REAL: ns left, 0 if disarmed */
+	__aligned_u64 it_real_interval;	/* its interval in ns */
 };
 
 /*

@@ -385,7 +385,7 @@ static long coordinate(FIXTURE_DATA(proto) *self, pid_t root)
 }
 
 /* Read a task's result line; 0 if it is there */
-static int result(FIXTURE_DATA(proto) *self, int who, int f[5], char *mem,
+static int result(int who, int f[5], char *mem,
 		  char *pipe_ok)
 {
 	char path[CKPT_PATH_LEN + 16], *s;
@@ -427,9 +427,9 @@ TEST_F(proto, tree_restored)
 		int j;
 
 		strcpy(pipe_ok, "none");
-		for (j = 0; j < 1000 && result(self, i, f, mem, pipe_ok); j++)
+		for (j = 0; j < 1000 && result(i, f, mem, pipe_ok); j++)
 			ckpt_msleep(10);
-		ASSERT_EQ(result(self, i, f, mem, pipe_ok), 0)
+		ASSERT_EQ(result(i, f, mem, pipe_ok), 0)
 			TH_LOG("no result from %s", names[i]);
 		EXPECT_STREQ(mem, "mem-ok") TH_LOG("%s", names[i]);
 		/* tid, tgid, ppid, sid, pgid: the skeleton's */
