@@ -36,7 +36,10 @@
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
 
+#include <linux/rmap.h>
 #include <asm/vdso.h>
+
+#include "vma.h"
 
 /* Page batches */
 
@@ -325,7 +328,7 @@ static const struct {
 	{ VM_LOCKONFAULT, CKPT_VM_LOCKONFAULT },
 };
 
-#define CKPT_VM_KNOWN	(CKPT_VM_LOCKONFAULT * 2 - 1)
+#define CKPT_VM_KNOWN	(CKPT_VM_INHERIT * 2 - 1)
 
 static u64 ckpt_vm_to_ckpt(unsigned long vm_flags)
 {
@@ -449,10 +452,176 @@ static bool ckpt_page_is_zero(struct page *page)
 	return zero;
 }
 
+/*
+ * Copy-on-write sharing with the parent process.  After fork() a child
+ * and its parent map the same anonymous pages until one of them
+ * writes.  When the parent is in the image, a child's private
+ * anonymous VMA that still shares pages with the parent's VMA of the
+ * same range is saved as CKPT_VM_INHERIT: only the pages that differ
+ * are written, and restart maps the parent's pages in copy-on-write,
+ * so that a tree of forked workers does not multiply its memory.
+ */
+struct ckpt_cow {
+	struct mm_struct *pmm;		/* the parent's, NULL if none */
+	int objref;
+	unsigned long pfns[CKPT_PAGES_MAX];	/* the parent's, one window */
+	struct ckpt_page_run *holes;
+	unsigned int nr_holes, max_holes;
+};
+
+/* The parent's page frames in [start, end), at most CKPT_PAGES_MAX */
+static void ckpt_cow_window(struct ckpt_cow *cow, unsigned long start,
+			    unsigned long end)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	memset(cow->pfns, 0, sizeof(cow->pfns));
+	mmap_read_lock(cow->pmm);
+	vma = vma_lookup(cow->pmm, start);
+	for (addr = start; vma && addr < end; addr += PAGE_SIZE) {
+		struct folio_walk fw;
+		struct folio *folio;
+
+		folio = folio_walk_start(&fw, vma, addr, 0);
+		if (!folio)
+			continue;
+		if (folio_test_anon(folio))
+			cow->pfns[(addr - start) >> PAGE_SHIFT] = page_to_pfn(fw.page);
+		folio_walk_end(&fw, vma);
+	}
+	mmap_read_unlock(cow->pmm);
+}
+
+/* May @v inherit from the parent's VMA: same range, same flags? */
+static bool ckpt_cow_candidate(struct ckpt_cow *cow, struct ckpt_hdr_vma *v)
+{
+	struct vm_area_struct *vma;
+	bool ok;
+
+	if (!cow->pmm || v->vma_type != CKPT_VMA_ANON ||
+	    (v->vm_flags & CKPT_VM_WIPEONFORK))
+		return false;
+	mmap_read_lock(cow->pmm);
+	vma = vma_lookup(cow->pmm, v->start);
+	ok = vma && vma->vm_start == v->start && vma->vm_end == v->end &&
+	     vma_is_anonymous(vma) && !(vma->vm_flags & VM_MAYSHARE) &&
+	     ckpt_vm_to_ckpt(vma->vm_flags) == v->vm_flags && vma->anon_vma;
+	mmap_read_unlock(cow->pmm);
+	return ok;
+}
+
+static int ckpt_cow_add_hole(struct ckpt_cow *cow, unsigned long addr)
+{
+	struct ckpt_page_run *r = cow->nr_holes ? &cow->holes[cow->nr_holes - 1] : NULL;
+
+	if (r && r->start + (r->nr_pages << PAGE_SHIFT) == addr) {
+		r->nr_pages++;
+		return 0;
+	}
+	if (cow->nr_holes == cow->max_holes) {
+		unsigned int max = max(64U, cow->max_holes * 2);
+		struct ckpt_page_run *n;
+
+		if (max > (CKPT_RECORD_MAX - sizeof(struct ckpt_hdr_mm_holes)) / sizeof(*n))
+			return -E2BIG;
+		n = kvrealloc(cow->holes, max * sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return -ENOMEM;
+		cow->holes = n;
+		cow->max_holes = max;
+	}
+	cow->holes[cow->nr_holes++] = (struct ckpt_page_run){ addr, 1 };
+	return 0;
+}
+
+/*
+ * Does @v still share pages with the parent?  Collects the holes:
+ * pages the parent has where @v reads zeroes.
+ */
+static int ckpt_cow_scan(struct ckpt_ctx *ctx, struct mm_struct *mm,
+			 struct ckpt_cow *cow, struct ckpt_hdr_vma *v)
+{
+	unsigned int nr_holes = cow->nr_holes;
+	unsigned long addr = v->start, shared = 0;
+	int ret = 0;
+
+	while (addr < v->end && !ret) {
+		unsigned long wstart = addr;
+		unsigned long wend = min_t(unsigned long, v->end,
+					   addr + CKPT_PAGES_MAX * PAGE_SIZE);
+		struct vm_area_struct *vma;
+
+		ckpt_cow_window(cow, wstart, wend);
+		mmap_read_lock(mm);
+		vma = vma_lookup(mm, addr);
+		for (; vma && addr < wend && !ret; addr += PAGE_SIZE) {
+			unsigned long ppfn = cow->pfns[(addr - wstart) >> PAGE_SHIFT];
+			struct folio_walk fw;
+			struct folio *folio;
+			bool zero = true;
+
+			folio = folio_walk_start(&fw, vma, addr, 0);
+			if (folio) {
+				if (page_to_pfn(fw.page) == ppfn) {
+					shared++;
+					zero = false;
+				} else {
+					zero = ckpt_page_is_zero(fw.page);
+				}
+				folio_walk_end(&fw, vma);
+			}
+			if (zero && ppfn)
+				ret = ckpt_cow_add_hole(cow, addr);
+		}
+		mmap_read_unlock(mm);
+		cond_resched();
+	}
+	if (!ret && shared)
+		v->vm_flags |= CKPT_VM_INHERIT;
+	else
+		cow->nr_holes = nr_holes;
+	return ret;
+}
+
+static int ckpt_cow_write_holes(struct ckpt_ctx *ctx, struct ckpt_cow *cow)
+{
+	struct ckpt_hdr_mm_holes h = {
+		.h = { .type = CKPT_HDR_MM_HOLES },
+		.nr_runs = cow->nr_holes,
+	};
+	size_t len = cow->nr_holes * sizeof(*cow->holes);
+
+	return ckpt_write_hdr_data(ctx, &h.h, sizeof(h), cow->holes, len);
+}
+
+/* The parent process's address space, if it is in the image already */
+static void ckpt_cow_init(struct ckpt_ctx *ctx, struct ckpt_cow *cow)
+{
+	struct task_struct *t = ctx->tsk, *p;
+	struct mm_struct *pmm = NULL;
+
+	if (!t || !thread_group_leader(t) || t == ctx->root_task)
+		return;
+	rcu_read_lock();
+	p = rcu_dereference(t->real_parent);
+	/* the parent is stopped and holds its mm; the hash holds a reference */
+	if (p && p->mm && p->mm != t->mm)
+		pmm = p->mm;
+	rcu_read_unlock();
+	if (!pmm)
+		return;
+	cow->objref = ckpt_obj_lookup(ctx, pmm);
+	if (cow->objref > 0)
+		cow->pmm = pmm;
+}
+
 static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
-				struct ckpt_pages *b, struct ckpt_hdr_vma *v)
+				struct ckpt_pages *b, struct ckpt_hdr_vma *v,
+				struct ckpt_cow *cow)
 {
 	bool anon_only = v->vma_type == CKPT_VMA_FILE;
+	bool inherit = v->vm_flags & CKPT_VM_INHERIT;
 	unsigned long addr = v->start;
 	int ret = 0;
 
@@ -460,9 +629,13 @@ static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	b->next = 0;
 
 	while (addr < v->end && !ret) {
+		unsigned long wstart = addr;
+		unsigned long wend = min_t(unsigned long, v->end,
+					   addr + CKPT_PAGES_MAX * PAGE_SIZE);
 		struct vm_area_struct *vma;
-		unsigned int todo = CKPT_PAGES_MAX;
 
+		if (inherit)
+			ckpt_cow_window(cow, wstart, wend);
 		mmap_read_lock(mm);
 		vma = vma_lookup(mm, addr);
 		if (!vma || vma->vm_start != v->start || vma->vm_end != v->end) {
@@ -474,7 +647,7 @@ static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		 * Collect a batch under the lock, write it without: writing
 		 * may block on a pipe for as long as the reader wants.
 		 */
-		for (; addr < v->end && todo && !ret; addr += PAGE_SIZE) {
+		for (; addr < wend && !ret; addr += PAGE_SIZE) {
 			struct folio_walk fw;
 			struct folio *folio;
 			struct page *page;
@@ -482,7 +655,9 @@ static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 			folio = folio_walk_start(&fw, vma, addr, 0);
 			if (!folio)
 				continue;
-			if (anon_only && !folio_test_anon(folio)) {
+			if ((anon_only && !folio_test_anon(folio)) ||
+			    (inherit && page_to_pfn(fw.page) ==
+			     cow->pfns[(addr - wstart) >> PAGE_SHIFT])) {
 				folio_walk_end(&fw, vma);
 				continue;
 			}
@@ -492,7 +667,8 @@ static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 
 			/*
 			 * Anonymous memory reads as zeroes where no page is:
-			 * a page of zeroes costs nothing left out.  Not so in a
+			 * a page of zeroes costs nothing left out (an
+			 * inherited VMA has it in its holes).  Not so in a
 			 * file mapping, where the file would show through.
 			 */
 			if (!anon_only && ckpt_page_is_zero(page)) {
@@ -500,7 +676,6 @@ static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 				continue;
 			}
 
-			todo--;
 			if (b->nr_pages + 1 == CKPT_PAGES_MAX) {
 				/* the batch is full: write it without the lock */
 				mmap_read_unlock(mm);
@@ -523,6 +698,7 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 	struct ckpt_hdr_mm *h;
 	struct ckpt_vma *vmas;
 	struct ckpt_pages *b = NULL;
+	struct ckpt_cow *cow;
 	struct file *exe;
 	unsigned int i, nr = 0;
 	int ret = 0, objref;
@@ -533,14 +709,27 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 		return ckpt_err(ctx, -EOPNOTSUPP, "mlockall(MCL_FUTURE) is not supported yet");
 
 	h = ckpt_hdr_alloc(CKPT_HDR_MM, sizeof(*h));
-	if (!h)
+	cow = kvzalloc(sizeof(*cow), GFP_KERNEL);
+	if (!h || !cow) {
+		ckpt_free(h);
+		kvfree(cow);
 		return -ENOMEM;
+	}
 
 	vmas = ckpt_collect_vmas(ctx, mm, &nr);
 	if (IS_ERR(vmas)) {
 		ckpt_free(h);
+		kvfree(cow);
 		return PTR_ERR(vmas);
 	}
+	ckpt_cow_init(ctx, cow);
+	for (i = 0; i < nr && !ret; i++)
+		if (ckpt_cow_candidate(cow, &vmas[i].h))
+			ret = ckpt_cow_scan(ctx, mm, cow, &vmas[i].h);
+	if (ret)
+		goto out;
+	if (cow->pmm)
+		h->parent_objref = cow->objref;
 
 	/* the files behind the mappings, and the executable, go first */
 	exe = get_mm_exe_file(mm);
@@ -593,6 +782,8 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 	ret = ckpt_write_obj(ctx, &h->h);
 	for (i = 0; i < nr && !ret; i++)
 		ret = ckpt_write_obj(ctx, &vmas[i].h.h);
+	if (!ret && cow->pmm)
+		ret = ckpt_cow_write_holes(ctx, cow);
 	if (ret)
 		goto out;
 
@@ -603,7 +794,7 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 	}
 	for (i = 0; i < nr && !ret; i++)
 		if (ckpt_vma_has_pages(&vmas[i].h))
-			ret = checkpoint_vma_pages(ctx, mm, b, &vmas[i].h);
+			ret = checkpoint_vma_pages(ctx, mm, b, &vmas[i].h, cow);
 	if (!ret)
 		ret = ckpt_pages_end(ctx, b);
 out:
@@ -616,6 +807,8 @@ out:
 		if (vmas[i].file)
 			fput(vmas[i].file);
 	kvfree(vmas);
+	kvfree(cow->holes);
+	kvfree(cow);
 	ckpt_free(h);
 	return ret;
 }
@@ -637,7 +830,8 @@ static int restore_check_mm(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h)
 	if (h->start_code > h->end_code || h->start_data > h->end_data ||
 	    h->start_brk > h->brk || h->arg_start > h->arg_end ||
 	    h->env_start > h->env_end || h->nr_auxv > AT_VECTOR_SIZE ||
-	    h->nr_vmas > sysctl_max_map_count || (h->def_flags & ~CKPT_VM_KNOWN))
+	    h->nr_vmas > sysctl_max_map_count || h->parent_objref < 0 ||
+	    (h->def_flags & (~CKPT_VM_KNOWN | CKPT_VM_INHERIT)))
 		goto bad;
 	if (h->vdso && (h->vdso_size != vdso_image_64.size ||
 			!PAGE_ALIGNED(h->vdso)))
@@ -649,7 +843,7 @@ bad:
 }
 
 static int restore_check_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v,
-			     struct ckpt_vma *prev)
+			     struct ckpt_vma *prev, bool inherit)
 {
 	struct ckpt_hdr_vma *h = &v->h;
 	u64 f = h->vm_flags;
@@ -663,12 +857,13 @@ static int restore_check_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v,
 		goto bad;
 	switch (h->vma_type) {
 	case CKPT_VMA_ANON:
-		if (h->file_objref || (f & (CKPT_VM_SHARED | CKPT_VM_MAYSHARE)))
+		if (h->file_objref || (f & (CKPT_VM_SHARED | CKPT_VM_MAYSHARE)) ||
+		    ((f & CKPT_VM_INHERIT) && (!inherit || (f & CKPT_VM_WIPEONFORK))))
 			goto bad;
 		break;
 	case CKPT_VMA_FILE:
 	case CKPT_VMA_SHMEM:
-		if (f & CKPT_VM_GROWSDOWN)
+		if (f & (CKPT_VM_GROWSDOWN | CKPT_VM_INHERIT))
 			goto bad;
 		if (h->vma_type == CKPT_VMA_SHMEM && !(f & CKPT_VM_MAYSHARE))
 			goto bad;
@@ -682,7 +877,7 @@ static int restore_check_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v,
 		break;
 	case CKPT_VMA_VDSO:
 	case CKPT_VMA_VVAR:
-		if (h->file_objref)
+		if (h->file_objref || (f & CKPT_VM_INHERIT))
 			goto bad;
 		break;
 	default:
@@ -750,6 +945,122 @@ static int restore_map_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v)
 		if (ret)
 			return ckpt_err(ctx, ret, "mapping %#llx-%#llx: madvise %d failed",
 					h->start, h->end, ckpt_vm_advice[i].advice);
+	}
+	return 0;
+}
+
+/* Make the VMA of @mm at [start, end) exactly that range: split it */
+static struct vm_area_struct *ckpt_vma_exact(struct mm_struct *mm,
+					     unsigned long start, unsigned long end)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, start);
+
+	if (!vma || vma->vm_end < end)
+		return NULL;
+	if (vma->vm_start < start) {
+		VMA_ITERATOR(vmi, mm, start);
+
+		if (split_vma(&vmi, vma, start, 1))
+			return NULL;
+		vma = vma_lookup(mm, start);
+	}
+	if (vma && vma->vm_end > end) {
+		VMA_ITERATOR(vmi, mm, start);
+
+		if (split_vma(&vmi, vma, end, 0))
+			return NULL;
+		vma = vma_lookup(mm, start);
+	}
+	return vma && vma->vm_start == start && vma->vm_end == end ? vma : NULL;
+}
+
+#define CKPT_GRAFT_FLAGS	(VM_READ | VM_WRITE | VM_EXEC | VM_SHARED | \
+				 VM_MAYSHARE | VM_GROWSDOWN | VM_WIPEONFORK)
+
+/*
+ * Map the parent's pages of a CKPT_VM_INHERIT VMA into the new one
+ * copy-on-write, as dup_mmap() does at fork: the new VMA joins the
+ * parent's anon_vma tree, then the page tables are copied.
+ */
+static int restore_graft_vma(struct ckpt_ctx *ctx, struct mm_struct *pmm,
+			     struct ckpt_hdr_vma *h)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vp, *vc;
+	int ret = -EINVAL;
+
+	if (mmap_write_lock_killable(pmm))
+		return -EINTR;
+	mmap_write_lock_nested(mm, SINGLE_DEPTH_NESTING);
+	vp = ckpt_vma_exact(pmm, h->start, h->end);
+	vc = vp ? ckpt_vma_exact(mm, h->start, h->end) : NULL;
+	if (vc && vma_is_anonymous(vp) && vma_is_anonymous(vc) && !vc->anon_vma &&
+	    !(vp->vm_flags & VM_MAYSHARE) &&
+	    !((vp->vm_flags ^ vc->vm_flags) & CKPT_GRAFT_FLAGS)) {
+		ret = 0;
+		if (vp->anon_vma) {
+			vma_start_write(vp);
+			vma_start_write(vc);
+			ret = anon_vma_fork(vc, vp);
+			if (!ret)
+				ret = copy_page_range(vc, vp);
+		}
+	}
+	mmap_write_unlock(mm);
+	mmap_write_unlock(pmm);
+	if (ret)
+		ckpt_err(ctx, ret, "mapping %#llx-%#llx: cannot share the parent's pages",
+			 h->start, h->end);
+	return ret;
+}
+
+/* The holes: inherited ranges that read as zeroes here */
+static struct ckpt_hdr_mm_holes *restore_read_holes(struct ckpt_ctx *ctx,
+						    struct ckpt_vma *vmas,
+						    unsigned int nr_vmas)
+{
+	struct ckpt_hdr_mm_holes *h;
+	unsigned int i, j = 0;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_MM_HOLES, sizeof(*h), CKPT_RECORD_MAX);
+	if (IS_ERR(h))
+		return h;
+	if (ckpt_align(struct_size(h, runs, h->nr_runs)) != h->h.len)
+		goto bad;
+	/* sorted, each within one inherited VMA */
+	for (i = 0; i < h->nr_runs; i++) {
+		struct ckpt_page_run *r = &h->runs[i];
+
+		if (!PAGE_ALIGNED(r->start) || !r->nr_pages ||
+		    r->nr_pages > (TASK_SIZE >> PAGE_SHIFT) ||
+		    (i && r->start < h->runs[i - 1].start +
+		     (h->runs[i - 1].nr_pages << PAGE_SHIFT)))
+			goto bad;
+		while (j < nr_vmas && vmas[j].h.end <= r->start)
+			j++;
+		if (j == nr_vmas || r->start < vmas[j].h.start ||
+		    r->start + (r->nr_pages << PAGE_SHIFT) > vmas[j].h.end ||
+		    !(vmas[j].h.vm_flags & CKPT_VM_INHERIT))
+			goto bad;
+	}
+	return h;
+bad:
+	ckpt_free(h);
+	ckpt_err(ctx, -EINVAL, "holes record is malformed");
+	return ERR_PTR(-EINVAL);
+}
+
+static int restore_zap_holes(struct ckpt_ctx *ctx, struct ckpt_hdr_mm_holes *h)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < h->nr_runs; i++) {
+		ret = do_madvise(current->mm, h->runs[i].start,
+				 h->runs[i].nr_pages << PAGE_SHIFT, MADV_DONTNEED);
+		if (ret)
+			return ckpt_err(ctx, ret, "cannot clear %#llx+%llu pages",
+					h->runs[i].start, h->runs[i].nr_pages);
 	}
 	return 0;
 }
@@ -915,7 +1226,8 @@ static int mm_users(void *ptr)
  */
 static void *restore_mm(struct ckpt_ctx *ctx)
 {
-	struct mm_struct *mm = current->mm;
+	struct mm_struct *mm = current->mm, *pmm = NULL;
+	struct ckpt_hdr_mm_holes *holes = NULL;
 	struct ckpt_vma *vmas = NULL;
 	struct ckpt_hdr_mm *h;
 	unsigned int i;
@@ -931,6 +1243,13 @@ static void *restore_mm(struct ckpt_ctx *ctx)
 	ret = restore_check_mm(ctx, h);
 	if (ret)
 		goto out;
+	if (h->parent_objref) {
+		pmm = ckpt_obj_fetch(ctx, h->parent_objref, CKPT_OBJ_MM);
+		if (IS_ERR(pmm)) {
+			ret = PTR_ERR(pmm);
+			goto out;
+		}
+	}
 
 	vmas = kvcalloc(max(h->nr_vmas, 1U), sizeof(*vmas), GFP_KERNEL);
 	if (!vmas) {
@@ -947,9 +1266,17 @@ static void *restore_mm(struct ckpt_ctx *ctx)
 		}
 		vmas[i].h = *v;
 		ckpt_free(v);
-		ret = restore_check_vma(ctx, &vmas[i], i ? &vmas[i - 1] : NULL);
+		ret = restore_check_vma(ctx, &vmas[i], i ? &vmas[i - 1] : NULL, !!pmm);
 		if (ret)
 			goto out;
+	}
+	if (pmm) {
+		holes = restore_read_holes(ctx, vmas, h->nr_vmas);
+		if (IS_ERR(holes)) {
+			ret = PTR_ERR(holes);
+			holes = NULL;
+			goto out;
+		}
 	}
 
 	/* the point of no return: the caller's memory goes */
@@ -959,13 +1286,20 @@ static void *restore_mm(struct ckpt_ctx *ctx)
 		ckpt_err(ctx, ret, "cannot clear the address space");
 		goto out;
 	}
-	for (i = 0; i < h->nr_vmas && !ret; i++)
+	for (i = 0; i < h->nr_vmas && !ret; i++) {
 		ret = restore_map_vma(ctx, &vmas[i]);
+		/* before the next mapping can merge with it */
+		if (!ret && (vmas[i].h.vm_flags & CKPT_VM_INHERIT))
+			ret = restore_graft_vma(ctx, pmm, &vmas[i].h);
+	}
+	if (!ret && holes)
+		ret = restore_zap_holes(ctx, holes);
 	if (!ret)
 		ret = restore_mm_pages(ctx, vmas, h->nr_vmas);
 	if (!ret)
 		ret = restore_mm_fields(ctx, h);
 out:
+	ckpt_free(holes);
 	kvfree(vmas);
 	ckpt_free(h);
 	if (ret)

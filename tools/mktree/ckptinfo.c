@@ -484,6 +484,7 @@ static struct {
 
 	/* The address space being read: its VMAs, then its pages */
 	uint32_t vmas_left;
+	bool holes_next;		/* an MM_HOLES record follows the VMAs */
 	struct { uint64_t start, end; } *mm_vmas;
 	size_t nr_mm_vmas, cap_mm_vmas;
 	enum { PAGES_NONE, PAGES_MM, PAGES_SHMEM } pages_of;
@@ -599,6 +600,7 @@ static const struct flag_name vm_names[] = {
 	{ CKPT_VM_HUGEPAGE, "HUGEPAGE" }, { CKPT_VM_NOHUGEPAGE, "NOHUGEPAGE" },
 	{ CKPT_VM_NORESERVE, "NORESERVE" },
 	{ CKPT_VM_LOCKONFAULT, "LOCKONFAULT" },
+	{ CKPT_VM_INHERIT, "INHERIT" },
 	{ 0, NULL }
 };
 
@@ -910,6 +912,18 @@ static int do_debugregs(struct ckpt_hdr_debugregs *d)
 	return 0;
 }
 
+/* After an mm's last VMA: its holes, or its pages */
+static int end_vmas(void)
+{
+	if (img.holes_next) {
+		img.expect = CKPT_HDR_MM_HOLES;
+		img.expect_why = "after the VMAs of an address space with a parent";
+	} else {
+		img.pages_of = PAGES_MM;
+	}
+	return 0;
+}
+
 static int do_mm(struct ckpt_hdr_mm *m)
 {
 	f_x("brk", m->brk);
@@ -932,13 +946,17 @@ static int do_mm(struct ckpt_hdr_mm *m)
 	if (m->nr_auxv > CKPT_AUXV_MAX)
 		return bad("nr_auxv %u is more than %d", m->nr_auxv,
 			   CKPT_AUXV_MAX);
-	if (check_ref("exe_objref", m->exe_objref, CKPT_OBJ_FILE, true))
+	if (m->parent_objref)
+		f_i("parent", m->parent_objref);
+	if (check_ref("exe_objref", m->exe_objref, CKPT_OBJ_FILE, true) ||
+	    check_ref("parent_objref", m->parent_objref, CKPT_OBJ_MM, true))
 		return -1;
+	img.holes_next = m->parent_objref != 0;
 	img.vmas_left = m->nr_vmas;
 	img.nr_mm_vmas = 0;
 	img.pages_since = cur_off;
 	if (!m->nr_vmas)
-		img.pages_of = PAGES_MM;
+		return end_vmas();
 	return 0;
 }
 
@@ -983,8 +1001,10 @@ static int do_vma(struct ckpt_hdr_vma *v)
 	img.mm_vmas[img.nr_mm_vmas].end = v->end;
 	img.nr_mm_vmas++;
 	img.vmas++;
+	if ((v->vm_flags & CKPT_VM_INHERIT) && !img.holes_next)
+		return bad("INHERIT in an address space without a parent");
 	if (!--img.vmas_left)
-		img.pages_of = PAGES_MM;
+		return end_vmas();
 	return 0;
 }
 
@@ -1004,6 +1024,34 @@ static bool in_vmas(uint64_t start, uint64_t n)
 		start = img.mm_vmas[i].end;
 	}
 	return false;
+}
+
+static int do_mm_holes(struct ckpt_hdr_mm_holes *h)
+{
+	struct ckpt_page_run r;
+	uint32_t i;
+
+	f_u("nr_runs", h->nr_runs);
+	if (!img.holes_next)
+		return bad("MM_HOLES outside an address space with a parent");
+	if (cur_len != sizeof(*h) + (uint64_t)h->nr_runs * sizeof(r))
+		return bad("%u runs do not fit the length %u", h->nr_runs, cur_len);
+	for (i = 0; i < h->nr_runs; i++) {
+		if (rd_must(&r, sizeof(r)))
+			return -1;
+		if (verbose) {
+			item_begin("hole 0x%" PRIx64, (uint64_t)r.start);
+			f_u("nr_pages", r.nr_pages);
+			item_end();
+		}
+		if (!r.nr_pages || r.nr_pages > (UINT64_MAX >> 16) ||
+		    !in_vmas(r.start, r.nr_pages * img.hdr.page_size))
+			return bad("hole 0x%" PRIx64 "+%" PRIu64 " outside the VMAs",
+				   (uint64_t)r.start, (uint64_t)r.nr_pages);
+	}
+	img.holes_next = false;
+	img.pages_of = PAGES_MM;
+	return 0;
 }
 
 static int do_pages(struct ckpt_hdr_pages *p)
@@ -1421,6 +1469,7 @@ static const struct record_type {
 	R(CKPT_HDR_MM,		ckpt_hdr_mm,		do_mm,		true, false),
 	R(CKPT_HDR_VMA,		ckpt_hdr_vma,		do_vma,		true, false),
 	R(CKPT_HDR_PAGES,	ckpt_hdr_pages,		do_pages,	false, false),
+	R(CKPT_HDR_MM_HOLES,	ckpt_hdr_mm_holes,	do_mm_holes,	false, false),
 	R(CKPT_HDR_FILE_TABLE,	ckpt_hdr_file_table,	do_file_table,	false, false),
 	R(CKPT_HDR_FILE,	ckpt_hdr_file,		do_file,	false, false),
 	R(CKPT_HDR_FS,		ckpt_hdr_fs,		do_fs,		false, false),

@@ -32,6 +32,7 @@ static const struct {
 	{ CKPT_HDR_MM,		"MM" },
 	{ CKPT_HDR_VMA,		"VMA" },
 	{ CKPT_HDR_PAGES,	"PAGES" },
+	{ CKPT_HDR_MM_HOLES,	"MM_HOLES" },
 	{ CKPT_HDR_FILE_TABLE,	"FILE_TABLE" },
 	{ CKPT_HDR_FILE,	"FILE" },
 	{ CKPT_HDR_FS,		"FS" },

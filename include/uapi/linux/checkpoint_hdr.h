@@ -57,6 +57,7 @@ enum {
 	CKPT_HDR_MM = 301,
 	CKPT_HDR_VMA,
 	CKPT_HDR_PAGES,
+	CKPT_HDR_MM_HOLES,
 
 	CKPT_HDR_FILE_TABLE = 401,
 	CKPT_HDR_FILE,
@@ -274,7 +275,7 @@ struct ckpt_hdr_mm {
 	__aligned_u64 vdso_size;	/* vDSO text size */
 	__aligned_u64 def_flags;	/* CKPT_VMA_* bits, e.g. LOCKED */
 	__u32 nr_auxv;			/* used entries of saved_auxv */
-	__u32 __pad;
+	__s32 parent_objref;		/* CKPT_OBJ_MM of CKPT_VM_INHERIT, or 0 */
 	__aligned_u64 saved_auxv[CKPT_AUXV_MAX];
 };
 
@@ -307,6 +308,7 @@ enum {
 #define CKPT_VM_NOHUGEPAGE	0x00010000	/* MADV_NOHUGEPAGE */
 #define CKPT_VM_NORESERVE	0x00020000	/* MAP_NORESERVE */
 #define CKPT_VM_LOCKONFAULT	0x00040000	/* MLOCK_ONFAULT */
+#define CKPT_VM_INHERIT		0x00080000	/* see CKPT_HDR_MM_HOLES */
 
 struct ckpt_hdr_vma {
 	struct ckpt_hdr h;
@@ -338,6 +340,23 @@ struct ckpt_hdr_pages {
 };
 
 #define CKPT_PAGES_MAX		1024	/* pages in one CKPT_HDR_PAGES */
+
+/*
+ * CKPT_HDR_MM_HOLES: follows the VMA records of an mm whose
+ * parent_objref is set.  A private anonymous VMA flagged
+ * CKPT_VM_INHERIT still shared pages copy-on-write with the parent
+ * process's VMA of the same range (parent_objref's mm, restored
+ * before): restart maps the parent's pages into it copy-on-write, as
+ * fork() did, then clears the nr_runs ranges given here (where this mm
+ * reads zeroes but the parent has pages), then writes this mm's own
+ * pages (CKPT_HDR_PAGES) over them.
+ */
+struct ckpt_hdr_mm_holes {
+	struct ckpt_hdr h;
+	__u32 nr_runs;
+	__u32 __pad;
+	struct ckpt_page_run runs[];	/* within CKPT_VM_INHERIT VMAs */
+};
 
 /*
  * CKPT_HDR_FILE_TABLE: an fd table (object CKPT_OBJ_FILE_TABLE).  The
