@@ -87,7 +87,8 @@ static int checkpoint_write_tree(struct ckpt_ctx *ctx)
 		p->exit_signal = t->exit_signal;
 		if (t == ctx->root_task)
 			p->flags |= CKPT_PIDS_ROOT;
-		else
+		/* the root process's parent is outside the image */
+		if (!same_thread_group(t, ctx->root_task))
 			p->ppid = task_tgid_nr_ns(t->real_parent, ns);
 		if (!thread_group_leader(t))
 			p->flags |= CKPT_PIDS_THREAD;

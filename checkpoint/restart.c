@@ -310,6 +310,13 @@ static void restart_one(struct ckpt_restart *r, struct ckpt_rtask *rt)
 	ret = restore_task(ctx, &rt->tr);
 	rt->noreturn = !!(ctx->kflags & CKPT_CTX_NORETURN);
 	ctx->kflags &= ~CKPT_CTX_NORETURN;
+	/*
+	 * Half restored: the address space may be gone, and with it that
+	 * of every thread sharing it.  Kill the thread group now, before
+	 * any of its threads can return to user space.
+	 */
+	if (ret && rt->noreturn)
+		force_fatal_sig(SIGKILL);
 	if (!ret && !(rt->pids.flags & CKPT_PIDS_THREAD)) {
 		write_lock_irq(&tasklist_lock);
 		current->exit_signal = rt->pids.exit_signal;
@@ -377,9 +384,14 @@ long restart_join(long *retval)
 		ret = -EINVAL;
 	}
 out:
+	/*
+	 * A task that is partly or wholly restored never runs on, nor
+	 * does one whose address space a restored thread rebuilt.
+	 */
+	if (ret && current->mm && ckpt_obj_restored(r->ctx, current->mm, CKPT_OBJ_MM))
+		restored = true;
 	restore_task_release(&rt->tr);
 	ckpt_restart_detach(r);
-	/* a task that is partly or wholly restored never runs on */
 	if (ret && restored)
 		force_fatal_sig(SIGKILL);
 	return ret;
@@ -457,7 +469,7 @@ static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 		ctx->tsk_pid = rt->pids.pid;
 		if (task_active_pid_ns(t) != ns || task_tgid_nr_ns(t, ns) != rt->pids.tgid)
 			ret = -EINVAL;
-		else if (i && task_tgid_nr_ns(t->real_parent, ns) != rt->pids.ppid)
+		else if (rt->pids.ppid && task_tgid_nr_ns(t->real_parent, ns) != rt->pids.ppid)
 			ret = -EINVAL;
 		else if ((rt->pids.pgid && task_pgrp_nr_ns(t, ns) != rt->pids.pgid) ||
 			 (rt->pids.sid && task_session_nr_ns(t, ns) != rt->pids.sid))
