@@ -10,16 +10,23 @@
  * types, lengths, counts, objrefs, addresses, flags, truncation,
  * duplication, removal and reordering of records, bit flips and byte
  * overwrites) and feeds the mutant from a memfd to
- * restart(0, fd, RESTART_TASKSELF, logfd) in a throwaway child.
+ * restart(0, fd, RESTART_TASKSELF, logfd) in a throwaway child.  The
+ * "tree" corpus image (a process, a child with two threads and another
+ * child) goes through the tree builder instead: restart -i MUTANT,
+ * which runs the coordinated restart (the kernel's multi-task path) in
+ * a new pid namespace, inside a cgroup that is killed if it hangs.
  *
  * Every outcome must be one of: restart() returned -1 with an errno and
  * wrote exactly one log line; the child was killed with SIGKILL (after
  * the point of no return) with exactly one log line; the restored task
  * ran (it writes a marker and exits 0; a mutant may be valid), or died
  * or exited otherwise when the mutant changed the user state it runs
- * with (registers, memory, signals...).  Anything else is a finding: a
- * hang, a missing or doubled log line, an errno restart must not give,
- * a restored task that crashes although its user state was not touched.
+ * with (registers, memory, signals...).  For a tree: the tool failed
+ * with at most one kernel log line and no task of the tree left, or
+ * the restored root ran.  Anything else is a finding: a hang, a missing
+ * or doubled log line, an errno restart must not give, a restored task
+ * that crashes although its user state was not touched, a task left
+ * waiting in restart().
  * Kernel-side reports (oops, KASAN, UBSAN, lockdep, kmemleak) are caught
  * by the test runner in the console log.
  *
@@ -29,7 +36,7 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, signals; default all).
+ * pipes, signals, tree; default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
  * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
@@ -45,7 +52,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <dirent.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +73,7 @@
 #include <linux/checkpoint_hdr.h>
 
 #define DIR_PATH	"/tmp/fuzz-restart"
+#define TREE_CGROUP	"/sys/fs/cgroup/fuzz-restart-tree"
 #define MARKER		DIR_PATH "/restored-task-ran"
 #define MAX_RECS	4096
 #define MAX_FIELDS	8192
@@ -100,7 +110,8 @@ static void restored_task(void)
 	_exit(0);
 }
 
-static void checkpoint_self(const char *img, const char *log)
+static long checkpoint_self_flags(const char *img, const char *log,
+				  unsigned long flags)
 {
 	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -108,7 +119,16 @@ static void checkpoint_self(const char *img, const char *log)
 
 	if (fd < 0 || logfd < 0)
 		_exit(CKPT_EXIT_SETUP);
-	ret = checkpoint(0, fd, 0, logfd);
+	ret = checkpoint(0, fd, flags, logfd);
+	close(fd);
+	close(logfd);
+	return ret;
+}
+
+static void checkpoint_self(const char *img, const char *log)
+{
+	long ret = checkpoint_self_flags(img, log, 0);
+
 	if (ret > 0)
 		_exit(CKPT_EXIT_CHECKPOINTED);
 	if (ret < 0) {
@@ -201,9 +221,70 @@ static void w_signals(const char *img, const char *log)
 	checkpoint_self(img, log);
 }
 
+static void *tree_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* A child that stops itself, with a second thread in child 0 */
+static void tree_child(int i)
+{
+	char *p = malloc(12000);
+	pthread_t t;
+
+	if (!p || (i == 0 && pthread_create(&t, NULL, tree_thread, NULL)))
+		_exit(CKPT_EXIT_SETUP);
+	memset(p, 'a' + i, 12000);
+	kill(getpid(), SIGSTOP);
+	for (;;)
+		pause();
+}
+
+static void w_tree(const char *img, const char *log)
+{
+	char *shared = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t kid[2];
+	int i, st;
+	long ret;
+
+	if (shared == MAP_FAILED)
+		_exit(CKPT_EXIT_SETUP);
+	memset(shared, 0x11, 8192);
+	for (i = 0; i < 2; i++) {
+		kid[i] = fork();
+		if (kid[i] < 0)
+			_exit(CKPT_EXIT_SETUP);
+		if (!kid[i])
+			tree_child(i);
+	}
+	for (i = 0; i < 2; i++)
+		if (waitpid(kid[i], &st, WUNTRACED) != kid[i] || !WIFSTOPPED(st))
+			_exit(CKPT_EXIT_SETUP);
+	ret = checkpoint_self_flags(img, log, CHECKPOINT_SUBTREE);
+	if (ret)
+		for (i = 0; i < 2; i++)
+			kill(kid[i], SIGKILL);
+	if (ret > 0)
+		_exit(CKPT_EXIT_CHECKPOINTED);
+	if (ret < 0) {
+		ckpt_report("checkpoint: %s", strerror(errno));
+		_exit(CKPT_EXIT_CKPT_FAILED);
+	}
+	/* restored: the children are ours again, stopped */
+	for (i = 0; i < 2; i++)
+		kill(kid[i], SIGKILL);
+	for (i = 0; i < 2; i++)
+		waitpid(kid[i], &st, 0);
+	restored_task();
+}
+
 struct corpus {
 	const char *name;
 	void (*worker)(const char *img, const char *log);
+	int tree;			/* restored by the tree builder */
 	char *img;
 	size_t len;
 	struct ckpt_rec recs[MAX_RECS];
@@ -215,8 +296,79 @@ static struct corpus corpus[] = {
 	{ .name = "files", .worker = w_files },
 	{ .name = "pipes", .worker = w_pipes },
 	{ .name = "signals", .worker = w_signals },
+	{ .name = "tree", .worker = w_tree, .tree = 1 },
 };
 #define NR_CORPUS ((int)(sizeof(corpus) / sizeof(corpus[0])))
+
+/*
+ * The tree builder on @img, logging to @log, in the fuzzer's cgroup so
+ * that a hang can be killed whole.
+ */
+static pid_t start_tree_restart(const char *img, const char *log)
+{
+	const char *tool = ckpt_tool("restart");
+	pid_t pid;
+
+	if (!tool)
+		return -1;
+	pid = fork();
+	if (pid)
+		return pid;
+	{
+		int fd = open(TREE_CGROUP "/cgroup.procs", O_WRONLY);
+		int out = open(DIR_PATH "/tree.out", O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (fd < 0 || dprintf(fd, "0\n") < 0 || out < 0)
+			_exit(CKPT_EXIT_RESTART_OPEN);
+		close(fd);
+		dup2(out, 1);
+		dup2(out, 2);
+		close(out);
+		execl(tool, "restart", "-i", img, "-l", log, NULL);
+		_exit(CKPT_EXIT_RESTART_OPEN);
+	}
+}
+
+static int tree_cgroup_empty(void)
+{
+	char *s = ckpt_slurp(TREE_CGROUP "/cgroup.procs", NULL);
+	int empty = s && !*s;
+
+	free(s);
+	return empty;
+}
+
+static void tree_cgroup_kill(void)
+{
+	int i;
+
+	ckpt_write_file(TREE_CGROUP "/cgroup.kill", "1", 1);
+	for (i = 0; i < 500 && !tree_cgroup_empty(); i++)
+		ckpt_msleep(10);
+}
+
+/* A task anywhere still waiting in restart() */
+static pid_t left_in_restart(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	while (d && (e = readdir(d)) && !found) {
+		char path[300], *s;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/syscall", e->d_name);
+		s = ckpt_slurp(path, NULL);
+		if (s && atoi(s) == __NR_restart)
+			found = atoi(e->d_name);
+		free(s);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
 
 static int make_corpus(struct corpus *c)
 {
@@ -254,7 +406,10 @@ static int make_corpus(struct corpus *c)
 	}
 	/* the intact image restores and runs */
 	unlink(MARKER);
-	pid = ckpt_start_restarter(img, -1, log, 0);
+	if (c->tree)
+		pid = start_tree_restart(img, log);
+	else
+		pid = ckpt_start_restarter(img, -1, log, 0);
 	if (pid < 0 || ckpt_wait_or_kill(pid, &status, 60000) ||
 	    !WIFEXITED(status) || WEXITSTATUS(status) || !ckpt_exists(MARKER)) {
 		printf("# corpus %s: the intact image does not restart: %s\n",
@@ -522,6 +677,7 @@ struct mutant {
 	char desc[512];
 	size_t dlen;
 	int user;	/* touched state the restored task runs with */
+	int tree;	/* of the tree corpus: restored by the tree builder */
 };
 
 static void note(struct mutant *m, const char *fmt, ...)
@@ -915,6 +1071,7 @@ static void mutate(struct mutant *m, struct corpus *c)
 	m->dlen = 0;
 	m->desc[0] = 0;
 	m->user = 0;
+	m->tree = c->tree;
 	collect_fields(c->img, c->recs, c->nrecs);
 	for (k = 0; k < n; k++) {
 		rewalk(m);
@@ -1032,6 +1189,21 @@ static const char *errname(int e)
 }
 
 /* Run one mutant; returns 1 on a finding */
+static int run_tree(const struct mutant *m, uint64_t seed, long iter, int verbose);
+
+/* The number of tasks an image's tree record announces, or 0 */
+static unsigned int image_tasks(const char *img, size_t len)
+{
+	static struct ckpt_rec recs[MAX_RECS];
+	char err[128];
+	int n = ckpt_image_walk(img, len, recs, MAX_RECS, err, sizeof(err)), i;
+
+	for (i = 0; i < n; i++)
+		if (recs[i].type == CKPT_HDR_TREE && recs[i].len >= sizeof(struct ckpt_hdr_tree))
+			return ((const struct ckpt_hdr_tree *)(img + recs[i].off))->nr_tasks;
+	return 0;
+}
+
 static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose)
 {
 	char log[4096], what[256], state[256] = "";
@@ -1041,6 +1213,8 @@ static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose
 	struct pollfd pf;
 	char *p;
 
+	if (m->tree)
+		return run_tree(m, seed, iter, verbose);
 	if (ftruncate(img_fd, 0) || pwrite(img_fd, m->buf, m->len, 0) != (ssize_t)m->len ||
 	    ftruncate(log_fd, 0) || lseek(log_fd, 0, SEEK_SET)) {
 		perror("# memfd");
@@ -1188,6 +1362,98 @@ static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose
 	return finding;
 }
 
+/*
+ * A mutant of the tree corpus, through the tree builder: the tool may
+ * refuse it itself (no kernel log line), the kernel may refuse it (one
+ * line), or the tree is restored and its root runs.  Nothing of the
+ * tree may be left behind, and nothing may wait in restart() forever.
+ */
+static int run_tree(const struct mutant *m, uint64_t seed, long iter, int verbose)
+{
+	char log[4096] = "", what[256];
+	const char *img = DIR_PATH "/mutant.img", *logp = DIR_PATH "/mutant.log";
+	int status = 0, nl = 0, finding = 0, marker, hung = 0;
+	pid_t pid, left;
+	char *s, *p;
+
+	if (ckpt_write_file(img, m->buf, m->len) || ckpt_write_file(logp, "", 0)) {
+		perror("# mutant");
+		exit(2);
+	}
+	unlink(MARKER);
+	fflush(stdout);
+	pid = start_tree_restart(img, logp);
+	if (pid < 0) {
+		perror("# fork");
+		exit(2);
+	}
+	if (ckpt_wait(pid, &status, 0, timeout_ms * 2) != pid) {
+		hung = 1;
+		tree_cgroup_kill();
+		kill(pid, SIGKILL);
+		ckpt_wait(pid, &status, 0, 30000);
+	}
+	/* the tree's init takes the namespace down with it */
+	if (!hung && !tree_cgroup_empty()) {
+		int i;
+
+		for (i = 0; i < 300 && !tree_cgroup_empty(); i++)
+			ckpt_msleep(10);
+	}
+	left = tree_cgroup_empty() ? 0 : -1;
+	if (left)
+		tree_cgroup_kill();
+	if (!left)
+		left = left_in_restart();
+	s = ckpt_slurp(logp, NULL);
+	if (s) {
+		snprintf(log, sizeof(log), "%s", s);
+		free(s);
+	}
+	for (p = log; *p; p++)
+		nl += *p == '\n';
+	marker = ckpt_exists(MARKER);
+
+	if (hung) {
+		snprintf(what, sizeof(what), "%stree: hang", m->user ? "" : "FINDING: ");
+		finding = !m->user;
+	} else if (left) {
+		snprintf(what, sizeof(what), "FINDING: tree: task %d left behind", left);
+		finding = 1;
+	} else if (WIFSIGNALED(status)) {
+		snprintf(what, sizeof(what), "FINDING: tree: the tool died of %s",
+			 sigabbrev_np(WTERMSIG(status)) ?: "?");
+		finding = 1;
+	} else if (marker) {
+		if (nl && !m->user) {
+			snprintf(what, sizeof(what), "FINDING: tree restored with %d log lines", nl);
+			finding = 1;
+		} else {
+			snprintf(what, sizeof(what), "tree restored and ran");
+		}
+	} else if (WEXITSTATUS(status) == 0) {
+		snprintf(what, sizeof(what), "%stree: restored, the root did not run",
+			 m->user ? "" : "FINDING: ");
+		finding = !m->user;
+	} else if (nl > 1) {
+		snprintf(what, sizeof(what), "FINDING: tree: failed with %d log lines", nl);
+		finding = 1;
+	} else {
+		snprintf(what, sizeof(what), "tree: %s", nl ? "refused by the kernel" :
+			 "refused by the tool");
+	}
+	count_outcome(what, finding);
+	if (finding || verbose > 1 || (verbose && iter < 0))
+		printf("# iteration %ld: %s\n#   mutation: %s\n#   log: %.*s\n", iter, what,
+		       m->desc, (int)strcspn(log, "\n"), log);
+	if (finding) {
+		findings++;
+		keep(m, what, seed, iter, log);
+	}
+	unlink(MARKER);
+	return finding;
+}
+
 /* ---------------------------------------------------------------- */
 
 static long envnum(const char *name, long def)
@@ -1267,8 +1533,12 @@ int main(int argc, char **argv)
 	}
 	if (keep_dir)
 		mkdir(keep_dir, 0755);
+	if (mkdir(TREE_CGROUP, 0755) && errno != EEXIST)
+		printf("# no cgroup %s (%s): no tree corpus\n", TREE_CGROUP, strerror(errno));
 	for (i = 0; i < NR_CORPUS; i++) {
 		if (only && *only && !strstr(only, corpus[i].name))
+			continue;
+		if (corpus[i].tree && (access(TREE_CGROUP, F_OK) || !ckpt_tool("restart")))
 			continue;
 		if (nr_corpus != i)
 			corpus[nr_corpus] = corpus[i];
@@ -1305,6 +1575,7 @@ int main(int argc, char **argv)
 			memcpy(m.buf, img, m.len);
 			free(img);
 			m.user = 0;
+			m.tree = image_tasks(m.buf, m.len) > 1;
 			snprintf(m.desc, sizeof(m.desc), "replay of %s", argv[optind]);
 			run_one(&m, seed, -1 - iter, 1);
 		}
@@ -1340,6 +1611,7 @@ int main(int argc, char **argv)
 		printf("#   %8ld  %s\n", outcomes[i].count, outcomes[i].name);
 	printf("# findings: %ld\n", findings);
 	ckpt_rmtree(DIR_PATH);
+	rmdir(TREE_CGROUP);
 	if (findings || !ok) {
 		printf("not ok 1 fuzz_restart\n");
 		return 1;
