@@ -471,6 +471,22 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 	kfree(ctx);
 }
 
+/*
+ * A signal interrupted a read or write of the image (a pipe or socket
+ * that waits): part of the stream is written or consumed, so the call
+ * cannot be restarted from scratch.  SA_RESTART would write a second
+ * header into the middle of a pipe, or read an image from its middle:
+ * fail with EINTR instead.  -ERESTARTNOINTR is kept: it is never the
+ * result of an interrupted read or write.
+ */
+static long ckpt_no_restart(long err)
+{
+	if (err == -ERESTARTSYS || err == -ERESTARTNOHAND ||
+	    err == -ERESTART_RESTARTBLOCK)
+		return -EINTR;
+	return err;
+}
+
 /**
  * sys_checkpoint - save a task, a process tree or a container
  * @pid: the root task (0: the caller)
@@ -495,10 +511,12 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 	ret = ckpt_may(ctx);
 	if (!ret)
 		ret = do_checkpoint(ctx, pid);
-	if (!ret)
+	if (!ret) {
 		ret = ctx->ckpt_id;
-	else
+	} else {
+		ret = ckpt_no_restart(ret);
 		ckpt_log_generic(ctx, ret);
+	}
 	ckpt_ctx_free(ctx);
 	return ret;
 }
@@ -539,6 +557,7 @@ SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 	if (!ret)
 		ret = do_restart(ctx, pid, &retval);
 	if (ret) {
+		ret = ckpt_no_restart(ret);
 		ckpt_log_generic(ctx, ret);
 		if (ctx->kflags & CKPT_CTX_NORETURN) {
 			/*

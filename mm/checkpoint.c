@@ -30,6 +30,7 @@
 #include <linux/pagemap.h>
 #include <linux/pagewalk.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/security.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -1281,6 +1282,17 @@ static void *restore_mm(struct ckpt_ctx *ctx)
 
 	/* the point of no return: the caller's memory goes */
 	ctx->kflags |= CKPT_CTX_NORETURN;
+	/*
+	 * From here a failure kills the caller: only a fatal signal may cut
+	 * the reading of the image short.  Other signals stay pending; the
+	 * restored task's own mask replaces this one.
+	 */
+	{
+		sigset_t all;
+
+		sigfillset(&all);
+		set_current_blocked(&all);
+	}
 	ret = vm_munmap(0, TASK_SIZE);
 	if (ret) {
 		ckpt_err(ctx, ret, "cannot clear the address space");

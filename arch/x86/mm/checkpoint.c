@@ -223,7 +223,7 @@ void restore_cpu_free(void *ptr)
 	ckpt_free(r->regs);
 	ckpt_free(r->fpu);
 	ckpt_free(r->debug);
-	vfree(r->xstate);
+	kvfree(r->xstate);
 	kfree(r);
 }
 
@@ -256,7 +256,7 @@ static int restore_check_fpu(struct ckpt_ctx *ctx, struct ckpt_cpu_restore *r)
 				h->xfeatures & ~fpu_user_cfg.max_features);
 
 	/* lay the image's state out in this CPU's buffer size */
-	r->xstate = vzalloc(size);
+	r->xstate = kvzalloc(size, GFP_KERNEL);
 	if (!r->xstate)
 		return -ENOMEM;
 	memcpy(r->xstate, h + 1, min(size, h->size));

@@ -501,6 +501,7 @@ void ckpt_counter_init(struct ckpt_counter *c, const struct ckpt_env *env,
 	snprintf(c->quit, sizeof(c->quit), "%s/%s.quit", env->dir, tag);
 	snprintf(c->comm, sizeof(c->comm), "ckc-%d", getpid() % 100000);
 	c->step_ms = 25;
+	c->mem = CNT_MEM;
 	c->socket_fd = -1;
 }
 
@@ -528,18 +529,18 @@ static void __attribute__((noreturn)) counter_main(const struct ckpt_counter *c)
 			close(sv[1]);
 	}
 	prctl(PR_SET_NAME, c->comm, 0, 0, 0);
-	mem = mmap(NULL, CNT_MEM, PROT_READ | PROT_WRITE,
+	mem = mmap(NULL, c->mem, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		_exit(CKPT_EXIT_SETUP);
-	ckpt_fill(mem, CNT_MEM, CNT_SEED);
+	ckpt_fill(mem, c->mem, CNT_SEED);
 
 	for (;;) {
 		long off;
 
 		cnt_value++;
 		cnt_shadow = ~cnt_value;
-		off = ckpt_check(mem, CNT_MEM, CNT_SEED);
+		off = ckpt_check(mem, c->mem, CNT_SEED);
 		if (off >= 0)
 			bad |= 1;
 		if (cnt_shadow != ~cnt_value)

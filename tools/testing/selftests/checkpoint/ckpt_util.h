@@ -153,6 +153,7 @@ struct ckpt_counter {
 	char quit[CKPT_PATH_LEN];	/* created by the test to stop it */
 	char comm[16];
 	int step_ms;
+	size_t mem;			/* bytes of memory it checks (256 KiB) */
 	int socket_fd;			/* >= 0: keep a socket at this fd */
 	pid_t pid;
 };
