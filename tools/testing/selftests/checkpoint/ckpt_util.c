@@ -928,14 +928,17 @@ int ckpt_await_files(const char *dir, const char *prefix, int n,
 {
 	double end = ckpt_now() + timeout_ms / 1000.0;
 	int found;
+	pid_t r;
 
 	for (;;) {
 		found = ckpt_count_files(dir, prefix, n);
 		if (found == n || ckpt_now() > end)
 			return found;
 		if (watch > 0 && reaped && !*reaped &&
-		    waitpid(watch, status, WNOHANG) == watch) {
+		    (r = waitpid(watch, status, WNOHANG)) != 0) {
 			*reaped = 1;
+			if (r < 0)	/* not our child, or reaped elsewhere */
+				*status = 0x7f7f;
 			/* a last look: files written just before the exit */
 			ckpt_msleep(100);
 			return ckpt_count_files(dir, prefix, n);

@@ -182,6 +182,7 @@ static int new_procs(const pid_t *before, int nb, int print)
 
 TEST_F_TIMEOUT(aon, fifth_task_fails, 280)
 {
+	pid_t pid;
 	const char *extra[] = { "--pidns", "--copy-status", NULL };
 	struct ckpt_task_pids pids[NR_TASKS + 4];
 	pid_t pre[NR_TASKS], before[1024];
@@ -196,15 +197,17 @@ TEST_F_TIMEOUT(aon, fifth_task_fails, 280)
 
 	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
 	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
-	self->root = ckpt_fork();
-	ASSERT_GE(self->root, 0);
-	if (self->root == 0) {
+	/* self is shared with the harness: the child must not write it */
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
 		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out) ||
 		    setsid() < 0)
 			_exit(CKPT_EXIT_SETUP);
 		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
 		spawn_tree(0, NR_CHILD);
 	}
+	self->root = pid;
 	ckpt_track(&self->env, self->root);
 	got = ckpt_await_files(self->env.dir, "ready.", NR_TASKS, 60000, self->root,
 			       &status, &reaped);

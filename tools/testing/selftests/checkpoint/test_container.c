@@ -209,6 +209,7 @@ static int read_info(const char *dir, const char *prefix, int idx, struct info *
 
 TEST_F_TIMEOUT(container, pid_namespace, 280)
 {
+	pid_t pid;
 	const char *ckpt = ckpt_tool("checkpoint");
 	const char *extra[] = { "--pidns", "--copy-status", NULL };
 	struct ckpt_task_pids pids[16];
@@ -225,9 +226,10 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 
 	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
 	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
-	self->helper = ckpt_fork();
-	ASSERT_GE(self->helper, 0);
-	if (self->helper == 0) {
+	/* self is shared with the harness: the child must not write it */
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
 		pid_t pid;
 
 		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out))
@@ -246,6 +248,7 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 			;
 		_exit(0);
 	}
+	self->helper = pid;
 	ckpt_track(&self->env, self->helper);
 	got = ckpt_await_files(self->env.dir, "ready.", NR_TASKS, 60000, self->helper,
 			       &status, &reaped);

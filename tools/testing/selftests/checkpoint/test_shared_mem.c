@@ -283,6 +283,7 @@ static long sum_rss(const char *dir, const char *prefix)
 
 TEST_F_TIMEOUT(shared_mem, cow_and_shared, 280)
 {
+	pid_t pid;
 	const char *extra[] = { "--pidns", "--copy-status", NULL };
 	long base, orig, restored = -1;
 	pid_t pre_pid, post_pid;
@@ -298,15 +299,17 @@ TEST_F_TIMEOUT(shared_mem, cow_and_shared, 280)
 	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
 	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
 	base = mem_kb();
-	self->root = ckpt_fork();
-	ASSERT_GE(self->root, 0);
-	if (self->root == 0) {
+	/* self is shared with the harness: the child must not write it */
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
 		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out) ||
 		    setsid() < 0)
 			_exit(CKPT_EXIT_SETUP);
 		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
 		parent_main();
 	}
+	self->root = pid;
 	ckpt_track(&self->env, self->root);
 	got = ckpt_await_files(self->env.dir, "ready.", NR_TASKS, 60000, self->root,
 			       &status, &reaped);
@@ -334,18 +337,22 @@ TEST_F_TIMEOUT(shared_mem, cow_and_shared, 280)
 	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
 	ASSERT_GT(self->tool, 0);
 	ckpt_track(&self->env, self->tool);
+	reaped = 0;
 	/* restored tasks carry the comm; measure before they go on */
 	end = ckpt_now() + 120;
-	while (count_comm(self->comm) < NR_TASKS && ckpt_now() < end &&
-	       waitpid(self->tool, &status, WNOHANG) == 0)
+	while (count_comm(self->comm) < NR_TASKS && ckpt_now() < end) {
+		if (waitpid(self->tool, &status, WNOHANG) == self->tool) {
+			reaped = 1;
+			break;
+		}
 		ckpt_msleep(20);
+	}
 	if (count_comm(self->comm) == NR_TASKS) {
 		ckpt_msleep(500);
 		restored = mem_kb();
 	}
 	ASSERT_EQ(ckpt_write_file(W.go, "go\n", 3), 0);
 
-	reaped = 0;
 	got = ckpt_await_files(self->env.dir, "res.", NR_TASKS, 180000, self->tool,
 			       &status, &reaped);
 	if (!reaped && ckpt_wait_or_kill(self->tool, &status, 60000) == 0)

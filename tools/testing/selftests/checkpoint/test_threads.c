@@ -480,6 +480,7 @@ static void dump_all(FIXTURE_DATA(threads) *self)
 
 TEST_F_TIMEOUT(threads, sixteen, 280)
 {
+	pid_t pid;
 	const char *extra[] = { "--pidns", "--copy-status", NULL };
 	struct ckpt_task_pids pids[NR_THREADS + 1];
 	pid_t tids[NR_THREADS];
@@ -496,15 +497,17 @@ TEST_F_TIMEOUT(threads, sixteen, 280)
 	memset(&S, 0, sizeof(S));
 	snprintf(S.dir, sizeof(S.dir), "%s", self->env.dir);
 	snprintf(S.go, sizeof(S.go), "%s/go", self->env.dir);
-	self->pid = ckpt_fork();
-	ASSERT_GE(self->pid, 0);
-	if (self->pid == 0) {
+	/* self is shared with the harness: the child must not write it */
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
 		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out) ||
 		    setsid() < 0)
 			_exit(CKPT_EXIT_SETUP);
 		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
 		process_main();
 	}
+	self->pid = pid;
 	ckpt_track(&self->env, self->pid);
 
 	snprintf(path, sizeof(path), "%s/ready", self->env.dir);

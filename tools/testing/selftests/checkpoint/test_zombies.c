@@ -343,6 +343,7 @@ static int read_info(const char *dir, const char *prefix, int idx, struct info *
 
 TEST_F_TIMEOUT(zombies, zombies_sessions_groups, 280)
 {
+	pid_t pid;
 	const char *extra[] = { "--pidns", "--copy-status", NULL };
 	struct ckpt_task_pids pids[16];
 	struct info pre[NR_LIVE], post;
@@ -358,15 +359,17 @@ TEST_F_TIMEOUT(zombies, zombies_sessions_groups, 280)
 	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
 	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
 	snprintf(W.sent, sizeof(W.sent), "%s/sent", self->env.dir);
-	self->root = ckpt_fork();
-	ASSERT_GE(self->root, 0);
-	if (self->root == 0) {
+	/* self is shared with the harness: the child must not write it */
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
 		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out) ||
 		    setsid() < 0)
 			_exit(CKPT_EXIT_SETUP);
 		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
 		root_main();
 	}
+	self->root = pid;
 	ckpt_track(&self->env, self->root);
 	got = ckpt_await_files(self->env.dir, "ready.", NR_LIVE, 60000, self->root,
 			       &status, &reaped);
