@@ -9,10 +9,13 @@
  */
 
 #include <linux/checkpoint.h>
+#include <linux/hrtimer.h>
+#include <linux/posix-timers.h>
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/seccomp.h>
 #include <linux/slab.h>
 #include <linux/time64.h>
 #include <linux/timekeeping.h>
@@ -62,6 +65,7 @@ static int checkpoint_write_tail(struct ckpt_ctx *ctx)
 
 static int checkpoint_write_tree(struct ckpt_ctx *ctx)
 {
+	struct pid_namespace *ns = task_active_pid_ns(ctx->root_task);
 	struct ckpt_hdr_tree *h;
 	unsigned int i;
 	int ret;
@@ -71,56 +75,149 @@ static int checkpoint_write_tree(struct ckpt_ctx *ctx)
 		return -ENOMEM;
 	h->nr_tasks = ctx->nr_tasks;
 
-	rcu_read_lock();
+	read_lock(&tasklist_lock);
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		struct task_struct *t = ctx->tasks[i];
 		struct ckpt_task_pids *p = &h->pids[i];
 
-		p->pid = task_pid_vnr(t);
-		p->tgid = task_tgid_vnr(t);
-		p->ppid = task_tgid_vnr(rcu_dereference(t->real_parent));
-		p->pgid = task_pgrp_vnr(t);
-		p->sid = task_session_vnr(t);
+		p->pid = task_pid_nr_ns(t, ns);
+		p->tgid = task_tgid_nr_ns(t, ns);
+		p->pgid = task_pgrp_nr_ns(t, ns);
+		p->sid = task_session_nr_ns(t, ns);
+		p->exit_signal = t->exit_signal;
 		if (t == ctx->root_task)
 			p->flags |= CKPT_PIDS_ROOT;
+		else
+			p->ppid = task_tgid_nr_ns(t->real_parent, ns);
 		if (!thread_group_leader(t))
 			p->flags |= CKPT_PIDS_THREAD;
+		if (t->exit_state) {
+			p->flags |= CKPT_PIDS_ZOMBIE;
+			p->exit_code = t->exit_code;
+		}
 	}
-	rcu_read_unlock();
+	read_unlock(&tasklist_lock);
 
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_free(h);
 	return ret;
 }
 
+/* The most tasks one image holds */
+#define CKPT_TASKS_MAX		65536
+
 /*
- * The tasks to save.  Process trees and threads come with a later
- * format; until then the set is the root task, alone.
+ * Append @p's thread group to @tasks (leader first), then queue its
+ * children after it: parents always come before their children.
+ * Called with tasklist_lock held; returns the new count, which may
+ * exceed @max (the caller then retries with more room).
+ */
+static unsigned int ckpt_add_group(struct task_struct **tasks, unsigned int n,
+				   unsigned int max, struct task_struct *p)
+{
+	struct task_struct *t;
+
+	if (n < max)
+		tasks[n] = p;
+	n++;
+	if (p->exit_state)
+		return n;
+	for_each_thread(p, t) {
+		if (t == p)
+			continue;
+		if (n < max)
+			tasks[n] = t;
+		n++;
+	}
+	return n;
+}
+
+static unsigned int ckpt_walk_tree(struct ckpt_ctx *ctx, struct task_struct **tasks,
+				   unsigned int max)
+{
+	unsigned int n, i;
+
+	n = ckpt_add_group(tasks, 0, max, ctx->root_task);
+	if (!(ctx->uflags & CHECKPOINT_SUBTREE) && (ctx->kflags & CKPT_CTX_SELF))
+		return n;
+	/* breadth first: the children of every thread of every process */
+	for (i = 0; i < n && i < max; i++) {
+		struct task_struct *t = tasks[i], *c;
+
+		if (t->exit_state)
+			continue;
+		list_for_each_entry(c, &t->children, sibling) {
+			/* being reaped right now: already gone for waitpid() */
+			if (c->exit_state == EXIT_DEAD)
+				continue;
+			n = ckpt_add_group(tasks, n, max, c);
+			if (n > CKPT_TASKS_MAX)
+				return n;
+		}
+	}
+	return n;
+}
+
+/*
+ * The tasks to save, parents before children, each thread group's
+ * leader followed by its threads.  A self-checkpoint without
+ * CHECKPOINT_SUBTREE saves the caller alone.
  */
 static int checkpoint_collect_tasks(struct ckpt_ctx *ctx)
 {
-	struct task_struct *t = ctx->root_task;
+	struct task_struct **tasks = NULL;
+	unsigned int max = 16, n, i;
 
-	if (!thread_group_empty(t))
+	if ((ctx->kflags & CKPT_CTX_SELF) && !thread_group_empty(current))
 		return ckpt_err(ctx, -EOPNOTSUPP,
-				"multi-threaded processes are not supported yet");
-	if (!(ctx->kflags & CKPT_CTX_SELF)) {
-		bool has_children;
-
+				"a multi-threaded process cannot checkpoint itself: checkpoint it from outside");
+	for (;;) {
+		tasks = kcalloc(max, sizeof(*tasks), GFP_KERNEL);
+		if (!tasks)
+			return -ENOMEM;
 		read_lock(&tasklist_lock);
-		has_children = !list_empty(&t->children);
+		n = ckpt_walk_tree(ctx, tasks, max);
+		if (n <= max) {
+			for (i = 0; i < n; i++)
+				get_task_struct(tasks[i]);
+		}
 		read_unlock(&tasklist_lock);
-		if (has_children)
-			return ckpt_err(ctx, -EOPNOTSUPP,
-					"process trees are not supported yet (the task has children)");
+		if (n <= max)
+			break;
+		kfree(tasks);
+		if (n > CKPT_TASKS_MAX)
+			return ckpt_err(ctx, -E2BIG, "more than %d tasks", CKPT_TASKS_MAX);
+		max = n + 16;
 	}
-
-	ctx->tasks = kcalloc(1, sizeof(*ctx->tasks), GFP_KERNEL);
-	if (!ctx->tasks)
-		return -ENOMEM;
-	ctx->tasks[0] = t;
-	ctx->nr_tasks = 1;
+	ctx->tasks = tasks;
+	ctx->nr_tasks = n;
 	return 0;
+}
+
+static void checkpoint_put_tasks(struct ckpt_ctx *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		put_task_struct(ctx->tasks[i]);
+	ctx->nr_tasks = 0;
+}
+
+/* Does @t's process have timers the image would lose? */
+static bool ckpt_timers_armed(struct task_struct *t)
+{
+	struct signal_struct *sig = t->signal;
+	bool armed;
+
+	spin_lock_irq(&t->sighand->siglock);
+#ifdef CONFIG_POSIX_TIMERS
+	armed = hrtimer_active(&sig->real_timer) || !hlist_empty(&sig->posix_timers) ||
+		sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires;
+#else
+	armed = false;
+#endif
+	spin_unlock_irq(&t->sighand->siglock);
+	return armed;
 }
 
 /* May the caller save @t, and is @t in a state that can be saved? */
@@ -128,10 +225,25 @@ static int checkpoint_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	if (t->flags & PF_KTHREAD)
 		return ckpt_err(ctx, -EPERM, "kernel threads cannot be checkpointed");
-	if (t->exit_state || (t->flags & PF_EXITING))
-		return ckpt_err(ctx, -ESRCH, "the task is exiting");
+	if (task_active_pid_ns(t) != task_active_pid_ns(ctx->root_task))
+		return ckpt_err(ctx, -EOPNOTSUPP, "nested pid namespaces are not supported yet");
 	if (!ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
 		return ckpt_err(ctx, -EPERM, "no ptrace attach rights over the task");
+	if (t->exit_state) {
+		if (!thread_group_leader(t) || !thread_group_empty(t))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"a dead thread group leader whose threads live on is not supported");
+		return 0;
+	}
+	if (t->flags & PF_EXITING)
+		return ckpt_err(ctx, -EBUSY, "the task is exiting");
+	if (thread_group_leader(t) && ckpt_timers_armed(t))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"interval timers and POSIX timers are not supported yet");
+#ifdef CONFIG_SECCOMP
+	if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
+		return ckpt_err(ctx, -EOPNOTSUPP, "seccomp filters are not supported yet");
+#endif
 	if (!t->mm)
 		return ckpt_err(ctx, -EINVAL, "the task has no address space");
 	if (t != current && !ckpt_task_quiescent(t))
@@ -181,6 +293,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (ret)
 		goto out;
 	for (i = 0; i < ctx->nr_tasks; i++) {
+		ctx->tsk_pid = task_pid_vnr(ctx->tasks[i]);
 		ret = checkpoint_check_task(ctx, ctx->tasks[i]);
 		if (ret)
 			goto out;
@@ -190,6 +303,9 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = checkpoint_write_tree(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		/* a zombie is all in the tree record */
+		if (ctx->tasks[i]->exit_state)
+			continue;
 		ctx->tsk = ctx->tasks[i];
 		ctx->tsk_pid = task_pid_vnr(ctx->tsk);
 		ret = checkpoint_task(ctx, ctx->tsk);
@@ -201,6 +317,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = checkpoint_write_tail(ctx);
 out:
+	checkpoint_put_tasks(ctx);
 	put_task_struct(t);
 	ctx->root_task = NULL;
 	return ret;

@@ -91,6 +91,20 @@ static struct ckpt_obj *ckpt_obj_find(struct ckpt_ctx *ctx, void *ptr)
 }
 
 /**
+ * ckpt_obj_lookup - the objref of @ptr if it is already in the image
+ * @ctx: checkpoint context
+ * @ptr: the kernel object
+ *
+ * Returns the objref, or 0 if @ptr was not saved yet.
+ */
+int ckpt_obj_lookup(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_obj *obj = ckpt_obj_find(ctx, ptr);
+
+	return obj ? obj->objref : 0;
+}
+
+/**
  * checkpoint_obj - return the objref of @ptr, writing it the first time
  * @ctx: checkpoint context
  * @ptr: the kernel object
@@ -212,4 +226,24 @@ bad:
 		 type > 0 && type < CKPT_OBJ_MAX && ckpt_obj_ops[type] ?
 		 ckpt_obj_ops[type]->obj_name : "object");
 	return ERR_PTR(-EINVAL);
+}
+
+/**
+ * ckpt_obj_restored - is @ptr already a restored object of @type?
+ * @ctx: restart context
+ * @ptr: the object
+ * @type: its CKPT_OBJ_* kind
+ *
+ * For objects that restore in place (an address space is rebuilt in
+ * the task that meets it first), to refuse doing it twice.
+ */
+bool ckpt_obj_restored(struct ckpt_ctx *ctx, void *ptr, int type)
+{
+	struct ckpt_obj *obj;
+	unsigned long index;
+
+	xa_for_each(&ctx->obj_xa, index, obj)
+		if (obj->ptr == ptr && obj->ops->obj_type == type)
+			return true;
+	return false;
 }

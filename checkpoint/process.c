@@ -17,6 +17,7 @@
 
 #include <linux/checkpoint.h>
 #include <linux/freezer.h>
+#include <linux/futex.h>
 #include <linux/personality.h>
 #include <linux/rseq.h>
 #include <linux/sched.h>
@@ -54,6 +55,8 @@ static int checkpoint_task_struct(struct ckpt_ctx *ctx, struct task_struct *t)
 	h = ckpt_hdr_alloc(CKPT_HDR_TASK, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
+	if (task_no_new_privs(t))
+		h->flags |= CKPT_TASK_NO_NEW_PRIVS;
 	if (t == current)
 		h->flags |= CKPT_TASK_SELF;
 	else if (task_is_stopped(t))
@@ -65,6 +68,12 @@ static int checkpoint_task_struct(struct ckpt_ctx *ctx, struct task_struct *t)
 	h->pdeath_signal = t->pdeath_signal;
 	h->set_child_tid = (unsigned long)t->set_child_tid;
 	h->clear_child_tid = (unsigned long)t->clear_child_tid;
+#ifdef CONFIG_FUTEX
+	if (t->robust_list) {
+		h->robust_list = (unsigned long)t->robust_list;
+		h->robust_list_len = sizeof(*t->robust_list);
+	}
+#endif
 #ifdef CONFIG_RSEQ
 	h->rseq = (unsigned long)t->rseq;
 	h->rseq_len = t->rseq_len;
@@ -91,6 +100,7 @@ static const struct ckpt_task_obj ckpt_task_objs[] = {
 	{ CKPT_OBJ_FS, offsetof(struct ckpt_hdr_task_objs, fs_objref) },
 	{ CKPT_OBJ_SIGHAND, offsetof(struct ckpt_hdr_task_objs, sighand_objref) },
 	{ CKPT_OBJ_SIGNAL, offsetof(struct ckpt_hdr_task_objs, signal_objref) },
+	{ CKPT_OBJ_CRED, offsetof(struct ckpt_hdr_task_objs, cred_objref) },
 	{ CKPT_OBJ_MM, offsetof(struct ckpt_hdr_task_objs, mm_objref) },
 };
 
@@ -115,6 +125,12 @@ static void *ckpt_task_obj_get(struct task_struct *t, int type)
 	case CKPT_OBJ_MM:
 		ptr = t->mm;
 		break;
+	case CKPT_OBJ_CRED:
+		/* stable: the task is stopped, or is current */
+		rcu_read_lock();
+		ptr = (void *)rcu_dereference(t->real_cred);
+		rcu_read_unlock();
+		break;
 	}
 	task_unlock(t);
 	return ptr;
@@ -133,6 +149,17 @@ static int checkpoint_task_objs(struct ckpt_ctx *ctx, struct task_struct *t)
 
 		if (!ptr)
 			return ckpt_err(ctx, -EINVAL, "the task is exiting");
+		/*
+		 * Threads share these with their leader; two processes
+		 * sharing them (CLONE_VM, CLONE_SIGHAND) cannot be rebuilt.
+		 */
+		if ((o->type == CKPT_OBJ_MM || o->type == CKPT_OBJ_SIGHAND ||
+		     o->type == CKPT_OBJ_SIGNAL) && thread_group_leader(t) &&
+		    ckpt_obj_lookup(ctx, ptr))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"the process shares its %s with another process (CLONE_VM)",
+					o->type == CKPT_OBJ_MM ? "address space" :
+					"signal handlers");
 		/*
 		 * The task is stopped or is current, so the object cannot
 		 * go away before checkpoint_obj() takes its reference.
@@ -161,13 +188,23 @@ int checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t)
 
 static int restore_task_struct(struct ckpt_ctx *ctx, struct ckpt_hdr_task *h)
 {
-	if (h->flags & ~(CKPT_TASK_STOPPED | CKPT_TASK_FROZEN | CKPT_TASK_SELF))
+	if (h->flags & ~(CKPT_TASK_STOPPED | CKPT_TASK_FROZEN | CKPT_TASK_SELF |
+			 CKPT_TASK_NO_NEW_PRIVS))
 		return ckpt_err(ctx, -EINVAL, "task record: unknown flags %#x",
 				h->flags);
-	if (!valid_signal(h->pdeath_signal) || !valid_signal(h->exit_signal))
+	if (!valid_signal(h->pdeath_signal) ||
+	    (!valid_signal(h->exit_signal) && h->exit_signal != -1))
 		return ckpt_err(ctx, -EINVAL, "task record: bad signal numbers");
 	if (h->clear_child_tid >= TASK_SIZE || h->set_child_tid >= TASK_SIZE)
 		return ckpt_err(ctx, -EINVAL, "task record: bad tid addresses");
+#ifdef CONFIG_FUTEX
+	if (h->robust_list && (h->robust_list >= TASK_SIZE ||
+			       h->robust_list_len != sizeof(*current->robust_list)))
+		return ckpt_err(ctx, -EINVAL, "task record: bad robust futex list");
+#else
+	if (h->robust_list)
+		return ckpt_err(ctx, -EOPNOTSUPP, "task record: robust futexes need CONFIG_FUTEX");
+#endif
 	if (h->personality & ~(PER_MASK | ADDR_NO_RANDOMIZE | MMAP_PAGE_ZERO |
 			       ADDR_COMPAT_LAYOUT | READ_IMPLIES_EXEC |
 			       ADDR_LIMIT_32BIT | SHORT_INODE | WHOLE_SECONDS |
@@ -192,12 +229,15 @@ static void restore_task_struct_commit(struct ckpt_hdr_task *h)
 	h->comm[CKPT_COMM_LEN - 1] = '\0';
 	set_task_comm(current, h->comm);
 	set_personality(h->personality);
+	/* never cleared: a caller that has it keeps it */
+	if (h->flags & CKPT_TASK_NO_NEW_PRIVS)
+		task_set_no_new_privs(current);
 	current->pdeath_signal = h->pdeath_signal;
 	current->set_child_tid = (int __user *)(unsigned long)h->set_child_tid;
 	current->clear_child_tid = (int __user *)(unsigned long)h->clear_child_tid;
 	/* the caller's robust futex list and timers pointed into its memory */
 #ifdef CONFIG_FUTEX
-	current->robust_list = NULL;
+	current->robust_list = (struct robust_list_head __user *)(unsigned long)h->robust_list;
 #ifdef CONFIG_COMPAT
 	current->compat_robust_list = NULL;
 #endif
@@ -218,19 +258,26 @@ enum {
 	CKPT_TASK_OBJ_FS,
 	CKPT_TASK_OBJ_SIGHAND,
 	CKPT_TASK_OBJ_SIGNAL,
+	CKPT_TASK_OBJ_CRED,
 	CKPT_TASK_OBJ_MM,
 	CKPT_TASK_OBJ_NR
 };
 
-/*
+/**
+ * restore_task - restore current from the next task in the image
+ * @ctx: restart context
+ * @tr: what is left for restore_task_finish(), filled in here
+ *
  * Everything of the task is read and checked first; only the address
  * space is rebuilt while reading (the point of no return), and the
- * rest is committed once the whole task was read.
+ * rest is committed once the whole task was read.  The pending
+ * signals wait for restore_task_finish(): every task of the image must
+ * be restored (and every zombie dead) before they are queued.
  */
-int restore_task(struct ckpt_ctx *ctx)
+int restore_task(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr)
 {
 	struct ckpt_hdr_task_objs *objs = NULL;
-	void *sig = NULL, *cpu = NULL;
+	void *cpu = NULL;
 	void *ptr[CKPT_TASK_OBJ_NR];
 	struct ckpt_hdr_task *h;
 	int i, ret;
@@ -244,10 +291,10 @@ int restore_task(struct ckpt_ctx *ctx)
 	if (ret)
 		goto out;
 
-	sig = restore_task_signal_read(ctx);
-	if (IS_ERR(sig)) {
-		ret = PTR_ERR(sig);
-		sig = NULL;
+	tr->sig = restore_task_signal_read(ctx);
+	if (IS_ERR(tr->sig)) {
+		ret = PTR_ERR(tr->sig);
+		tr->sig = NULL;
 		goto out;
 	}
 	cpu = restore_cpu_read(ctx);
@@ -289,25 +336,53 @@ int restore_task(struct ckpt_ctx *ctx)
 		ret = restore_fs_commit(ctx, ptr[CKPT_TASK_OBJ_FS]);
 	if (!ret)
 		ret = restore_sighand_commit(ctx, ptr[CKPT_TASK_OBJ_SIGHAND]);
+	if (!ret)
+		ret = restore_cred_commit(ctx, ptr[CKPT_TASK_OBJ_CRED]);
 	if (ret)
 		goto out;
 	restore_task_struct_commit(h);
 
-	ret = restore_task_signal_apply(ctx, sig);
+	ret = restore_task_signal_apply(ctx, tr->sig);
 	if (!ret)
-		ret = restore_signal_commit(ctx, ptr[CKPT_TASK_OBJ_SIGNAL]);
-	if (!ret)
-		ret = restore_cpu_apply(ctx, cpu, &ctx->retval);
+		ret = restore_cpu_apply(ctx, cpu, &tr->retval);
 	if (ret)
 		goto out;
-
+	tr->signal = ptr[CKPT_TASK_OBJ_SIGNAL];
 	/* a task saved in group stop, or asked to stay frozen, stops */
-	if ((h->flags & CKPT_TASK_STOPPED) || (ctx->uflags & RESTART_FROZEN))
-		send_sig_info(SIGSTOP, SEND_SIG_PRIV, current);
+	tr->stop = (h->flags & CKPT_TASK_STOPPED) || (ctx->uflags & RESTART_FROZEN);
 out:
 	restore_cpu_free(cpu);
-	restore_task_signal_free(sig);
 	ckpt_free(objs);
 	ckpt_free(h);
 	return ret;
+}
+
+/**
+ * restore_task_finish - the last steps of a restored task
+ * @ctx: restart context
+ * @tr: what restore_task() left
+ * @group: current restores its thread group's shared pending signals
+ *
+ * Called when every task of the image is restored: queues the pending
+ * signals of the image (and only those), then settles the system call
+ * the task was in and stops it if it was stopped.
+ */
+int restore_task_finish(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr,
+			bool group)
+{
+	int ret;
+
+	ret = restore_task_signal_pending(ctx, tr->sig, group ? tr->signal : NULL);
+	if (ret)
+		return ret;
+	restore_cpu_syscall(&tr->retval);
+	if (tr->stop)
+		send_sig_info(SIGSTOP, SEND_SIG_PRIV, current);
+	return 0;
+}
+
+void restore_task_release(struct ckpt_task_restore *tr)
+{
+	restore_task_signal_free(tr->sig);
+	tr->sig = NULL;
 }

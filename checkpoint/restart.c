@@ -10,7 +10,13 @@
  */
 
 #include <linux/checkpoint.h>
+#include <linux/completion.h>
 #include <linux/cred.h>
+#include <linux/mutex.h>
+#include <linux/pid_namespace.h>
+#include <linux/ptrace.h>
+#include <linux/sched/task.h>
+#include <linux/wait.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -64,40 +70,113 @@ static int restore_read_tail(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-static int restore_read_tree(struct ckpt_ctx *ctx)
+/* The most tasks one image holds (as checkpoint.c) */
+#define CKPT_TASKS_MAX		65536
+
+/* A wait(2) status a zombie may hold: exited, or killed by a signal */
+static bool ckpt_valid_exit_code(int code)
+{
+	if (code & ~0xffff)
+		return false;
+	if (!(code & 0x7f))
+		return !(code & 0xff);
+	return (code & 0x7f) != 0x7f && !(code & 0xff00) && valid_signal(code & 0x7f);
+}
+
+/*
+ * Check the tree record: every task once, parents before children,
+ * threads after their leader, in a shape the tree builder can make.
+ * @idx maps a pid to its index + 1.
+ */
+static int restore_check_tree(struct ckpt_ctx *ctx, struct ckpt_hdr_tree *h,
+			      struct xarray *idx)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < h->nr_tasks; i++) {
+		struct ckpt_task_pids *p = &h->pids[i];
+		struct ckpt_task_pids *leader = NULL, *parent = NULL;
+		void *e;
+
+		if (p->pid <= 0 || p->pid >= PID_MAX_LIMIT || p->pgid < 0 ||
+		    p->sid < 0 || p->pgid >= PID_MAX_LIMIT || p->sid >= PID_MAX_LIMIT)
+			goto bad;
+		if (p->flags & ~(CKPT_PIDS_ROOT | CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE))
+			goto bad;
+		if (!!(p->flags & CKPT_PIDS_ROOT) != !i)
+			goto bad;
+		ret = xa_insert(idx, p->pid, xa_mk_value(i + 1), GFP_KERNEL);
+		if (ret == -EBUSY)
+			goto bad;
+		if (ret)
+			return ret;
+
+		if (p->flags & CKPT_PIDS_THREAD) {
+			e = xa_load(idx, p->tgid);
+			if (p->flags & (CKPT_PIDS_ROOT | CKPT_PIDS_ZOMBIE) || !e ||
+			    p->exit_signal != -1)
+				goto bad;
+			leader = &h->pids[xa_to_value(e) - 1];
+			if (leader->flags & (CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE) ||
+			    leader->ppid != p->ppid)
+				goto bad;
+		} else if (p->tgid != p->pid || !valid_signal(p->exit_signal)) {
+			goto bad;
+		}
+		if (p->flags & CKPT_PIDS_ZOMBIE && !ckpt_valid_exit_code(p->exit_code))
+			goto bad;
+		if (!(p->flags & CKPT_PIDS_ZOMBIE) && p->exit_code)
+			goto bad;
+		if (i && !leader) {
+			e = xa_load(idx, p->ppid);
+			if (!e)
+				goto bad;
+			parent = &h->pids[xa_to_value(e) - 1];
+			if (parent->flags & (CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE))
+				goto bad;
+		}
+	}
+	return 0;
+bad:
+	return ckpt_err(ctx, -EINVAL, "tree record: task %u (pid %d) is malformed or out of order",
+			i, h->pids[i].pid);
+}
+
+static struct ckpt_hdr_tree *restore_read_tree(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_tree *h;
+	struct xarray idx;
 	int ret = 0;
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_TREE, sizeof(*h) + sizeof(h->pids[0]),
 			       CKPT_RECORD_MAX);
 	if (IS_ERR(h))
-		return PTR_ERR(h);
-	if (!h->nr_tasks ||
-	    ckpt_align(struct_size(h, pids, h->nr_tasks)) != h->h.len)
+		return h;
+	if (!h->nr_tasks || h->nr_tasks > CKPT_TASKS_MAX ||
+	    ckpt_align(struct_size(h, pids, h->nr_tasks)) != h->h.len) {
 		ret = ckpt_err(ctx, -EINVAL, "tree record: %u tasks in %u bytes",
 			       h->nr_tasks, h->h.len);
-	else if (h->nr_tasks != 1)
-		ret = ckpt_err(ctx, -EOPNOTSUPP,
-			       "the image holds %u tasks: restore it with mktree",
-			       h->nr_tasks);
-	else if (!(h->pids[0].flags & CKPT_PIDS_ROOT))
-		ret = ckpt_err(ctx, -EINVAL, "tree record: no root task");
-	else
-		ctx->tsk_pid = h->pids[0].pid;
-	ckpt_free(h);
-	return ret;
+	} else {
+		xa_init(&idx);
+		ret = restore_check_tree(ctx, h, &idx);
+		xa_destroy(&idx);
+	}
+	if (ret) {
+		ckpt_free(h);
+		return ERR_PTR(ret);
+	}
+	ctx->tsk_pid = h->pids[0].pid;
+	return h;
 }
 
-long do_restart(struct ckpt_ctx *ctx, pid_t pid, long *retval)
+/* restart(0, fd, RESTART_TASKSELF, logfd): the caller becomes the task */
+static int do_restart_self(struct ckpt_ctx *ctx, long *retval)
 {
+	struct ckpt_task_restore tr = {};
+	struct ckpt_hdr_tree *tree;
 	int ret;
 
-	if (pid < 0)
-		return ckpt_err(ctx, -EINVAL, "bad pid %d", pid);
-	if (pid || !(ctx->uflags & RESTART_TASKSELF))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"coordinated restart of process trees is not supported yet: use RESTART_TASKSELF");
 	if (!thread_group_empty(current))
 		return ckpt_err(ctx, -EBUSY, "the caller must be single-threaded");
 	if (!current->mm || !current_is_single_threaded())
@@ -105,15 +184,467 @@ long do_restart(struct ckpt_ctx *ctx, pid_t pid, long *retval)
 				"the caller shares its address space with another task");
 
 	ret = restore_read_header(ctx);
-	if (!ret)
-		ret = restore_read_tree(ctx);
-	if (!ret)
-		ret = restore_task(ctx);
-	if (!ret)
-		ret = restore_read_tail(ctx);
 	if (ret)
 		return ret;
+	tree = restore_read_tree(ctx);
+	if (IS_ERR(tree))
+		return PTR_ERR(tree);
+	if (tree->nr_tasks != 1 || tree->pids[0].flags & CKPT_PIDS_ZOMBIE)
+		ret = ckpt_err(ctx, -EOPNOTSUPP,
+			       "the image holds %u tasks: restore it with mktree",
+			       tree->nr_tasks);
+	ckpt_free(tree);
+	if (!ret)
+		ret = restore_task(ctx, &tr);
+	if (!ret)
+		ret = restore_read_tail(ctx);
+	if (!ret)
+		ret = restore_task_finish(ctx, &tr, true);
+	restore_task_release(&tr);
+	*retval = tr.retval;
+	return ret;
+}
 
-	*retval = ctx->retval;
+/*
+ * A coordinated restart: the tree builder forked the tasks of the
+ * image, each called restart(0, ...) and waits in restart_join(); the
+ * coordinator's restart(root_pid, ...) reads the image and hands each
+ * task its turn, in image order, to restore itself from the shared
+ * context.  Once all are restored (and the zombies dead) they finish
+ * in turn: pending signals, then back to user space.  If anything
+ * fails, the tasks already restored never get there: they are killed.
+ */
+enum {
+	CKPT_RT_WAITING,	/* waiting for its turn, or restoring itself */
+	CKPT_RT_RESTORED,	/* waiting for the verdict */
+	CKPT_RT_FAILED,
+	CKPT_RT_GONE,		/* killed, or a zombie that exited */
+	CKPT_RT_FINISHED,
+};
+
+struct ckpt_rtask {
+	struct task_struct *task;
+	struct ckpt_task_pids pids;
+	struct ckpt_task_restore tr;
+	struct completion turn;
+	unsigned int turns;		/* complete()s given to it */
+	int state;			/* CKPT_RT_* */
+	int err;
+	bool attached;
+	bool noreturn;			/* it passed its point of no return */
+};
+
+struct ckpt_restart {
+	struct list_head list;
+	struct ckpt_ctx *ctx;
+	struct ckpt_rtask *rtasks;
+	unsigned int nr;
+	unsigned int nr_attached;	/* under ckpt_restarts_lock */
+	int verdict;			/* 0 undecided, 1 restored, or -errno */
+	wait_queue_head_t waitq;	/* the coordinator waits here */
+};
+
+static DEFINE_MUTEX(ckpt_restarts_lock);
+static LIST_HEAD(ckpt_restarts);
+static atomic_t ckpt_restarts_gen = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(ckpt_restarts_wq);
+
+/* Under ckpt_restarts_lock: the restart waiting for current, if any */
+static struct ckpt_rtask *ckpt_restart_attach(struct ckpt_restart **rp)
+{
+	struct ckpt_restart *r;
+	unsigned int i;
+
+	list_for_each_entry(r, &ckpt_restarts, list) {
+		for (i = 0; i < r->nr; i++) {
+			struct ckpt_rtask *rt = &r->rtasks[i];
+
+			if (rt->task != current || rt->attached)
+				continue;
+			rt->attached = true;
+			r->nr_attached++;
+			*rp = r;
+			return rt;
+		}
+	}
+	return NULL;
+}
+
+static void ckpt_restart_detach(struct ckpt_restart *r)
+{
+	mutex_lock(&ckpt_restarts_lock);
+	r->nr_attached--;
+	/* under the lock: the coordinator frees r once it sees 0 */
+	wake_up_all(&r->waitq);
+	mutex_unlock(&ckpt_restarts_lock);
+}
+
+static void ckpt_rtask_set_state(struct ckpt_restart *r, struct ckpt_rtask *rt,
+				 int state)
+{
+	WRITE_ONCE(rt->state, state);
+	wake_up_all(&r->waitq);
+}
+
+/* A zombie's turn: it dies the way it had died */
+static void __noreturn restart_zombie(struct ckpt_restart *r, struct ckpt_rtask *rt)
+{
+	int code = rt->pids.exit_code;
+
+	write_lock_irq(&tasklist_lock);
+	current->exit_signal = rt->pids.exit_signal;
+	write_unlock_irq(&tasklist_lock);
+	ckpt_rtask_set_state(r, rt, CKPT_RT_GONE);
+	ckpt_restart_detach(r);
+	do_exit(code);
+}
+
+/* current's turn: restore it from the image */
+static void restart_one(struct ckpt_restart *r, struct ckpt_rtask *rt)
+{
+	struct ckpt_ctx *ctx = r->ctx;
+	int ret;
+
+	ctx->tsk_pid = rt->pids.pid;
+	ctx->kflags &= ~CKPT_CTX_NORETURN;
+	ret = restore_task(ctx, &rt->tr);
+	rt->noreturn = !!(ctx->kflags & CKPT_CTX_NORETURN);
+	ctx->kflags &= ~CKPT_CTX_NORETURN;
+	if (!ret && !(rt->pids.flags & CKPT_PIDS_THREAD)) {
+		write_lock_irq(&tasklist_lock);
+		current->exit_signal = rt->pids.exit_signal;
+		write_unlock_irq(&tasklist_lock);
+	}
+	rt->err = ret;
+	ckpt_rtask_set_state(r, rt, ret ? CKPT_RT_FAILED : CKPT_RT_RESTORED);
+}
+
+/**
+ * restart_join - restart(0, CHECKPOINT_FD_NONE, flags, ...) without
+ * RESTART_TASKSELF: wait for a coordinator to restore current
+ * @retval: what restart() returns in the restored task
+ */
+long restart_join(long *retval)
+{
+	struct ckpt_restart *r = NULL;
+	struct ckpt_rtask *rt;
+	bool restored = false;
+	long ret;
+
+	for (;;) {
+		int gen = atomic_read(&ckpt_restarts_gen);
+
+		mutex_lock(&ckpt_restarts_lock);
+		rt = ckpt_restart_attach(&r);
+		mutex_unlock(&ckpt_restarts_lock);
+		if (rt)
+			break;
+		if (wait_event_killable(ckpt_restarts_wq,
+					atomic_read(&ckpt_restarts_gen) != gen))
+			return -EINTR;
+	}
+	wake_up_all(&r->waitq);
+
+	/* my turn to restore, or the restart failed before it came */
+	if (wait_for_completion_killable(&rt->turn)) {
+		ckpt_rtask_set_state(r, rt, CKPT_RT_GONE);
+		ret = -EINTR;
+		goto out;
+	}
+	if (READ_ONCE(r->verdict) < 0) {
+		ret = r->verdict;
+		goto out;
+	}
+	if (rt->pids.flags & CKPT_PIDS_ZOMBIE)
+		restart_zombie(r, rt);
+	restart_one(r, rt);
+	restored = rt->noreturn || !rt->err;
+
+	/* the verdict, and my turn to finish */
+	if (wait_for_completion_killable(&rt->turn)) {
+		ckpt_rtask_set_state(r, rt, CKPT_RT_GONE);
+		ret = -EINTR;
+		goto out;
+	}
+	ret = READ_ONCE(r->verdict);
+	if (ret > 0) {
+		r->ctx->tsk_pid = rt->pids.pid;
+		ret = restore_task_finish(r->ctx, &rt->tr,
+					  !(rt->pids.flags & CKPT_PIDS_THREAD));
+		*retval = rt->tr.retval;
+		ckpt_rtask_set_state(r, rt, ret ? CKPT_RT_FAILED : CKPT_RT_FINISHED);
+	} else if (!ret) {
+		ret = -EINVAL;
+	}
+out:
+	restore_task_release(&rt->tr);
+	ckpt_restart_detach(r);
+	/* a task that is partly or wholly restored never runs on */
+	if (ret && restored)
+		force_fatal_sig(SIGKILL);
+	return ret;
+}
+
+/* The tasks of the tree, as the coordinator sees them */
+static int restart_find_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r,
+			      struct ckpt_hdr_tree *tree, pid_t pid)
+{
+	struct pid_namespace *ns;
+	struct task_struct *root;
+	unsigned int i;
+	int ret = 0;
+
+	root = find_get_task_by_vpid(pid);
+	if (!root)
+		return ckpt_err(ctx, -ESRCH, "root pid %d: no such process", pid);
+	rcu_read_lock();
+	ns = task_active_pid_ns(root);
+	if (!ns || task_pid_nr_ns(root, ns) != tree->pids[0].pid) {
+		rcu_read_unlock();
+		put_task_struct(root);
+		return ckpt_err(ctx, -EINVAL,
+				"root pid %d is not pid %d of the image in its namespace",
+				pid, tree->pids[0].pid);
+	}
+	for (i = 0; i < r->nr; i++) {
+		struct ckpt_rtask *rt = &r->rtasks[i];
+		struct task_struct *t;
+
+		rt->pids = tree->pids[i];
+		init_completion(&rt->turn);
+		t = find_task_by_pid_ns(rt->pids.pid, ns);
+		if (!t) {
+			ret = -ESRCH;
+			break;
+		}
+		get_task_struct(t);
+		rt->task = t;
+	}
+	rcu_read_unlock();
+	put_task_struct(root);
+	if (ret)
+		return ckpt_err(ctx, ret,
+				"pid %d of the image: no such task in the root's namespace",
+				r->rtasks[i].pids.pid);
+
+	for (i = 0; i < r->nr; i++) {
+		struct task_struct *t = r->rtasks[i].task;
+
+		ctx->tsk_pid = r->rtasks[i].pids.pid;
+		if (t == current || same_thread_group(t, current))
+			return ckpt_err(ctx, -EINVAL,
+					"the coordinator cannot be a task of the image");
+		if (!ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
+			return ckpt_err(ctx, -EPERM, "no ptrace attach rights over the task");
+	}
 	return 0;
+}
+
+/* Once every task waits in the kernel: is the tree the image's? */
+static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r)
+{
+	struct pid_namespace *ns;
+	unsigned int i;
+	int ret = 0;
+
+	read_lock(&tasklist_lock);
+	ns = task_active_pid_ns(r->rtasks[0].task);
+	for (i = 0; i < r->nr && !ret; i++) {
+		struct ckpt_rtask *rt = &r->rtasks[i];
+		struct task_struct *t = rt->task;
+		unsigned int nr_threads = 1, j;
+
+		ctx->tsk_pid = rt->pids.pid;
+		if (task_active_pid_ns(t) != ns || task_tgid_nr_ns(t, ns) != rt->pids.tgid)
+			ret = -EINVAL;
+		else if (i && task_tgid_nr_ns(t->real_parent, ns) != rt->pids.ppid)
+			ret = -EINVAL;
+		else if ((rt->pids.pgid && task_pgrp_nr_ns(t, ns) != rt->pids.pgid) ||
+			 (rt->pids.sid && task_session_nr_ns(t, ns) != rt->pids.sid))
+			ret = -EINVAL;
+		if (ret || rt->pids.flags & CKPT_PIDS_THREAD)
+			continue;
+		for (j = i + 1; j < r->nr; j++)
+			if (r->rtasks[j].pids.tgid == rt->pids.pid)
+				nr_threads++;
+		if (get_nr_threads(t) != nr_threads)
+			ret = -EINVAL;
+	}
+	read_unlock(&tasklist_lock);
+	if (ret)
+		ckpt_err(ctx, ret,
+			 "the task's pids, parent, session, group or threads are not the image's");
+	return ret;
+}
+
+static bool restart_all_attached(struct ckpt_restart *r)
+{
+	return READ_ONCE(r->nr_attached) == r->nr;
+}
+
+/* Wait for every task to call restart(0, ...); fail if one dies first */
+static int restart_wait_attach(struct ckpt_ctx *ctx, struct ckpt_restart *r)
+{
+	unsigned int i;
+
+	while (!restart_all_attached(r)) {
+		if (wait_event_killable_timeout(r->waitq, restart_all_attached(r), HZ) < 0)
+			return -EINTR;
+		for (i = 0; i < r->nr; i++) {
+			struct ckpt_rtask *rt = &r->rtasks[i];
+
+			if (!READ_ONCE(rt->attached) && (rt->task->flags & PF_EXITING)) {
+				ctx->tsk_pid = rt->pids.pid;
+				return ckpt_err(ctx, -ESRCH,
+						"the task exited before it joined the restart");
+			}
+		}
+	}
+	return 0;
+}
+
+static void restart_give_turn(struct ckpt_restart *r, struct ckpt_rtask *rt)
+{
+	rt->turns++;
+	complete(&rt->turn);
+}
+
+/* Give @rt its turn and wait until it leaves @state */
+static int restart_run_turn(struct ckpt_restart *r, struct ckpt_rtask *rt, int state)
+{
+	restart_give_turn(r, rt);
+	return wait_event_killable(r->waitq, READ_ONCE(rt->state) != state);
+}
+
+static int restart_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < r->nr && !ret; i++) {
+		struct ckpt_rtask *rt = &r->rtasks[i];
+
+		ctx->tsk_pid = rt->pids.pid;
+		if (restart_run_turn(r, rt, CKPT_RT_WAITING))
+			return -EINTR;
+		if (rt->state == CKPT_RT_FAILED)
+			ret = rt->err;
+		else if (rt->state == CKPT_RT_GONE && !(rt->pids.flags & CKPT_PIDS_ZOMBIE))
+			ret = ckpt_err(ctx, -EINTR, "the task was killed during restart");
+	}
+	if (!ret)
+		ret = restore_read_tail(ctx);
+	/* the zombies' parents must have had their SIGCHLD by now */
+	for (i = 0; i < r->nr && !ret; i++) {
+		struct ckpt_rtask *rt = &r->rtasks[i];
+
+		while (rt->pids.flags & CKPT_PIDS_ZOMBIE && !READ_ONCE(rt->task->exit_state)) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			schedule_timeout_killable(1);
+		}
+	}
+	/* a task killed meanwhile breaks the all-or-nothing */
+	for (i = 0; i < r->nr && !ret; i++) {
+		if (READ_ONCE(r->rtasks[i].state) == CKPT_RT_GONE &&
+		    !(r->rtasks[i].pids.flags & CKPT_PIDS_ZOMBIE)) {
+			ctx->tsk_pid = r->rtasks[i].pids.pid;
+			ret = ckpt_err(ctx, -EINTR, "the task was killed during restart");
+		}
+	}
+	return ret;
+}
+
+static void restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err)
+{
+	unsigned int i;
+
+	/* no task joins from here on */
+	mutex_lock(&ckpt_restarts_lock);
+	list_del(&r->list);
+	mutex_unlock(&ckpt_restarts_lock);
+
+	WRITE_ONCE(r->verdict, err ? err : 1);
+	for (i = 0; i < r->nr; i++) {
+		struct ckpt_rtask *rt = &r->rtasks[i];
+
+		if (!rt->attached || rt->turns >= 2 || READ_ONCE(rt->state) == CKPT_RT_GONE)
+			continue;
+		restart_give_turn(r, rt);
+		/* one at a time, in image order: they share the log */
+		if (!err)
+			wait_event(r->waitq, READ_ONCE(rt->state) != CKPT_RT_RESTORED);
+	}
+	wait_event(r->waitq, !READ_ONCE(r->nr_attached));
+	/* the last task to leave may still be in wake_up_all() */
+	mutex_lock(&ckpt_restarts_lock);
+	mutex_unlock(&ckpt_restarts_lock);
+}
+
+static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
+{
+	struct ckpt_hdr_tree *tree;
+	struct ckpt_restart *r;
+	unsigned int i;
+	int ret;
+
+	ret = restore_read_header(ctx);
+	if (ret)
+		return ret;
+	tree = restore_read_tree(ctx);
+	if (IS_ERR(tree))
+		return PTR_ERR(tree);
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (r)
+		r->rtasks = kvcalloc(tree->nr_tasks, sizeof(*r->rtasks), GFP_KERNEL);
+	if (!r || !r->rtasks) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	r->ctx = ctx;
+	r->nr = tree->nr_tasks;
+	init_waitqueue_head(&r->waitq);
+	ret = restart_find_tasks(ctx, r, tree, pid);
+	if (ret)
+		goto out;
+
+	mutex_lock(&ckpt_restarts_lock);
+	list_add(&r->list, &ckpt_restarts);
+	mutex_unlock(&ckpt_restarts_lock);
+	atomic_inc(&ckpt_restarts_gen);
+	wake_up_all(&ckpt_restarts_wq);
+
+	ret = restart_wait_attach(ctx, r);
+	if (!ret)
+		ret = restart_check_tasks(ctx, r);
+	if (!ret)
+		ret = restart_tasks(ctx, r);
+	restart_finish(ctx, r, ret);
+out:
+	if (r && r->rtasks) {
+		for (i = 0; i < r->nr; i++)
+			if (r->rtasks[i].task)
+				put_task_struct(r->rtasks[i].task);
+		kvfree(r->rtasks);
+	}
+	kfree(r);
+	ckpt_free(tree);
+	return ret;
+}
+
+long do_restart(struct ckpt_ctx *ctx, pid_t pid, long *retval)
+{
+	if (pid < 0)
+		return ckpt_err(ctx, -EINVAL, "bad pid %d", pid);
+	if (!pid && (ctx->uflags & RESTART_TASKSELF))
+		return do_restart_self(ctx, retval);
+	if (!pid)
+		return ckpt_err(ctx, -EINVAL,
+				"pid 0 without RESTART_TASKSELF joins a coordinated restart: pass CHECKPOINT_FD_NONE as fd and logfd");
+	if (ctx->uflags & RESTART_TASKSELF)
+		return ckpt_err(ctx, -EINVAL,
+				"RESTART_TASKSELF restores the caller (pid 0); a coordinator passes the root's pid");
+	*retval = 0;
+	return do_restart_coord(ctx, pid);
 }

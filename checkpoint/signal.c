@@ -337,13 +337,6 @@ int restore_signal_prepare(struct ckpt_ctx *ctx, void *ptr)
 	return 0;
 }
 
-int restore_signal_commit(struct ckpt_ctx *ctx, void *ptr)
-{
-	struct ckpt_signal_restore *r = ptr;
-
-	return restore_sigpending(ctx, r->pending, true);
-}
-
 static const struct ckpt_obj_ops ckpt_signal_ops = {
 	.obj_type = CKPT_OBJ_SIGNAL,
 	.obj_name = "signal state",
@@ -430,11 +423,6 @@ int restore_task_signal_apply(struct ckpt_ctx *ctx, void *ptr)
 	struct ckpt_hdr_task_signal *h = r->h;
 	sigset_t blocked;
 
-	/* the caller's own pending signals do not belong to the image */
-	if (fatal_signal_pending(current))
-		return -EINTR;
-	flush_signals(current);
-
 	siginitset(&blocked, h->blocked & ~CKPT_SIG_KERNEL_ONLY);
 	set_current_blocked(&blocked);
 	if (h->sas_ss_flags & SS_DISABLE) {
@@ -446,7 +434,38 @@ int restore_task_signal_apply(struct ckpt_ctx *ctx, void *ptr)
 		current->sas_ss_size = h->sas_ss_size;
 		current->sas_ss_flags = h->sas_ss_flags;
 	}
-	return restore_sigpending(ctx, r->pending, false);
+	return 0;
+}
+
+/**
+ * restore_task_signal_pending - queue the image's pending signals
+ * @ctx: restart context
+ * @ptr: restore_task_signal_read()'s result: the task's own signals
+ * @signal: the thread group's signal object, to restore its shared
+ *          pending signals too, or NULL
+ *
+ * Whatever current had pending (the tree builder's signals, a dying
+ * child's SIGCHLD) does not belong to the image and goes first.
+ */
+int restore_task_signal_pending(struct ckpt_ctx *ctx, void *ptr, void *signal)
+{
+	struct ckpt_task_signal_restore *r = ptr;
+	struct ckpt_signal_restore *s = signal;
+	int ret;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	spin_lock_irq(&current->sighand->siglock);
+	flush_sigqueue(&current->pending);
+	if (s)
+		flush_sigqueue(&current->signal->shared_pending);
+	recalc_sigpending();
+	spin_unlock_irq(&current->sighand->siglock);
+
+	ret = restore_sigpending(ctx, r->pending, false);
+	if (!ret && s)
+		ret = restore_sigpending(ctx, s->pending, true);
+	return ret;
 }
 
 static int __init checkpoint_signal_init(void)

@@ -66,12 +66,11 @@ static int ckpt_may(struct ckpt_ctx *ctx)
 		return ckpt_err(ctx, -EPERM,
 				"checkpoint needs CAP_CHECKPOINT_RESTORE (kernel.checkpoint_unprivileged is 0)");
 	}
-	/*
-	 * Images hold no credentials yet: the restored task keeps the
-	 * caller's, so with policy 2 every credential is the caller's own.
-	 */
-	if (policy >= 2)
+	/* policy 2: the credentials restored must be the caller's own */
+	if (policy >= 2) {
+		ctx->kflags |= CKPT_CTX_UNPRIV;
 		return 0;
+	}
 	return ckpt_err(ctx, -EPERM,
 			"restart needs CAP_CHECKPOINT_RESTORE (kernel.checkpoint_unprivileged is %d)",
 			policy);
@@ -506,14 +505,17 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 
 /**
  * sys_restart - restore tasks from an image
- * @pid: 0 with RESTART_TASKSELF: the caller becomes the image's task
- * @fd: the image
+ * @pid: 0 with RESTART_TASKSELF: the caller becomes the image's task;
+ *       0 without it: the caller is a task the tree builder forked and
+ *       waits for its coordinator; > 0: the caller coordinates the
+ *       restart of the tree whose root task is @pid
+ * @fd: the image (CHECKPOINT_FD_NONE for a forked task)
  * @flags: RESTART_*
  * @logfd: where to write the error line, or CHECKPOINT_FD_NONE
  *
- * Does not return to the caller's context on success: the restored
- * task resumes where it was checkpointed, and the value returned here
- * is its saved return register.
+ * A restored task does not return to the caller's context: it resumes
+ * where it was checkpointed, and the value returned here is its saved
+ * return register.  The coordinator gets 0 once every task is restored.
  */
 SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 		int, logfd)
@@ -521,6 +523,13 @@ SYSCALL_DEFINE4(restart, pid_t, pid, int, fd, unsigned long, flags,
 	struct ckpt_ctx *ctx;
 	long retval = 0;
 	long ret;
+
+	/* a task the tree builder forked, waiting for its coordinator */
+	if (!pid && !(flags & (RESTART_TASKSELF | ~RESTART_USER_FLAGS)) &&
+	    fd == CHECKPOINT_FD_NONE && logfd == CHECKPOINT_FD_NONE) {
+		ret = restart_join(&retval);
+		return ret ? ret : retval;
+	}
 
 	ctx = ckpt_ctx_alloc(fd, flags, CKPT_CTX_RESTART, logfd);
 	if (IS_ERR(ctx))

@@ -427,6 +427,7 @@ static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
  * commits it; the files themselves are held by the object hash.
  */
 struct ckpt_files_restore {
+	struct files_struct *files;	/* once a task committed it */
 	unsigned int nr;
 	struct {
 		unsigned int fd;
@@ -437,7 +438,11 @@ struct ckpt_files_restore {
 
 static void files_restore_drop(void *ptr)
 {
-	kvfree(ptr);
+	struct ckpt_files_restore *r = ptr;
+
+	if (r->files)
+		put_files_struct(r->files);
+	kvfree(r);
 }
 
 static void *restore_files(struct ckpt_ctx *ctx)
@@ -491,12 +496,35 @@ out:
 }
 
 /* Replace every fd of the caller with the image's */
+/* Make @files current's fd table, as CLONE_FILES would have */
+static void ckpt_adopt_files(struct files_struct *files)
+{
+	struct files_struct *old;
+
+	if (current->files == files)
+		return;
+	atomic_inc(&files->count);
+	task_lock(current);
+	old = current->files;
+	current->files = files;
+	task_unlock(current);
+	put_files_struct(old);
+}
+
+/*
+ * The first task to use the table fills a private one; the tasks that
+ * shared it in the image share that one, whatever they had before.
+ */
 int restore_files_commit(struct ckpt_ctx *ctx, void *ptr)
 {
 	struct ckpt_files_restore *r = ptr;
 	unsigned int i;
 	int ret;
 
+	if (r->files) {
+		ckpt_adopt_files(r->files);
+		return 0;
+	}
 	ret = unshare_files();
 	if (!ret)
 		ret = __close_range(0, ~0U, 0);
@@ -505,6 +533,10 @@ int restore_files_commit(struct ckpt_ctx *ctx, void *ptr)
 		if (ret)
 			ckpt_err(ctx, ret, "fd %u: cannot install the file",
 				 r->ent[i].fd);
+	}
+	if (!ret) {
+		r->files = current->files;
+		atomic_inc(&r->files->count);
 	}
 	return ret;
 }
@@ -597,6 +629,7 @@ static int checkpoint_fs(struct ckpt_ctx *ctx, void *ptr)
 }
 
 struct ckpt_fs_restore {
+	struct fs_struct *fs;		/* once a task committed it */
 	struct path pwd;
 	struct path root;
 	bool set_root;
@@ -606,6 +639,9 @@ struct ckpt_fs_restore {
 static void fs_restore_drop(void *ptr)
 {
 	struct ckpt_fs_restore *r = ptr;
+
+	if (r->fs)
+		fs_drop(r->fs);
 
 	path_put(&r->pwd);
 	if (r->set_root)
@@ -669,11 +705,30 @@ out:
 	return r ? (void *)r : ERR_PTR(ret);
 }
 
+/* Make @fs current's, as CLONE_FS would have */
+static void ckpt_adopt_fs(struct fs_struct *fs)
+{
+	struct fs_struct *old;
+
+	if (current->fs == fs)
+		return;
+	fs_grab(fs);
+	task_lock(current);
+	old = current->fs;
+	current->fs = fs;
+	task_unlock(current);
+	fs_drop(old);
+}
+
 int restore_fs_commit(struct ckpt_ctx *ctx, void *ptr)
 {
 	struct ckpt_fs_restore *r = ptr;
 	int ret;
 
+	if (r->fs) {
+		ckpt_adopt_fs(r->fs);
+		return 0;
+	}
 	ret = unshare_fs_struct();
 	if (ret)
 		return ret;
@@ -683,6 +738,8 @@ int restore_fs_commit(struct ckpt_ctx *ctx, void *ptr)
 	spin_lock(&current->fs->lock);
 	current->fs->umask = r->umask;
 	spin_unlock(&current->fs->lock);
+	r->fs = current->fs;
+	fs_grab(r->fs);
 	return 0;
 }
 

@@ -921,6 +921,10 @@ static void *restore_mm(struct ckpt_ctx *ctx)
 	unsigned int i;
 	int ret;
 
+	/* threads share the address space their leader rebuilt */
+	if (ckpt_obj_restored(ctx, mm, CKPT_OBJ_MM))
+		return ERR_PTR(ckpt_err(ctx, -EINVAL,
+					"a second address space for a task that shares one"));
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_MM, sizeof(*h), sizeof(*h));
 	if (IS_ERR(h))
 		return h;
@@ -973,7 +977,8 @@ out:
 int restore_mm_commit(struct ckpt_ctx *ctx, void *ptr)
 {
 	if (ptr != current->mm)
-		return ckpt_err(ctx, -EINVAL, "sharing an address space is not supported yet");
+		return ckpt_err(ctx, -EINVAL,
+				"the address space is another process's: threads must share it, processes cannot");
 	return 0;
 }
 

@@ -30,6 +30,7 @@ struct task_struct;
 #define CKPT_CTX_RESTART	BIT(1)
 #define CKPT_CTX_SELF		BIT(2)	/* the caller checkpoints itself */
 #define CKPT_CTX_NORETURN	BIT(3)	/* restart passed its point of no return */
+#define CKPT_CTX_UNPRIV		BIT(4)	/* restart allowed by policy 2 only */
 
 /* Largest record the core reads whole into memory */
 #define CKPT_RECORD_MAX		SZ_16M
@@ -74,7 +75,21 @@ struct ckpt_ctx {
 	struct ckpt_hdr_header hdr;
 	u64 xfeatures_mask;
 	u32 xstate_size;
-	long retval;			/* the restored task's return register */
+};
+
+/*
+ * struct ckpt_task_restore - what a restored task still has to do
+ * once every task of the image is restored
+ * @sig: its blocked mask, altstack and private pending signals
+ * @signal: its thread group's signal object (held by the object hash)
+ * @stop: it goes back to group stop
+ * @retval: what its restart() returns: its saved ax
+ */
+struct ckpt_task_restore {
+	void *sig;
+	void *signal;
+	bool stop;
+	long retval;
 };
 
 /*
@@ -106,6 +121,8 @@ int ckpt_register_obj_ops(const struct ckpt_obj_ops *ops);
 void ckpt_obj_hash_init(struct ckpt_ctx *ctx);
 void ckpt_obj_hash_free(struct ckpt_ctx *ctx);
 int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type);
+int ckpt_obj_lookup(struct ckpt_ctx *ctx, void *ptr);
+bool ckpt_obj_restored(struct ckpt_ctx *ctx, void *ptr, int type);
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, int type);
 int ckpt_obj_restore(struct ckpt_ctx *ctx, struct ckpt_hdr_objref *h);
 
@@ -135,19 +152,26 @@ int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...);
 /* checkpoint.c and restart.c */
 long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid);
 long do_restart(struct ckpt_ctx *ctx, pid_t pid, long *retval);
+long restart_join(long *retval);
 
 /* checkpoint/process.c */
 int checkpoint_task(struct ckpt_ctx *ctx, struct task_struct *t);
-int restore_task(struct ckpt_ctx *ctx);
+int restore_task(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr);
+int restore_task_finish(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr,
+			bool group);
+void restore_task_release(struct ckpt_task_restore *tr);
 bool ckpt_task_quiescent(struct task_struct *t);
+
+/* checkpoint/cred.c */
+int restore_cred_commit(struct ckpt_ctx *ctx, void *cred);
 
 /* checkpoint/signal.c */
 int checkpoint_task_signal(struct ckpt_ctx *ctx, struct task_struct *t);
 void *restore_task_signal_read(struct ckpt_ctx *ctx);
 int restore_task_signal_apply(struct ckpt_ctx *ctx, void *sig);
 void restore_task_signal_free(void *sig);
+int restore_task_signal_pending(struct ckpt_ctx *ctx, void *sig, void *signal);
 int restore_sighand_commit(struct ckpt_ctx *ctx, void *sighand);
-int restore_signal_commit(struct ckpt_ctx *ctx, void *signal);
 int restore_signal_prepare(struct ckpt_ctx *ctx, void *signal);
 
 /* arch: arch/x86/mm/checkpoint.c */
@@ -157,6 +181,7 @@ int checkpoint_cpu(struct ckpt_ctx *ctx, struct task_struct *t);
 void *restore_cpu_read(struct ckpt_ctx *ctx);
 int restore_cpu_apply(struct ckpt_ctx *ctx, void *cpu, long *retval);
 void restore_cpu_free(void *cpu);
+void restore_cpu_syscall(long *retval);
 
 /* mm/checkpoint.c */
 int restore_mm_commit(struct ckpt_ctx *ctx, void *mm);

@@ -461,6 +461,7 @@ static struct {
 	struct ckpt_hdr_header_arch arch;
 	uint64_t records;
 	uint32_t tree_tasks;		/* from TREE */
+	uint32_t tree_zombies;		/* of them, with no records */
 	bool have_tree;
 	uint64_t tasks;			/* TASK records */
 	uint64_t vmas, pages, page_bytes;
@@ -574,6 +575,7 @@ static const struct flag_name xfeature_names[] = {
 static const struct flag_name pids_names[] = {
 	{ CKPT_PIDS_ROOT, "ROOT" },
 	{ CKPT_PIDS_THREAD, "THREAD" },
+	{ CKPT_PIDS_ZOMBIE, "ZOMBIE" },
 	{ 0, NULL }
 };
 
@@ -763,12 +765,22 @@ static int do_tree(struct ckpt_hdr_tree *t)
 		f_i("pgid", p.pgid);
 		f_i("sid", p.sid);
 		f_flags("flags", p.flags, pids_names);
+		if (p.flags & CKPT_PIDS_ZOMBIE)
+			f_x("exit_code", (uint32_t)p.exit_code);
+		f_i("exit_signal", p.exit_signal);
 		item_end();
 		if (p.pid <= 0 || p.tgid <= 0)
 			return bad("task %u: invalid pid %d tgid %d", i, p.pid,
 				   p.tgid);
 		if (p.flags & CKPT_PIDS_ROOT)
 			roots++;
+		if (p.flags & CKPT_PIDS_ZOMBIE)
+			img.tree_zombies++;
+		if (p.flags & ~(CKPT_PIDS_ROOT | CKPT_PIDS_THREAD |
+				CKPT_PIDS_ZOMBIE))
+			return bad("task %u: unknown flags 0x%x", i, p.flags);
+		if ((p.flags & CKPT_PIDS_ROOT) && (p.flags & CKPT_PIDS_ZOMBIE))
+			return bad("task %u: the root is a zombie", i);
 	}
 	list_end();
 	if (roots != 1)
@@ -809,12 +821,16 @@ static int do_task(struct ckpt_hdr_task *t)
 		f_x("set_child_tid", t->set_child_tid);
 		f_x("clear_child_tid", t->clear_child_tid);
 		do_task_rseq(t);
+		f_x("robust_list", t->robust_list);
+		f_u("robust_list_len", t->robust_list_len);
+	} else if (t->robust_list) {
+		f_x("robust_list", t->robust_list);
 	}
 	if (!img.have_tree)
 		return bad("TASK before the TREE record");
-	if (++img.tasks > img.tree_tasks)
-		return bad("more TASK records than the %u tasks of the tree",
-			   img.tree_tasks);
+	if (++img.tasks > img.tree_tasks - img.tree_zombies)
+		return bad("more TASK records than the %u live tasks of the tree",
+			   img.tree_tasks - img.tree_zombies);
 	return 0;
 }
 
@@ -1339,9 +1355,9 @@ static int do_tail(struct ckpt_hdr_tail *t)
 		return bad("objref %d (%s) never got its record",
 			   img.open[img.nr_open - 1],
 			   ckpt_obj_name(img.objs[img.open[img.nr_open - 1] - 1].type));
-	if (img.tasks != img.tree_tasks)
-		return bad("%" PRIu64 " TASK records for the %u tasks of the tree",
-			   img.tasks, img.tree_tasks);
+	if (img.tasks != img.tree_tasks - img.tree_zombies)
+		return bad("%" PRIu64 " TASK records for the %u live tasks of the tree",
+			   img.tasks, img.tree_tasks - img.tree_zombies);
 	img.seen_tail = true;
 	return 0;
 }

@@ -337,9 +337,13 @@ void ckpt_print_tree(FILE *f, const struct ckpt_image_info *info)
 	for (i = 0; i < info->nr_tasks; i++) {
 		const struct ckpt_task_pids *p = &info->pids[i];
 
-		fprintf(f, "  task %u: pid %d tgid %d ppid %d pgid %d sid %d flags 0x%x%s%s\n",
+		fprintf(f, "  task %u: pid %d tgid %d ppid %d pgid %d sid %d flags 0x%x%s%s%s",
 			i, p->pid, p->tgid, p->ppid, p->pgid, p->sid, p->flags,
 			p->flags & CKPT_PIDS_ROOT ? " root" : "",
-			p->flags & CKPT_PIDS_THREAD ? " thread" : "");
+			p->flags & CKPT_PIDS_THREAD ? " thread" : "",
+			p->flags & CKPT_PIDS_ZOMBIE ? " zombie" : "");
+		if (p->flags & CKPT_PIDS_ZOMBIE)
+			fprintf(f, " exit_code 0x%x", (unsigned int)p->exit_code);
+		fprintf(f, " exit_signal %d\n", p->exit_signal);
 	}
 }

@@ -40,11 +40,15 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
 
 #include "checkpoint.h"
 #include "common.h"
 #include "image.h"
+#include "tree.h"
+#include "treebuild.h"
 
 enum { PIDNS_DEFAULT, PIDNS_NEW, PIDNS_NONE };
 
@@ -97,13 +101,15 @@ static void usage(FILE *f)
 "How to restart:\n"
 "      --self            restart in this process: the tool becomes the\n"
 "                        restored task (single-task images only)\n"
+"  -p, --pidns           restart in a new pid namespace with the original\n"
+"                        pids (the default for images of several tasks)\n"
 "  -P, --no-pidns        restart in the current pid namespace; restored tasks\n"
-"                        get fresh pids.  The default for now\n"
-"  -p, --pidns           restart in a new pid namespace (the default once\n"
-"                        process trees are supported): not supported yet\n"
-"      --pids            restore the original pids: not supported yet\n"
+"                        get fresh pids (the default for a single task)\n"
+"      --pids            restore the original pids: the same as -p\n"
 "  -F, --freezer=CGROUP  put the restored task into the cgroup directory CGROUP\n"
-"                        (writes its pid to CGROUP/cgroup.procs)\n"
+"                        (writes its pid to CGROUP/cgroup.procs); a tree's\n"
+"                        tasks all go there and the cgroup is frozen before\n"
+"                        they return to user space\n"
 "  -r, --root=DIR        chroot into DIR first: the image's paths are opened\n"
 "                        relative to DIR\n"
 "\n"
@@ -120,11 +126,11 @@ static void usage(FILE *f)
 "      --copy-status     exit with the restored task's exit status (128 + the\n"
 "                        signal number if a signal killed it)\n"
 "\n"
-"  -v, --verbose         report progress on stderr\n"
+"  -v, --verbose         report progress and the tree plan on stderr\n"
 "  -d, --debug           print the image's header and task tree on stderr\n"
 "  -h, --help            show this help\n"
 "\n"
-"Only single-task images can be restarted for now.  Exit status: 0 on success\n"
+"Exit status: 0 on success\n"
 "(or the restored task's with --copy-status), 1 if the restart failed, 2 on\n"
 "bad usage or an option that is not supported yet.\n");
 }
@@ -234,11 +240,10 @@ static void parse_args(int argc, char **argv)
 	if (!args.wait && args.copy_status)
 		die(EXIT_USAGE, "--copy-status needs --wait");
 
-	/* Parsed, but they come with process trees */
+	if (args.pids && args.pidns == PIDNS_NONE)
+		die(EXIT_USAGE, "--pids with --no-pidns: the original pids are restored in a new pid namespace only");
 	if (args.pids)
-		die(EXIT_USAGE, "--pids: restoring the original pids is not supported yet (restored tasks get fresh pids, as with -P)");
-	if (args.pidns == PIDNS_NEW)
-		die(EXIT_USAGE, "--pidns: restarting in a new pid namespace is not supported yet (use -P, the current default)");
+		args.pidns = PIDNS_NEW;
 }
 
 static int open_input(void)
@@ -323,18 +328,7 @@ static void read_image_info(int fd, struct ckpt_image_info *info)
 		info->nr_tasks == 1 ? "" : "s");
 }
 
-/*
- * Restoring a process tree: fork the tree with clone3() set_tid in a
- * new pid namespace, then restart(root_pid, fd, flags, logfd) in the
- * coordinator and restart(0, CHECKPOINT_FD_NONE, ...) in each task.
- * Not there yet.
- */
-static int restart_tree(const struct ckpt_image_info *info)
-{
-	err_msg("image holds %u tasks: process trees are not supported yet",
-		info->nr_tasks);
-	return EXIT_FAIL;
-}
+static int restart_tree(int in, struct ckpt_image_info *info);
 
 /* Prepare the calling process, which is about to become the task */
 static int prepare_task(struct report *rep)
@@ -407,7 +401,8 @@ static int restart_self(int fd, struct klog *log)
 	if (start >= 0) {
 		read_image_info(fd, &info);
 		if (info.nr_tasks > 1) {
-			restart_tree(&info);
+			err_msg("--self restarts single-task images only; this one holds %u tasks",
+				info.nr_tasks);
 			ckpt_free_info(&info);
 			return EXIT_FAIL;
 		}
@@ -830,6 +825,433 @@ exited:
 	return WEXITSTATUS(status);
 }
 
+/* ---------------------------------------------------------------------
+ * Process trees (and single tasks with -p): see tree.c, treebuild.c
+ * and Documentation/checkpoint/usage.rst.
+ */
+
+/* Say how the root ended; returns restart's exit status */
+static int root_exited(pid_t pid, int status)
+{
+	if (WIFSIGNALED(status))
+		status_msg("pid %d killed by signal %d", pid, WTERMSIG(status));
+	else
+		status_msg("pid %d exited with status %d", pid,
+			   WEXITSTATUS(status));
+	if (!args.copy_status)
+		return 0;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A stream for the kernel that starts at the image's beginning: @in
+ * rewound, or a pipe fed by a child (always a pipe with @force, for a
+ * rewritten tree record).
+ */
+static int image_stream(int in, const struct ckpt_image_info *info,
+			bool force, pid_t *feeder)
+{
+	off_t start = seekable(in);
+	int p[2];
+
+	*feeder = -1;
+	if (!force && start >= 0 &&
+	    lseek(in, start - info->prefix_len, SEEK_SET) >= 0)
+		return in;
+	if (pipe2(p, O_CLOEXEC))
+		die(EXIT_FAIL, "cannot create a pipe: %s", strerror(errno));
+	fflush(NULL);
+	*feeder = fork();
+	if (*feeder < 0)
+		die(EXIT_FAIL, "cannot fork: %s", strerror(errno));
+	if (!*feeder) {
+		close(p[0]);
+		_exit(feed(in, p[1], info));
+	}
+	close(p[1]);
+	close(in);
+	verbose("feeding the image through a pipe (pid %d)", *feeder);
+	return p[0];
+}
+
+/* -P: the tree record with the pids the tasks got */
+static void rewrite_tree(struct ckpt_image_info *info,
+			 const struct tree_plan *plan, const pid_t *pids)
+{
+	struct ckpt_task_pids *p = (void *)(info->prefix + info->prefix_len -
+					    info->nr_tasks * sizeof(*p));
+	uint32_t i;
+
+#define MAP(x) do {							\
+	int n_ = (x) ? tree_find(plan, (x)) : -1;			\
+	if (n_ >= 0)							\
+		(x) = pids[n_];						\
+} while (0)
+	for (i = 0; i < info->nr_tasks; i++) {
+		MAP(p[i].pid);
+		MAP(p[i].tgid);
+		MAP(p[i].ppid);
+		MAP(p[i].pgid);
+		MAP(p[i].sid);
+	}
+#undef MAP
+}
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = write_full(fd, text, strlen(text));
+	if (close(fd))
+		ret = -1;
+	return ret;
+}
+
+/* Whether thread @tid is blocked in restart(2) */
+static bool in_restart(long tid)
+{
+	char path[64], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/syscall", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return atoi(buf) == 501 && buf[0] != 'r';
+}
+
+/* Whether every thread of the cgroup is blocked in restart(2) */
+static int cgroup_in_restart(const char *cgroup)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	long tid;
+	int all = 1, nr = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.threads", cgroup);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%ld", &tid) == 1) {
+		nr++;
+		if (!in_restart(tid))
+			all = 0;
+	}
+	fclose(f);
+	return all && nr;
+}
+
+/*
+ * -F: freeze the cgroup once every task in it is blocked in restart(2):
+ * a frozen cgroup holds its tasks as they return to user space, so they
+ * stay frozen in their restored state; frozen earlier, they would never
+ * get into restart(2).
+ */
+static int freeze_tree(void)
+{
+	int i, r;
+
+	for (i = 0; i < TREE_TIMEOUT * 100; i++) {
+		r = cgroup_in_restart(args.freezer);
+		if (r < 0)
+			break;
+		if (r > 0) {
+			if (write_file(args.freezer, "cgroup.freeze", "1\n"))
+				break;
+			verbose("froze cgroup %s", args.freezer);
+			return 0;
+		}
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	if (i == TREE_TIMEOUT * 100)
+		errno = ETIMEDOUT;
+	err_msg("cannot freeze cgroup %s: %s", args.freezer, strerror(errno));
+	return -1;
+}
+
+static void tree_failed(struct tree_build *b, struct klog *log)
+{
+	err_msg("cannot build the process tree: %s", b->err);
+	klog_print(log, "");
+}
+
+static void restart_failed(int err, struct klog *log)
+{
+	err_msg("restart failed: %s", strerror(err));
+	if (!klog_print(log, "") && args.logfile)
+		err_msg("(no line in %s)", args.logfile);
+	print_hint(errno_hint(err, true));
+}
+
+/*
+ * Layouts where this process coordinates: a container's init cloned
+ * into a new pid namespace (the root pid is the clone's pid here), or
+ * fresh pids in this namespace (-P).
+ */
+static int coordinate(int in, struct ckpt_image_info *info,
+		      struct tree_plan *plan, struct klog *log)
+{
+	struct tree_build b;
+	pid_t feeder = -1, root;
+	int fd = -1, status, err;
+	bool fresh = plan->layout == TREE_FRESH;
+
+	if (!fresh)
+		fd = image_stream(in, info, false, &feeder);
+	if (tree_build_init(&b, plan))
+		die(EXIT_FAIL, "%s", b.err);
+	b.freezer = args.freezer;
+	b.root = args.root;
+	b.newpid = plan->layout == TREE_CONTAINER;
+	if (tree_build_start(&b) || tree_build_sync(&b))
+		goto fail_build;
+	root = b.pids[plan->root];
+	if (fresh) {
+		rewrite_tree(info, plan, b.pids);
+		fd = image_stream(in, info, true, &feeder);
+	}
+	tree_build_go(&b);
+	if (args.freezer && freeze_tree())
+		goto kill;
+	verbose("restarting %u tasks, root pid %d", info->nr_tasks, root);
+	klog_mark(log);
+	if (restart(root, fd, 0, log->fd) < 0) {
+		err = errno;
+		tree_build_kill(&b);
+		reap_feeder(feeder);
+		restart_failed(err, log);
+		return EXIT_FAIL;
+	}
+	close(fd);
+	reap_feeder(feeder);
+	tree_build_free(&b);
+	if (!args.wait) {
+		verbose("pid %d restored; not waiting for it", root);
+		return 0;
+	}
+	forward_signals(root);
+	status = wait_task(root);
+	return root_exited(root, status);
+
+fail_build:
+	tree_failed(&b, log);
+kill:
+	tree_build_kill(&b);
+	if (fd >= 0)
+		close(fd);
+	reap_feeder(feeder);
+	return EXIT_FAIL;
+}
+
+/*
+ * The reaper layout: a new pid namespace whose init builds the tree,
+ * restarts it (the image's pids are its namespace's) and stays as the
+ * init: it reaps orphans, and when the root exits it reports the wait
+ * status and exits, which ends the namespace.  It tells the outer
+ * restart how things go through a pipe.
+ */
+enum { RES_FAIL = 1, RES_FREEZE, RES_OK, RES_STATUS };
+
+struct res_msg {
+	int32_t what;		/* RES_* */
+	int32_t val;		/* FAIL: errno (0: a build failure); STATUS */
+	char text[504];		/* FAIL: the message */
+};
+
+static void res_send(int fd, int what, int val, const char *text)
+{
+	struct res_msg m = { .what = what, .val = val };
+
+	if (text)
+		snprintf(m.text, sizeof(m.text), "%s", text);
+	if (write(fd, &m, sizeof(m)) < 0) {
+		/* the outer restart is gone (-W): nothing to tell */
+	}
+}
+
+static volatile pid_t reaper_root;
+
+static void reaper_forward(int sig)
+{
+	if (reaper_root > 0)
+		kill(reaper_root, sig);
+}
+
+/* As init: reap everything, report the root's end */
+static int reaper_wait(int res, pid_t root)
+{
+	struct sigaction sa = { .sa_handler = reaper_forward };
+	int status;
+	size_t i;
+	pid_t pid;
+
+	reaper_root = root;
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	for (;;) {
+		pid = waitpid(-1, &status, 0);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0 || pid == root)
+			break;
+	}
+	res_send(res, RES_STATUS, pid == root ? status : 0xff00, NULL);
+	return 0;
+}
+
+static int reaper_main(int fd, const struct tree_plan *plan,
+		       struct klog *log, int res, int ack)
+{
+	pid_t root = plan->nodes[plan->root].pid;
+	struct tree_build b;
+	char c = 1;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (tree_build_init(&b, plan)) {
+		res_send(res, RES_FAIL, 0, b.err);
+		return EXIT_FAIL;
+	}
+	b.freezer = args.freezer;
+	b.root = args.root;
+	if (tree_build_start(&b) || tree_build_sync(&b)) {
+		res_send(res, RES_FAIL, 0, b.err);
+		return EXIT_FAIL;	/* the namespace dies with us */
+	}
+	tree_build_go(&b);
+	if (args.freezer) {
+		res_send(res, RES_FREEZE, 0, NULL);
+		if (read(ack, &c, 1) != 1 || c)
+			return EXIT_FAIL;
+	}
+	if (restart(root, fd, 0, log->fd) < 0) {
+		res_send(res, RES_FAIL, errno, NULL);
+		return EXIT_FAIL;
+	}
+	close(fd);
+	close(log->fd);
+	res_send(res, RES_OK, root, NULL);
+	return reaper_wait(res, root);
+}
+
+static int read_res(int fd, struct res_msg *m)
+{
+	ssize_t n;
+
+	do
+		n = read_full(fd, m, sizeof(*m));
+	while (n < 0 && errno == EINTR);
+	return n == sizeof(*m) ? 0 : -1;
+}
+
+static int run_reaper(int in, struct ckpt_image_info *info,
+		      struct tree_plan *plan, struct klog *log)
+{
+	struct clone_args ca = { .flags = CLONE_NEWPID, .exit_signal = SIGCHLD };
+	int res[2], ack[2], fd, status, ret = EXIT_FAIL;
+	pid_t feeder, reaper, root = plan->nodes[plan->root].pid;
+	struct res_msg m;
+	char c;
+
+	fd = image_stream(in, info, false, &feeder);
+	if (pipe2(res, O_CLOEXEC) || pipe2(ack, O_CLOEXEC))
+		die(EXIT_FAIL, "cannot create a pipe: %s", strerror(errno));
+	klog_mark(log);
+	fflush(NULL);
+	reaper = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (reaper < 0)
+		die(EXIT_FAIL, "cannot create a pid namespace: clone3: %s",
+		    strerror(errno));
+	if (!reaper) {
+		close(res[0]);
+		close(ack[1]);
+		_exit(reaper_main(fd, plan, log, res[1], ack[0]));
+	}
+	close(res[1]);
+	close(ack[0]);
+	close(fd);
+	verbose("pid namespace init: pid %d", reaper);
+
+	while (!read_res(res[0], &m) && m.what == RES_FREEZE) {
+		c = freeze_tree() ? 1 : 0;
+		if (write(ack[1], &c, 1) < 0 || c)
+			break;
+	}
+	if (m.what != RES_OK) {
+		if (m.what == RES_FAIL && !m.val)
+			err_msg("cannot build the process tree: %s", m.text);
+		else if (m.what == RES_FAIL)
+			restart_failed(m.val, log);
+		else if (m.what != RES_FREEZE)
+			err_msg("restart failed: the pid namespace's init died");
+		kill(reaper, SIGKILL);
+		waitpid(reaper, &status, 0);
+		reap_feeder(feeder);
+		return EXIT_FAIL;
+	}
+	reap_feeder(feeder);
+	if (!args.wait) {
+		verbose("pid %d (in the pid namespace of init %d) restored; not waiting for it",
+			root, reaper);
+		return 0;
+	}
+	forward_signals(reaper);
+	if (read_res(res[0], &m) || m.what != RES_STATUS)
+		err_msg("the pid namespace's init died before the root task");
+	else
+		ret = root_exited(root, m.val);
+	while (waitpid(reaper, &status, 0) < 0 && errno == EINTR)
+		;
+	return ret;
+}
+
+static int tree_layout(const struct ckpt_image_info *info)
+{
+	if (args.pidns == PIDNS_NONE)
+		return TREE_FRESH;
+	if (ckpt_tree_root(info)->pid == 1)
+		return TREE_CONTAINER;
+	return TREE_REAPER;
+}
+
+static int restart_tree(int in, struct ckpt_image_info *info)
+{
+	struct tree_plan plan;
+	struct klog log;
+	int ret;
+
+	if (tree_plan(&plan, info->pids, info->nr_tasks, tree_layout(info))) {
+		err_msg("%s: %s", input_name(), plan.err);
+		tree_plan_free(&plan);
+		return EXIT_FAIL;
+	}
+	if (args.verbose)
+		tree_plan_print(stderr, &plan);
+	if (klog_open(&log, args.logfile))
+		return EXIT_FAIL;
+	if (plan.layout == TREE_REAPER)
+		ret = run_reaper(in, info, &plan, &log);
+	else
+		ret = coordinate(in, info, &plan, &log);
+	klog_close(&log);
+	tree_plan_free(&plan);
+	ckpt_free_info(info);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct ckpt_image_info info;
@@ -856,11 +1278,9 @@ int main(int argc, char **argv)
 	}
 
 	read_image_info(fd, &info);
-	if (info.nr_tasks > 1) {
-		ret = restart_tree(&info);
-		ckpt_free_info(&info);
-	} else {
+	if (info.nr_tasks > 1 || args.pidns == PIDNS_NEW)
+		ret = restart_tree(fd, &info);
+	else
 		ret = restart_task(fd, &info);
-	}
 	return ret;
 }

@@ -359,27 +359,35 @@ static int restore_regs(struct ckpt_ctx *ctx, struct ckpt_hdr_cpu *h, long *retv
 	regs->orig_ax = h->orig_ax;
 	ax = h->ax;
 
-	/*
-	 * A task checkpointed inside a system call sits in the signal
-	 * path with -ERESTART* in ax: the return to user space finishes
-	 * the job, as it would have.  A restart block cannot be carried
-	 * over, so that case is restarted like -ERESTARTNOHAND.  When no
-	 * signal is pending the exit path will not look at ax, so
-	 * restart the call here, as the signal code does without a
-	 * handler.
-	 */
-	if ((long)h->orig_ax >= 0) {
-		if (ax == -ERESTART_RESTARTBLOCK)
-			ax = -ERESTARTNOHAND;
-		if ((ax == -ERESTARTNOHAND || ax == -ERESTARTSYS ||
-		     ax == -ERESTARTNOINTR) && !signal_pending(current)) {
-			ax = h->orig_ax;
-			regs->ip -= 2;
-		}
-	}
+	/* a restart block cannot be carried over: restart the call plainly */
+	if ((long)h->orig_ax >= 0 && ax == -ERESTART_RESTARTBLOCK)
+		ax = -ERESTARTNOHAND;
 	regs->ax = ax;
 	*retval = ax;
 	return 0;
+}
+
+/**
+ * restore_cpu_syscall - finish the system call a restored task was in
+ * @retval: what sys_restart is about to return (the task's ax)
+ *
+ * A task checkpointed inside a system call sits in the signal path
+ * with -ERESTART* in ax: the return to user space finishes the job, as
+ * it would have.  When no signal is pending, the exit path will not
+ * look at ax, so restart the call here, as the signal code does
+ * without a handler.  Called once the pending signals are back.
+ */
+void restore_cpu_syscall(long *retval)
+{
+	struct pt_regs *regs = current_pt_regs();
+
+	if ((long)regs->orig_ax < 0 || signal_pending(current))
+		return;
+	if (*retval == -ERESTARTNOHAND || *retval == -ERESTARTSYS ||
+	    *retval == -ERESTARTNOINTR) {
+		*retval = regs->orig_ax;
+		regs->ip -= 2;
+	}
 }
 
 static int restore_fpu(struct ckpt_ctx *ctx, struct ckpt_cpu_restore *r)

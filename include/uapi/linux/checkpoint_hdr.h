@@ -48,6 +48,7 @@ enum {
 	CKPT_HDR_TREE = 101,
 	CKPT_HDR_TASK,
 	CKPT_HDR_TASK_OBJS,
+	CKPT_HDR_CRED,
 
 	CKPT_HDR_CPU = 201,
 	CKPT_HDR_FPU,
@@ -80,6 +81,7 @@ enum {
 	CKPT_OBJ_SIGHAND,
 	CKPT_OBJ_SIGNAL,
 	CKPT_OBJ_PIPE,
+	CKPT_OBJ_CRED,
 	CKPT_OBJ_MAX
 };
 
@@ -173,6 +175,7 @@ struct ckpt_hdr_tree {
 #define CKPT_TASK_STOPPED	0x1	/* in group stop */
 #define CKPT_TASK_FROZEN	0x2	/* frozen by a cgroup freezer */
 #define CKPT_TASK_SELF		0x4	/* checkpointed itself */
+#define CKPT_TASK_NO_NEW_PRIVS	0x8	/* PR_SET_NO_NEW_PRIVS */
 
 struct ckpt_hdr_task {
 	struct ckpt_hdr h;
@@ -198,7 +201,28 @@ struct ckpt_hdr_task_objs {
 	__s32 mm_objref;
 	__s32 sighand_objref;
 	__s32 signal_objref;
-	__s32 __pad;
+	__s32 cred_objref;
+};
+
+/*
+ * CKPT_HDR_CRED: credentials (object CKPT_OBJ_CRED), ids as seen in the
+ * checkpointer's user namespace; ngroups supplementary gids follow the
+ * fixed part, then padding.  Capability sets are bit masks of CAP_*.
+ */
+#define CKPT_NGROUPS_MAX	65536	/* NGROUPS_MAX */
+
+struct ckpt_hdr_cred {
+	struct ckpt_hdr h;
+	__u32 uid, euid, suid, fsuid;
+	__u32 gid, egid, sgid, fsgid;
+	__aligned_u64 cap_inheritable;
+	__aligned_u64 cap_permitted;
+	__aligned_u64 cap_effective;
+	__aligned_u64 cap_bset;
+	__aligned_u64 cap_ambient;
+	__u32 securebits;
+	__u32 ngroups;
+	__u32 groups[];
 };
 
 /*

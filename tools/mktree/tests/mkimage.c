@@ -155,6 +155,7 @@ static void sigpending(uint64_t set, int queued_sig)
 
 struct opts {
 	int nr_tasks;
+	int nr_zombies;		/* more entries, no records */
 	bool shmem;
 	bool unknown;
 	bool big;		/* 3000 pages of heap */
@@ -304,6 +305,8 @@ static void task(const struct opts *o, int i)
 		REC(t, ckpt_hdr_task, CKPT_HDR_TASK, 0);
 		t->flags = CKPT_TASK_STOPPED;
 		t->exit_signal = 17;
+		t->robust_list = 0x7f0000001000;
+		t->robust_list_len = 24;
 		snprintf(t->comm, sizeof(t->comm), "counter%d", i);
 	}
 	if (!objs[0]) {
@@ -376,17 +379,23 @@ static void build(const struct opts *o)
 		a->xstate_size = 2696;
 	}
 	{
-		size_t extra = o->nr_tasks * sizeof(struct ckpt_task_pids);
+		int nr = o->nr_tasks + o->nr_zombies;
+		size_t extra = nr * sizeof(struct ckpt_task_pids);
 		REC(t, ckpt_hdr_tree, CKPT_HDR_TREE, extra);
 
-		t->nr_tasks = o->nr_tasks;
-		for (i = 0; i < o->nr_tasks; i++) {
+		t->nr_tasks = nr;
+		for (i = 0; i < nr; i++) {
 			t->pids[i].pid = 42 + i;
 			t->pids[i].tgid = 42 + i;
-			t->pids[i].ppid = i ? 42 : 1;
+			t->pids[i].ppid = i ? 42 : 0;
 			t->pids[i].pgid = 42;
 			t->pids[i].sid = 42;
 			t->pids[i].flags = i ? 0 : CKPT_PIDS_ROOT;
+			t->pids[i].exit_signal = 17;
+			if (i >= o->nr_tasks) {
+				t->pids[i].flags = CKPT_PIDS_ZOMBIE;
+				t->pids[i].exit_code = 3 << 8;
+			}
 		}
 	}
 	if (o->unknown) {
@@ -443,7 +452,7 @@ static void write_out(void)
 }
 
 static const char *const variants =
-	"valid shmem big unknown multi badmagic swapped badversion badarch\n"
+	"valid shmem big unknown multi zombie badmagic swapped badversion badarch\n"
 	"badtailmagic tailid hugelen zerolen oddlen shortlen trailing notail\n"
 	"notree nrtasks nrfds nrruns pathlen noterm badobjref objorder\n"
 	"objopen badref\n"
@@ -499,10 +508,15 @@ int main(int argc, char **argv)
 		o.nr_tasks = 2;
 	if (!strcmp(v, "big"))
 		o.big = true;
+	if (!strcmp(v, "zombie")) {
+		o.nr_tasks = 2;
+		o.nr_zombies = 1;
+	}
 	build(&o);
 
 	if (!strcmp(v, "valid") || !strcmp(v, "shmem") || !strcmp(v, "big") ||
-	    !strcmp(v, "unknown") || !strcmp(v, "multi")) {
+	    !strcmp(v, "unknown") || !strcmp(v, "multi") ||
+	    !strcmp(v, "zombie")) {
 		/* as built */
 	} else if (!strcmp(v, "badmagic")) {
 		img[8] ^= 0xff;

@@ -92,12 +92,21 @@ have_python=
 command -v python3 >/dev/null && have_python=1
 
 # ---------------------------------------------------------------------
+# The tree planner (tests/tree-test.c): its own cases
+if "$T/tree-test" >"$W/out" 2>"$W/err"; then
+	ok
+else
+	ko "tree-test: $(grep -c '^FAIL' "$W/out") planner cases"
+	grep '^FAIL' "$W/out" | head -5
+fi
+
+# ---------------------------------------------------------------------
 # ckptinfo on valid images
 VALID=$W/valid.img
 "$MKIMAGE" valid >"$VALID" || exit 1
 SIZE=$(wc -c <"$VALID")
 
-for v in valid shmem big unknown multi; do
+for v in valid shmem big unknown multi zombie; do
 	"$MKIMAGE" $v >"$W/$v.img"
 	t "ckptinfo $v" 0 "" $CKPTINFO "$W/$v.img"
 	check "ckptinfo $v: ends with 'image ok'" grep -q '^image ok$' "$W/out"
@@ -114,9 +123,9 @@ for v in valid shmem big unknown multi; do
 done
 
 run 0 $CKPTINFO "$VALID"
-for pat in 'magic=ok format_version=1 arch=x86_64' 'page_size=4096' \
+for pat in 'magic=ok format_version=2 arch=x86_64' 'page_size=4096' \
 	   'release="6.12.57"' 'ckpt_id=7' 'xfeatures=0x207(x87|SSE|AVX|PKRU) xstate_size=2696' \
-	   'task 0: pid=42 tgid=42 ppid=1 pgid=42 sid=42 flags=0x1(ROOT)' \
+	   'task 0: pid=42 tgid=42 ppid=0 pgid=42 sid=42 flags=0x1(ROOT) exit_signal=17' \
 	   'objtype=FILE objtype_id=2 objref=2' 'path="/tmp/counter.log"' \
 	   'fd 3: file=2 flags=0x1(CLOEXEC)' 'umask=0022 cwd="/tmp" root="/"' \
 	   'brk=0x600000 nr_vmas=2 exe=8' 'vma_type=ANON' 'GROWSDOWN' \
@@ -129,6 +138,11 @@ for pat in 'magic=ok format_version=1 arch=x86_64' 'page_size=4096' \
 	check "ckptinfo output has '$pat'" grep -q -e "$pat" "$W/out"
 done
 check "ckptinfo prints no page data" sh -c "! grep -q 'data' '$W/out'"
+run 0 $CKPTINFO "$W/zombie.img"
+check "ckptinfo: a zombie entry" grep -q 'task 2: pid=44 tgid=44 ppid=42 pgid=42 sid=42 flags=0x4(ZOMBIE) exit_code=0x300 exit_signal=17' "$W/out"
+check "ckptinfo: the robust list" grep -q 'robust_list=0x7f0000001000' "$W/out"
+run 0 $CKPTINFO -v "$W/zombie.img"
+check "ckptinfo -v: the robust list's length" grep -q 'robust_list_len=24' "$W/out"
 run 0 $CKPTINFO "$W/unknown.img"
 check "ckptinfo shows an unknown record" grep -q 'unknown .* 24  type=7777' "$W/out"
 
@@ -329,9 +343,7 @@ for R in "$BIN/restart" "$BIN/mktree"; do
 	n=${R##*/}
 	t "$n --help" 0 "" $R --help
 	check "$n --help is usage" grep -q '^Usage: restart' "$W/out"
-	t "$n --pids" 2 "not supported yet" $R --pids
-	t "$n -p" 2 "not supported yet" $R -p
-	t "$n --pidns" 2 "new pid namespace is not supported yet" $R --pidns
+	t "$n --pids -P" 2 "in a new pid namespace only" $R --pids -P
 	t "$n: bad option" 2 "Try 'restart --help'" $R --bogus
 	t "$n: argument" 2 "unexpected argument" $R foo
 	t "$n: -i and --input-fd" 2 "mutually exclusive" $R -i x --input-fd 0
@@ -347,8 +359,11 @@ for R in "$BIN/restart" "$BIN/mktree"; do
 	t "$n: ENOSYS via a pipe" 1 "restart failed: Function not implemented" sh -c "cat '$VALID' | $R"
 	t "$n --self: ENOSYS" 1 "restart failed: Function not implemented" $R --self -i "$VALID"
 	t "$n --self: ENOSYS via a pipe" 1 "restart failed: Function not implemented" sh -c "cat '$VALID' | $R --self"
-	t "$n: multi-task image" 1 "image holds 2 tasks: process trees are not supported yet" $R -i "$W/multi.img"
-	t "$n: multi-task image via a pipe" 1 "image holds 2 tasks" sh -c "cat '$W/multi.img' | $R"
+	t "$n --self: multi-task image" 1 "single-task images only; this one holds 2 tasks" $R --self -i "$W/multi.img"
+	t "$n -P: multi-task image, ENOSYS" 1 "restart failed: Function not implemented" $R -P -i "$W/multi.img"
+	t "$n -P: multi-task image via a pipe" 1 "restart failed: Function not implemented" sh -c "cat '$W/multi.img' | $R -P"
+	t "$n -P -v: the plan" 1 "plan: this pid namespace, fresh pids" $R -P -v -i "$W/zombie.img"
+	check "$n -P -v: the plan's tasks" grep -q "zombie 44: ppid 42 pgid 42 sid 42, joins group 42" "$W/err"
 	t "$n: bad magic" 1 "not a checkpoint image: bad header magic" $R -i "$W/badmagic.img"
 	t "$n: bad version" 1 "format version 99 is not supported" $R -i "$W/badversion.img"
 	t "$n: bad page size" 1 "invalid page size" $R -i "$W/badpagesize.img"

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of the tree planner (tree.c): sessions, process groups,
+ * ghosts, CLONE_PARENT, cloning order and the refused shapes, without
+ * a kernel.  Each case is a tree (one "pid tgid ppid pgid sid flags"
+ * line per entry, flags r(oot) t(hread) z(ombie)) and either the plan
+ * tree_plan_print() must print or a piece of the error message.
+ *
+ *   tree-test            prints "N passed, N failed"
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree.h"
+
+struct tcase {
+	const char *name;
+	int layout;
+	const char *tree;
+	const char *plan;	/* the expected plan, or NULL */
+	const char *err;	/* a piece of the expected error, or NULL */
+};
+
+static const struct tcase cases[] = {
+{ "single task in its own session", TREE_REAPER,
+  "100 100 0 100 100 r\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 100: ppid 0 pgid 100 sid 100, setsid\n", NULL },
+
+{ "shell job: dead session leader, root leads its group", TREE_REAPER,
+  "200 200 0 200 50 r\n"
+  "201 201 200 200 50 \n"
+  "202 202 201 200 50 \n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  ghost 50: ppid 0 pgid 50 sid 50, setsid, exits before restart\n"
+  "    task 200: ppid 0 pgid 200 sid 50, CLONE_PARENT, setpgid(0, 0)\n"
+  "      task 201: ppid 200 pgid 200 sid 50, joins group 200\n"
+  "        task 202: ppid 201 pgid 200 sid 50, joins group 200\n", NULL },
+
+{ "daemon children: setsid, threads, zombie", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 10 0 10 10 t\n"
+  "12 12 10 12 12 \n"
+  "13 13 12 13 12 \n"
+  "14 14 10 10 10 z\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 12: ppid 10 pgid 12 sid 12, setsid\n"
+  "      task 13: ppid 12 pgid 13 sid 12, setpgid(0, 0)\n"
+  "    zombie 14: ppid 10 pgid 10 sid 10, joins group 10\n"
+  "    thread 11: ppid 0 pgid 10 sid 10\n", NULL },
+
+{ "sibling session leader clones a sibling with CLONE_PARENT", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "20 20 10 20 20 \n"
+  "21 21 10 20 20 \n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 20: ppid 10 pgid 20 sid 20, setsid\n"
+  "      task 21: ppid 10 pgid 20 sid 20, CLONE_PARENT, joins group 20\n", NULL },
+
+{ "child left in the session its parent left", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "20 20 10 20 20 \n"
+  "21 21 20 10 10 \n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 20: ppid 10 pgid 20 sid 20, setsid\n"
+  "      task 21: ppid 20 pgid 10 sid 10, before its parent's setsid, joins group 10\n", NULL },
+
+{ "dead session below the root, dead group in it", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "30 30 10 31 33 \n"
+  "32 32 10 31 33 \n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    ghost 33: ppid 10 pgid 33 sid 33, setsid, exits before restart\n"
+  "      task 30: ppid 10 pgid 31 sid 33, CLONE_PARENT, joins group 31\n"
+  "        ghost 31: ppid 30 pgid 31 sid 0, setpgid(0, 0), exits before restart\n"
+  "      task 32: ppid 10 pgid 31 sid 33, CLONE_PARENT, joins group 31\n", NULL },
+
+{ "session 1: the reaper's own", TREE_REAPER,
+  "300 300 0 300 1 r\n"
+  "301 301 300 1 1 \n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  builder: setsid (session and group 1)\n"
+  "  task 300: ppid 0 pgid 300 sid 1, setpgid(0, 0)\n"
+  "    task 301: ppid 300 pgid 1 sid 1, joins group 1\n", NULL },
+
+{ "container: init and its children", TREE_CONTAINER,
+  "1 1 0 1 1 r\n"
+  "2 2 1 1 1 \n"
+  "3 3 1 3 3 \n"
+  "4 4 3 3 3 z\n",
+  "plan: a new pid namespace; the root is its init\n"
+  "  task 1: ppid 0 pgid 1 sid 1, setsid\n"
+  "    task 2: ppid 1 pgid 1 sid 1, joins group 1\n"
+  "    task 3: ppid 1 pgid 3 sid 3, setsid\n"
+  "      zombie 4: ppid 3 pgid 3 sid 3, joins group 3\n", NULL },
+
+{ "container: session outside the namespace", TREE_CONTAINER,
+  "1 1 0 0 0 r\n"
+  "2 2 1 0 0 \n",
+  "plan: a new pid namespace; the root is its init\n"
+  "  task 1: ppid 0 pgid 0 sid 0\n"
+  "    task 2: ppid 1 pgid 0 sid 0\n", NULL },
+
+{ "fresh pids: same plan, no namespace", TREE_FRESH,
+  "200 200 0 200 50 r\n"
+  "201 201 200 200 50 \n",
+  "plan: this pid namespace, fresh pids\n"
+  "  ghost 50: ppid 0 pgid 50 sid 50, setsid, exits before restart\n"
+  "    task 200: ppid 0 pgid 200 sid 50, CLONE_PARENT, setpgid(0, 0)\n"
+  "      task 201: ppid 200 pgid 200 sid 50, joins group 200\n", NULL },
+
+{ "process group led by a later sibling", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 12 10 \n"
+  "12 12 10 12 10 \n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 11: ppid 10 pgid 12 sid 10, joins group 12\n"
+  "    task 12: ppid 10 pgid 12 sid 10, setpgid(0, 0)\n", NULL },
+
+/* Refused */
+{ "live session leader that is not the parent or a sibling", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "20 20 10 20 20 \n"
+  "21 21 20 21 21 \n"
+  "22 22 21 10 10 \n",
+  NULL, "alive but neither its parent nor a sibling: not supported" },
+{ "dead session under two parents", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 11 10 \n"
+  "12 12 10 12 10 \n"
+  "13 13 11 13 99 \n"
+  "14 14 12 14 99 \n",
+  NULL, "members of dead session 99 have different parents: not supported" },
+{ "group in another session", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 11 11 \n"
+  "12 12 10 11 10 \n",
+  NULL, "its process group 11 is in session 11: not supported" },
+{ "session leader in another group", TREE_REAPER,
+  "10 10 0 11 10 r\n",
+  NULL, "session leader 10 in process group 11" },
+{ "container init in an inner session", TREE_CONTAINER,
+  "1 1 0 5 5 r\n"
+  "2 2 1 2 2 \n",
+  NULL, "not supported" },
+{ "pid 1 in a non-container image", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "1 1 10 10 10 \n",
+  NULL, "pid 1 is in the image" },
+{ "parent missing", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 77 10 10 \n",
+  NULL, "its parent 77 is not in the image" },
+{ "child of a zombie", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 z\n"
+  "12 12 11 10 10 \n",
+  NULL, "its parent 11 is a zombie" },
+{ "thread without its leader", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 12 10 10 10 t\n",
+  NULL, "thread group leader 12 is not in the image" },
+{ "two roots", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 0 11 11 r\n",
+  NULL, "2 tasks are flagged as the root" },
+{ "duplicate pid", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "10 10 10 10 10 \n",
+  NULL, "pid 10 appears twice" },
+{ "cycle", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 12 10 10 \n"
+  "12 12 11 10 10 \n",
+  NULL, "does not descend from the root" },
+{ "zombie root", TREE_REAPER,
+  "10 10 0 10 10 rz\n",
+  NULL, "is a thread or a zombie: not supported" },
+};
+
+static int parse(const char *text, struct ckpt_task_pids *pids, int max)
+{
+	char flags[8];
+	int n = 0, used;
+
+	while (*text && n < max) {
+		struct ckpt_task_pids *p = &pids[n];
+
+		memset(p, 0, sizeof(*p));
+		flags[0] = '\0';
+		if (sscanf(text, "%d %d %d %d %d %7[rtz]%n", &p->pid, &p->tgid,
+			   &p->ppid, &p->pgid, &p->sid, flags, &used) < 5)
+			break;
+		p->flags = (strchr(flags, 'r') ? CKPT_PIDS_ROOT : 0) |
+			   (strchr(flags, 't') ? CKPT_PIDS_THREAD : 0) |
+			   (strchr(flags, 'z') ? CKPT_PIDS_ZOMBIE : 0);
+		p->exit_signal = 17;
+		text = strchr(text, '\n');
+		if (!text)
+			break;
+		text++;
+		n++;
+	}
+	return n;
+}
+
+static int run_case(const struct tcase *c)
+{
+	struct ckpt_task_pids pids[32];
+	struct tree_plan plan;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int n = parse(c->tree, pids, 32), ret;
+
+	ret = tree_plan(&plan, pids, n, c->layout);
+	if (ret) {
+		tree_plan_free(&plan);
+		if (c->err && strstr(plan.err, c->err))
+			return 0;
+		printf("FAIL: %s: error \"%s\"\n", c->name, plan.err);
+		return 1;
+	}
+	f = open_memstream(&out, &len);
+	tree_plan_print(f, &plan);
+	fclose(f);
+	tree_plan_free(&plan);
+	ret = !c->plan || strcmp(out, c->plan);
+	if (ret)
+		printf("FAIL: %s: %s, got:\n%s", c->name,
+		       c->plan ? "plan differs" : "no error", out);
+	free(out);
+	return ret;
+}
+
+/* The cloning order: every node once, its creator before it */
+static int check_order(void)
+{
+	struct ckpt_task_pids pids[32];
+	struct tree_plan plan;
+	int seen[96] = { 0 }, queue[97], qn = 0, q, i, k, bad = 0;
+	int n = parse(cases[5].tree, pids, 32);
+
+	if (tree_plan(&plan, pids, n, TREE_REAPER))
+		return 1;
+	/* walk from the builder: each creator is reached before its clones */
+	queue[qn++] = TREE_BUILDER;
+	for (q = 0; q < qn && qn < 96; q++)
+		for (k = 0; k < tree_nr_clones(&plan, queue[q]); k++) {
+			i = tree_clone_at(&plan, queue[q], k);
+			seen[i]++;
+			queue[qn++] = i;
+		}
+	for (i = 0; i < plan.nr; i++)
+		if (seen[i] != 1)
+			bad = 1;
+	tree_plan_free(&plan);
+	if (bad)
+		printf("FAIL: cloning order does not reach every node once\n");
+	return bad;
+}
+
+int main(void)
+{
+	size_t i;
+	int fail = 0, pass = 0;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (run_case(&cases[i]))
+			fail++;
+		else
+			pass++;
+	}
+	if (check_order())
+		fail++;
+	else
+		pass++;
+	printf("%d passed, %d failed\n", pass, fail);
+	return fail != 0;
+}
