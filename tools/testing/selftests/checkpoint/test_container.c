@@ -263,8 +263,9 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 	init = atoi(buf);
 	free(buf);
 	ASSERT_GT(init, 0);
-	for (i = 0; i < NR_TASKS; i++)
+	for (i = 0; i < NR_TASKS; i++) {
 		ASSERT_EQ(read_info(self->env.dir, "ready.", i, &pre[i]), 0);
+	}
 	ASSERT_EQ(pre[T_INIT].pid, 1);
 	ASSERT_EQ(pre[T_INIT].sid, 1);
 	ASSERT_EQ(pre[T_C3].pgid, pre[T_C3].pid);

@@ -471,6 +471,23 @@ FIXTURE_TEARDOWN_PARENT(threads)
 	ckpt_env_fini(&self->env);
 }
 
+/*
+ * The threaded process is the root of the checkpointed tree, or the
+ * only child of a single-threaded root that waits for it and exits
+ * with its status.
+ */
+FIXTURE_VARIANT(threads) {
+	int in_child;
+};
+
+FIXTURE_VARIANT_ADD(threads, root) {
+	.in_child = 0,
+};
+
+FIXTURE_VARIANT_ADD(threads, child) {
+	.in_child = 1,
+};
+
 static void dump_all(FIXTURE_DATA(threads) *self)
 {
 	ckpt_dump("process", self->out, 4096);
@@ -478,12 +495,13 @@ static void dump_all(FIXTURE_DATA(threads) *self)
 	ckpt_dump("log", self->log, 2048);
 }
 
-TEST_F_TIMEOUT(threads, sixteen, 280)
+TEST_F_TIMEOUT(threads, sixteen, 140)
 {
 	pid_t pid;
 	const char *extra[] = { "--pidns", "--copy-status", NULL };
 	struct ckpt_task_pids pids[NR_THREADS + 1];
-	pid_t tids[NR_THREADS];
+	pid_t tids[NR_THREADS], tpid;
+	int lead;
 	char *ready, *res, *p, *line, *save = NULL, err[256], path[CKPT_PATH_LEN + 32];
 	int i, j, n, status, reaped = 0, avx, lines = 0;
 	double t0, t_freeze, t_ckpt, t_restart;
@@ -505,6 +523,15 @@ TEST_F_TIMEOUT(threads, sixteen, 280)
 		    setsid() < 0)
 			_exit(CKPT_EXIT_SETUP);
 		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		if (variant->in_child) {
+			pid_t c = fork();
+
+			if (c == 0)
+				process_main();
+			while (waitpid(c, &status, 0) < 0 && errno == EINTR)
+				;
+			_exit(c > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+		}
 		process_main();
 	}
 	self->pid = pid;
@@ -521,14 +548,19 @@ TEST_F_TIMEOUT(threads, sixteen, 280)
 	p += 4;
 	for (i = 0; i < NR_THREADS; i++)
 		tids[i] = strtol(p, &p, 10);
-	EXPECT_EQ(tids[0], self->pid);
+	tpid = tids[0];
+	if (!variant->in_child) {
+		EXPECT_EQ(tpid, self->pid);
+	} else {
+		EXPECT_EQ(ckpt_proc_ppid(tpid), self->pid);
+	}
 
 	/* the futex waiters are asleep in the kernel */
 	for (i = 1; i <= 5; i++) {
 		char st = 0;
 		double end = ckpt_now() + 20;
 
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", self->pid, tids[i]);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", tpid, tids[i]);
 		while (ckpt_now() < end) {
 			char *buf = ckpt_slurp(path, NULL), *q = buf ? strrchr(buf, ')') : NULL;
 
@@ -545,7 +577,7 @@ TEST_F_TIMEOUT(threads, sixteen, 280)
 	t0 = ckpt_now();
 	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
 	t_freeze = ckpt_now() - t0;
-	EXPECT_EQ(ckpt_cg_nr_threads(&self->env), NR_THREADS);
+	EXPECT_EQ(ckpt_cg_nr_threads(&self->env), NR_THREADS + variant->in_child);
 	id = ckpt_checkpoint_file(self->pid, self->img, self->log,
 				  CHECKPOINT_SUBTREE, &t_ckpt);
 	ASSERT_GT(id, 0);
@@ -553,12 +585,20 @@ TEST_F_TIMEOUT(threads, sixteen, 280)
 		       avx, t_freeze, t_ckpt, ckpt_file_size(self->img));
 
 	n = ckpt_image_tree(self->img, pids, NR_THREADS + 1, err, sizeof(err));
-	ASSERT_EQ(n, NR_THREADS) TH_LOG("tree record: %d entries %s", n, n < 0 ? err : "");
+	ASSERT_EQ(n, NR_THREADS + variant->in_child)
+		TH_LOG("tree record: %d entries %s", n, n < 0 ? err : "");
 	EXPECT_EQ(pids[0].pid, self->pid);
-	EXPECT_EQ(pids[0].flags & CKPT_PIDS_THREAD, 0U);
-	for (i = 1; i < NR_THREADS; i++) {
+	EXPECT_EQ(pids[0].ppid, 0);
+	lead = variant->in_child;
+	EXPECT_EQ(pids[lead].pid, tpid);
+	EXPECT_EQ(pids[lead].flags & CKPT_PIDS_THREAD, 0U);
+	for (i = lead + 1; i < n; i++) {
 		EXPECT_TRUE((pids[i].flags & CKPT_PIDS_THREAD) != 0) TH_LOG("entry %d", i);
-		EXPECT_EQ(pids[i].tgid, self->pid) TH_LOG("entry %d", i);
+		EXPECT_EQ(pids[i].tgid, tpid) TH_LOG("entry %d", i);
+		/* the protocol: ppid is the parent process's, 0 for the root */
+		EXPECT_EQ(pids[i].ppid, pids[lead].ppid)
+			TH_LOG("entry %d (tid %d): ppid %d, its leader's %d", i,
+			       pids[i].pid, pids[i].ppid, pids[lead].ppid);
 		for (j = 1; j < NR_THREADS && tids[j] != pids[i].pid; j++)
 			;
 		EXPECT_LT(j, NR_THREADS) TH_LOG("entry %d: tid %d is none of the threads",
@@ -599,8 +639,9 @@ TEST_F_TIMEOUT(threads, sixteen, 280)
 			   result) == 4) {
 			lines++;
 			EXPECT_STREQ(result, "ok") TH_LOG("thread %d (%s)", idx, kind);
-			if (idx >= 0 && idx < NR_THREADS)
+			if (idx >= 0 && idx < NR_THREADS) {
 				EXPECT_EQ(tid, tids[idx]) TH_LOG("thread %d", idx);
+			}
 		} else {
 			EXPECT_NE(strstr(line, "threads 16 summary ok"), NULL)
 				TH_LOG("%s", line);

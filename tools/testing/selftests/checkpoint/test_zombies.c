@@ -378,8 +378,9 @@ TEST_F_TIMEOUT(zombies, zombies_sessions_groups, 280)
 	ASSERT_EQ(got, NR_LIVE) TH_LOG("%d of %d tasks ready%s%s", got, NR_LIVE,
 				       reaped ? ", root " : "",
 				       reaped ? ckpt_status_str(status) : "");
-	for (i = 0; i < NR_LIVE; i++)
+	for (i = 0; i < NR_LIVE; i++) {
 		ASSERT_EQ(read_info(self->env.dir, "ready.", i, &pre[i]), 0);
+	}
 	a = pre[T_B].a;
 	z1 = pre[T_R].z1;
 	z2 = pre[T_R].z2;
@@ -457,8 +458,9 @@ TEST_F_TIMEOUT(zombies, zombies_sessions_groups, 280)
 		}
 		EXPECT_STREQ(post.result, "ok") TH_LOG("%s (pid %d)", names[i], pre[i].pid);
 		EXPECT_EQ(post.pid, pre[i].pid) TH_LOG("%s", names[i]);
-		if (i != T_R)
+		if (i != T_R) {
 			EXPECT_EQ(post.ppid, pre[i].ppid) TH_LOG("%s", names[i]);
+		}
 		EXPECT_EQ(post.sid, pre[i].sid) TH_LOG("%s", names[i]);
 		EXPECT_EQ(post.pgid, pre[i].pgid) TH_LOG("%s", names[i]);
 	}

@@ -153,8 +153,9 @@ static void run_tree(struct __test_metadata *_metadata,
 		}
 		EXPECT_STREQ(post.result, "ok") TH_LOG("task %d (pid %d)", i, pre[i].pid);
 		EXPECT_EQ(post.pid, pre[i].pid) TH_LOG("task %d", i);
-		if (i)
+		if (i) {
 			EXPECT_EQ(post.ppid, pre[i].ppid) TH_LOG("task %d", i);
+		}
 		EXPECT_EQ(post.sid, pre[i].sid) TH_LOG("task %d", i);
 		EXPECT_EQ(post.pgid, pre[i].pgid) TH_LOG("task %d", i);
 		EXPECT_EQ(post.bytes, (long)self->s.stream)
