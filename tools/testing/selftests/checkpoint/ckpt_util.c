@@ -1173,6 +1173,18 @@ void ckpt_kill_tree(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
+int ckpt_wait_or_kill_tree(pid_t pid, int *status, int timeout_ms)
+{
+	if (ckpt_wait(pid, status, 0, timeout_ms) == pid)
+		return 0;
+	fprintf(stderr, "# pid %d did not exit within %d ms, killing it and its descendants\n",
+		pid, timeout_ms);
+	ckpt_kill_tree(pid);
+	ckpt_wait(pid, status, 0, 10000);
+	*status = 0x7f7f;
+	return -1;
+}
+
 int ckpt_image_tree(const char *img, struct ckpt_task_pids *pids, int max,
 		    char *err, size_t errlen)
 {

@@ -270,6 +270,12 @@ pid_t ckpt_restart_tool(const char *img, const char *log, const char *out,
 int ckpt_kill_comm(const char *comm);
 /* SIGKILL every descendant of @pid (deepest first), then @pid itself */
 void ckpt_kill_tree(pid_t pid);
+/*
+ * ckpt_wait_or_kill() for a child that has children of its own (the
+ * restart tool): on timeout its descendants are killed with it, before
+ * they are orphaned.
+ */
+int ckpt_wait_or_kill_tree(pid_t pid, int *status, int timeout_ms);
 /* The parent pid of @pid from /proc/PID/stat, or -1 */
 pid_t ckpt_proc_ppid(pid_t pid);
 

@@ -247,7 +247,7 @@ TEST_F_TIMEOUT(aon, fifth_task_fails, 280)
 	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
 	ASSERT_GT(self->tool, 0);
 	ckpt_track(&self->env, self->tool);
-	reaped = ckpt_wait_or_kill(self->tool, &status, 180000) == 0;
+	reaped = ckpt_wait_or_kill_tree(self->tool, &status, 180000) == 0;
 	ckpt_untrack(&self->env, self->tool);
 	self->tool = 0;
 	/* give any task that escaped the time to show itself */
@@ -283,7 +283,7 @@ TEST_F_TIMEOUT(aon, fifth_task_fails, 280)
 	reaped = 0;
 	got = ckpt_await_files(self->env.dir, "restored.", NR_TASKS, 180000, self->tool,
 			       &status, &reaped);
-	if (!reaped && ckpt_wait_or_kill(self->tool, &status, 60000) == 0)
+	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
 		reaped = 1;
 	ckpt_untrack(&self->env, self->tool);
 	if (got != NR_TASKS || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {

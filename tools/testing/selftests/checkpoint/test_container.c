@@ -318,7 +318,7 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 	reaped = 0;
 	got = ckpt_await_files(self->env.dir, "res.", NR_TASKS, 180000, self->tool,
 			       &status, &reaped);
-	if (!reaped && ckpt_wait_or_kill(self->tool, &status, 60000) == 0)
+	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
 		reaped = 1;
 	ckpt_untrack(&self->env, self->tool);
 	if (got != NR_TASKS || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {

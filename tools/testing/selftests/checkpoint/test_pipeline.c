@@ -188,7 +188,7 @@ TEST_F_TIMEOUT(pipeline, yes_head_md5sum, 290)
 	t0 = ckpt_now();
 	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
 	ASSERT_GT(self->tool, 0);
-	if (ckpt_wait_or_kill(self->tool, &status, t_ref * 3000 + 90000))
+	if (ckpt_wait_or_kill_tree(self->tool, &status, t_ref * 3000 + 90000))
 		TH_LOG("the restarted pipeline did not finish in time");
 	self->tool = 0;
 	read_md5(out, got);

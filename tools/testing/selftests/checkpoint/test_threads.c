@@ -623,7 +623,7 @@ TEST_F_TIMEOUT(threads, sixteen, 140)
 		ckpt_msleep(20);
 	}
 	t_restart = ckpt_now() - t0;
-	if (!reaped && ckpt_wait_or_kill(self->tool, &status, 60000) == 0)
+	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
 		reaped = 1;
 	ckpt_untrack(&self->env, self->tool);
 	ksft_print_msg("16 threads: restart to result %.3f s\n", t_restart);
