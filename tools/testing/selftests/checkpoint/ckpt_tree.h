@@ -38,6 +38,7 @@ struct tree_shape {
 	int step_buf;		/* pipe i buffers base_buf + i * step_buf */
 	int sink_pre;		/* bytes the sink reads before the checkpoint */
 	int poll_ms;		/* how often sleeping tasks look for go */
+	int fresh_pids;		/* restart -P: pids change, relations stay */
 	char comm[16];		/* comm of every task of the tree */
 	char dir[CKPT_PATH_LEN];	/* ready, res and out files */
 };

@@ -77,9 +77,10 @@ static void check_image_tree(struct __test_metadata *_metadata,
 static void run_tree(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(tree) *self)
 {
-	const char *extra[] = { "--pidns", "--copy-status", NULL };
-	int n = tree_nr(&self->s), i, status, reaped = 0, got;
-	struct tree_info pre[TREE_MAX], post;
+	const char *extra[] = { self->s.fresh_pids ? "--no-pidns" : "--pidns",
+				"--copy-status", NULL };
+	int n = tree_nr(&self->s), i, j, status, reaped = 0, got;
+	struct tree_info pre[TREE_MAX], post[TREE_MAX];
 	double t0, t_ckpt, t_freeze, t_restart;
 	char go[CKPT_PATH_LEN + 8], out[CKPT_PATH_LEN + 16];
 	long id;
@@ -129,12 +130,14 @@ static void run_tree(struct __test_metadata *_metadata,
 	ASSERT_GT(self->tool, 0);
 	ckpt_track(&self->env, self->tool);
 	reaped = 0;
-	got = ckpt_await_files(self->s.dir, "res.", n, 240000, self->tool,
+	got = ckpt_await_files(self->s.dir, "res.", n, 150000, self->tool,
 			       &status, &reaped);
 	t_restart = ckpt_now() - t0;
-	if (!reaped && ckpt_wait_or_kill(self->tool, &status, 120000) == 0)
+	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
 		reaped = 1;
 	ckpt_untrack(&self->env, self->tool);
+	if (reaped)
+		self->tool = 0;
 	ksft_print_msg("%d tasks: restart to all results %.3f s\n", n, t_restart);
 	if (got != n || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		ckpt_dump("restart", self->rst_out, 4096);
@@ -146,27 +149,59 @@ static void run_tree(struct __test_metadata *_metadata,
 		TH_LOG("restart --copy-status: %s",
 		       reaped ? ckpt_status_str(status) : "did not exit");
 
+	if (!got)
+		return;
 	for (i = 0; i < n; i++) {
-		if (tree_read(&self->s, "res.", i, &post)) {
+		if (tree_read(&self->s, "res.", i, &post[i])) {
 			EXPECT_TRUE(0) TH_LOG("task %d: no result", i);
+			post[i].pid = -1;
 			continue;
 		}
-		EXPECT_STREQ(post.result, "ok") TH_LOG("task %d (pid %d)", i, pre[i].pid);
-		EXPECT_EQ(post.pid, pre[i].pid) TH_LOG("task %d", i);
-		if (i) {
-			EXPECT_EQ(post.ppid, pre[i].ppid) TH_LOG("task %d", i);
-		}
-		EXPECT_EQ(post.sid, pre[i].sid) TH_LOG("task %d", i);
-		EXPECT_EQ(post.pgid, pre[i].pgid) TH_LOG("task %d", i);
-		EXPECT_EQ(post.bytes, (long)self->s.stream)
-			TH_LOG("task %d: stream ended at %ld", i, post.bytes);
-		/* a new pid namespace: two levels, the inner pid the original */
-		EXPECT_NE(strchr(post.nspid, ' '), NULL)
-			TH_LOG("task %d: NSpid \"%s\": not in a new pid namespace",
-			       i, post.nspid);
+		EXPECT_STREQ(post[i].result, "ok") TH_LOG("task %d (pid %d)", i, pre[i].pid);
+		EXPECT_EQ(post[i].bytes, (long)self->s.stream)
+			TH_LOG("task %d: stream ended at %ld", i, post[i].bytes);
 		if (i == 0)
-			ksft_print_msg("root: pid %d, NSpid %s (was %s)\n", post.pid,
-				       post.nspid, pre[0].nspid);
+			ksft_print_msg("root: pid %d, NSpid %s (was %s)\n", post[i].pid,
+				       post[i].nspid, pre[0].nspid);
+		if (self->s.fresh_pids)
+			continue;
+		EXPECT_EQ(post[i].pid, pre[i].pid) TH_LOG("task %d", i);
+		if (i) {
+			EXPECT_EQ(post[i].ppid, pre[i].ppid) TH_LOG("task %d", i);
+		}
+		EXPECT_EQ(post[i].sid, pre[i].sid) TH_LOG("task %d", i);
+		EXPECT_EQ(post[i].pgid, pre[i].pgid) TH_LOG("task %d", i);
+		/* a new pid namespace: two levels, the inner pid the original */
+		EXPECT_NE(strchr(post[i].nspid, ' '), NULL)
+			TH_LOG("task %d: NSpid \"%s\": not in a new pid namespace",
+			       i, post[i].nspid);
+	}
+	if (!self->s.fresh_pids)
+		return;
+	/* fresh pids: every relation maps through the new pids */
+	for (i = 0; i < n; i++) {
+		pid_t old[3] = { pre[i].ppid, pre[i].sid, pre[i].pgid };
+		pid_t now[3] = { post[i].ppid, post[i].sid, post[i].pgid };
+		static const char *what[3] = { "ppid", "sid", "pgid" };
+		int k;
+
+		if (post[i].pid < 0)
+			continue;
+		for (j = 0; j < n; j++) {
+			if (j != i && post[j].pid == post[i].pid) {
+				EXPECT_TRUE(0) TH_LOG("tasks %d and %d both got pid %d",
+						      i, j, post[i].pid);
+			}
+		}
+		for (k = i ? 0 : 1; k < 3; k++) {
+			for (j = 0; j < n && pre[j].pid != old[k]; j++)
+				;
+			if (j == n)
+				continue;	/* not a task of the tree */
+			EXPECT_EQ(now[k], post[j].pid)
+				TH_LOG("task %d: %s %d, task %d (was %d) is now %d", i,
+				       what[k], now[k], j, old[k], post[j].pid);
+		}
 	}
 }
 
