@@ -3,6 +3,7 @@
  * Helpers shared by the checkpoint/restart selftests; see ckpt_util.h.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -874,4 +875,389 @@ pid_t ckpt_spawn(char *const argv[], const char *out)
 		_exit(126);
 	execv(argv[0], argv);
 	_exit(127);
+}
+
+/* Process trees */
+
+int ckpt_put(const char *dir, const char *name, const char *fmt, ...)
+{
+	char path[CKPT_PATH_LEN + 64], tmp[CKPT_PATH_LEN + 96], buf[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp%d", dir, name, (int)syscall(SYS_gettid));
+	if (ckpt_write_file(tmp, buf, n))
+		return -1;
+	return rename(tmp, path);
+}
+
+int ckpt_await_file(const char *path, int poll_ms, int timeout_ms)
+{
+	double end = ckpt_now() + timeout_ms / 1000.0;
+
+	while (access(path, F_OK)) {
+		if (timeout_ms >= 0 && ckpt_now() > end)
+			return -1;
+		ckpt_msleep(poll_ms);
+	}
+	return 0;
+}
+
+int ckpt_count_files(const char *dir, const char *prefix, int n)
+{
+	char path[CKPT_PATH_LEN + 64];
+	int i, found = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s%d", dir, prefix, i);
+		if (!access(path, F_OK))
+			found++;
+	}
+	return found;
+}
+
+int ckpt_await_files(const char *dir, const char *prefix, int n,
+		     int timeout_ms, pid_t watch, int *status, int *reaped)
+{
+	double end = ckpt_now() + timeout_ms / 1000.0;
+	int found;
+	pid_t r;
+
+	for (;;) {
+		found = ckpt_count_files(dir, prefix, n);
+		if (found == n || ckpt_now() > end)
+			return found;
+		if (watch > 0 && reaped && !*reaped &&
+		    (r = waitpid(watch, status, WNOHANG)) != 0) {
+			*reaped = 1;
+			if (r < 0)	/* not our child, or reaped elsewhere */
+				*status = 0x7f7f;
+			/* a last look: files written just before the exit */
+			ckpt_msleep(100);
+			return ckpt_count_files(dir, prefix, n);
+		}
+		ckpt_msleep(20);
+	}
+}
+
+static int cg_count_lines(const struct ckpt_env *env, const char *file)
+{
+	char path[CKPT_PATH_LEN + 32], *buf, *p;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", env->cgroup, file);
+	buf = ckpt_slurp(path, NULL);
+	if (!buf)
+		return -1;
+	for (p = buf; *p; p++)
+		if (*p == '\n')
+			n++;
+	free(buf);
+	return n;
+}
+
+int ckpt_cg_nr_procs(const struct ckpt_env *env)
+{
+	return cg_count_lines(env, "cgroup.procs");
+}
+
+int ckpt_cg_nr_threads(const struct ckpt_env *env)
+{
+	return cg_count_lines(env, "cgroup.threads");
+}
+
+int ckpt_cg_kill(const struct ckpt_env *env, int timeout_ms)
+{
+	char path[CKPT_PATH_LEN + 32], *buf, *p;
+	double end = ckpt_now() + timeout_ms / 1000.0;
+	int have_kill;
+
+	if (!env->cgroup[0])
+		return -1;
+	have_kill = !cg_write(env->cgroup, "cgroup.kill", "1");
+	snprintf(path, sizeof(path), "%s/cgroup.events", env->cgroup);
+	for (;;) {
+		buf = ckpt_slurp(path, NULL);
+		if (buf && strstr(buf, "populated 0\n")) {
+			free(buf);
+			return 0;
+		}
+		free(buf);
+		if (ckpt_now() > end)
+			return -1;
+		if (!have_kill) {
+			snprintf(path, sizeof(path), "%s/cgroup.procs", env->cgroup);
+			buf = ckpt_slurp(path, NULL);
+			for (p = buf; p && *p; ) {
+				pid_t pid = strtol(p, &p, 10);
+
+				if (pid > 0)
+					kill(pid, SIGKILL);
+				while (*p == '\n')
+					p++;
+			}
+			free(buf);
+			snprintf(path, sizeof(path), "%s/cgroup.events", env->cgroup);
+		}
+		ckpt_msleep(10);
+	}
+}
+
+long ckpt_checkpoint_file(pid_t pid, const char *img, const char *log,
+			  unsigned long flags, double *secs)
+{
+	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	double t0;
+	long ret;
+	int err;
+
+	if (fd < 0 || logfd < 0) {
+		err = errno;
+		if (fd >= 0)
+			close(fd);
+		if (logfd >= 0)
+			close(logfd);
+		errno = err;
+		return -1;
+	}
+	t0 = ckpt_now();
+	ret = checkpoint(pid, fd, flags, logfd);
+	err = errno;
+	if (secs)
+		*secs = ckpt_now() - t0;
+	close(fd);
+	close(logfd);
+	if (ret <= 0) {
+		fprintf(stderr, "# checkpoint(%d, %#lx): %ld: %s\n", pid, flags,
+			ret, strerror(err));
+		ckpt_dump("log", log, 2048);
+	}
+	errno = err;
+	return ret;
+}
+
+pid_t ckpt_restart_tool(const char *img, const char *log, const char *out,
+			const char *const extra[])
+{
+	const char *tool = ckpt_tool("restart");
+	char *argv[32];
+	int n = 0, i;
+
+	if (!tool) {
+		errno = ENOENT;
+		return -1;
+	}
+	argv[n++] = (char *)tool;
+	argv[n++] = "-i";
+	argv[n++] = (char *)img;
+	if (log) {
+		argv[n++] = "-l";
+		argv[n++] = (char *)log;
+	}
+	for (i = 0; extra && extra[i] && n < 31; i++)
+		argv[n++] = (char *)extra[i];
+	argv[n] = NULL;
+	return ckpt_spawn(argv, out);
+}
+
+/* Read the comm of @pid into @buf (no newline); 0 on success */
+static int proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
+pid_t ckpt_proc_ppid(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || strlen(p) < 5)
+		return -1;
+	return atoi(p + 4);
+}
+
+/* The pids under /proc, at most @max; returns how many */
+static int proc_pids(pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)) && n < max) {
+		pid_t pid = atoi(de->d_name);
+
+		if (pid > 0)
+			pids[n++] = pid;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+int ckpt_kill_comm(const char *comm)
+{
+	pid_t pids[4096];
+	int i, n, killed = 0;
+	char buf[32];
+
+	n = proc_pids(pids, 4096);
+	for (i = 0; i < n; i++) {
+		if (pids[i] == getpid() || proc_comm(pids[i], buf, sizeof(buf)))
+			continue;
+		if (!strcmp(buf, comm) && !kill(pids[i], SIGKILL))
+			killed++;
+	}
+	return killed;
+}
+
+static void kill_below(pid_t pid, const pid_t *pids, const pid_t *ppids,
+		       int n, int depth)
+{
+	int i;
+
+	if (depth > 64)
+		return;
+	for (i = 0; i < n; i++)
+		if (ppids[i] == pid && pids[i] != pid) {
+			kill_below(pids[i], pids, ppids, n, depth + 1);
+			kill(pids[i], SIGKILL);
+		}
+}
+
+void ckpt_kill_tree(pid_t pid)
+{
+	static pid_t pids[4096], ppids[4096];
+	int i, n, round;
+
+	if (pid <= 0)
+		return;
+	/* twice: a task may fork while the first round runs */
+	for (round = 0; round < 2; round++) {
+		n = proc_pids(pids, 4096);
+		for (i = 0; i < n; i++)
+			ppids[i] = ckpt_proc_ppid(pids[i]);
+		kill_below(pid, pids, ppids, n, 0);
+	}
+	kill(pid, SIGKILL);
+}
+
+int ckpt_wait_or_kill_tree(pid_t pid, int *status, int timeout_ms)
+{
+	if (ckpt_wait(pid, status, 0, timeout_ms) == pid)
+		return 0;
+	fprintf(stderr, "# pid %d did not exit within %d ms, killing it and its descendants\n",
+		pid, timeout_ms);
+	ckpt_kill_tree(pid);
+	ckpt_wait(pid, status, 0, 10000);
+	*status = 0x7f7f;
+	return -1;
+}
+
+int ckpt_image_tree(const char *img, struct ckpt_task_pids *pids, int max,
+		    char *err, size_t errlen)
+{
+	struct ckpt_hdr h;
+	char *buf = NULL;
+	int fd, i, ret = -1;
+
+	fd = open(img, O_RDONLY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", img, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 64; i++) {
+		if (read(fd, &h, sizeof(h)) != sizeof(h) || h.len < sizeof(h) ||
+		    h.len > (64 << 20)) {
+			snprintf(err, errlen, "record %d: short read or bad length", i);
+			break;
+		}
+		free(buf);
+		buf = malloc(h.len);
+		if (!buf) {
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+		memcpy(buf, &h, sizeof(h));
+		if (read(fd, buf + sizeof(h), h.len - sizeof(h)) !=
+		    (ssize_t)(h.len - sizeof(h))) {
+			snprintf(err, errlen, "record %d (type %u): short read", i,
+				 h.type);
+			break;
+		}
+		if (h.type == CKPT_HDR_TREE) {
+			const struct ckpt_hdr_tree *t = (const void *)buf;
+			uint32_t nr = t->nr_tasks;
+
+			if (sizeof(*t) + (size_t)nr * sizeof(t->pids[0]) > h.len) {
+				snprintf(err, errlen, "tree of %u tasks in a record of %u bytes",
+					 nr, h.len);
+				break;
+			}
+			memcpy(pids, t->pids, (nr < (uint32_t)max ? nr : (uint32_t)max) *
+			       sizeof(t->pids[0]));
+			ret = nr;
+			break;
+		}
+		if (h.type == CKPT_HDR_TAIL) {
+			snprintf(err, errlen, "no tree record");
+			break;
+		}
+	}
+	if (i == 64)
+		snprintf(err, errlen, "no tree record in the first 64 records");
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+long ckpt_meminfo(const char *key)
+{
+	char *buf = ckpt_slurp("/proc/meminfo", NULL), *p;
+	size_t klen = strlen(key);
+	long val = -1;
+
+	for (p = buf; p && *p; ) {
+		if (!strncmp(p, key, klen) && p[klen] == ':') {
+			val = strtol(p + klen + 1, NULL, 10);
+			break;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	free(buf);
+	return val;
 }

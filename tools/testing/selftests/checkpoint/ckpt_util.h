@@ -209,4 +209,86 @@ const char *ckpt_tool(const char *name);
  */
 pid_t ckpt_spawn(char *const argv[], const char *out);
 
+/*
+ * Process trees.  The tree tests fork a tree of tasks that put
+ * themselves into a known state, record it in files, and wait for a
+ * "go" file (sleeping in nanosleep() steps).  The test freezes the tree
+ * with the cgroup v2 freezer, checkpoints it externally, kills it,
+ * restarts it with the restart tool (mktree), creates the go file and
+ * reads the result files that the restored tasks write: restored tasks
+ * cannot use the fds of the test (they are restored as new objects).
+ */
+
+/*
+ * Worker side: write the file <dir>/<name> atomically (a temporary
+ * file renamed into place), printf-style.  0 on success.
+ */
+int ckpt_put(const char *dir, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * Sleep in @poll_ms steps until @path exists: 0, or -1 once
+ * @timeout_ms have passed (never when @timeout_ms < 0).
+ */
+int ckpt_await_file(const char *path, int poll_ms, int timeout_ms);
+
+/* Test side: how many of <dir>/<prefix><i>, 0 <= i < n, exist */
+int ckpt_count_files(const char *dir, const char *prefix, int n);
+/*
+ * Wait until all @n of them exist, or @timeout_ms passed, or the child
+ * @watch (if > 0) exited: its wait status then goes to *@status and
+ * *@reaped is set.  Returns how many exist.
+ */
+int ckpt_await_files(const char *dir, const char *prefix, int n,
+		     int timeout_ms, pid_t watch, int *status, int *reaped);
+
+/*
+ * cgroup v2: kill every task of the cgroup (cgroup.kill, else SIGKILL
+ * to every member until none is left) and wait until it is empty.
+ */
+int ckpt_cg_kill(const struct ckpt_env *env, int timeout_ms);
+/* Number of processes (cgroup.procs lines) and threads (cgroup.threads) */
+int ckpt_cg_nr_procs(const struct ckpt_env *env);
+int ckpt_cg_nr_threads(const struct ckpt_env *env);
+
+/*
+ * checkpoint(@pid, fd, @flags, logfd) into the file @img, the log line
+ * into @log; *@secs (if not NULL) gets the time the call took.
+ * Returns what checkpoint() returned, errno set; the log is shown on
+ * failure.
+ */
+long ckpt_checkpoint_file(pid_t pid, const char *img, const char *log,
+			  unsigned long flags, double *secs);
+
+/*
+ * Spawn the restart tool: restart -i @img -l @log @extra... with its
+ * output appended to @out.  @extra is NULL-terminated (or NULL).
+ * Returns the pid, or -1 (errno ENOENT when the tool is not installed).
+ */
+pid_t ckpt_restart_tool(const char *img, const char *log, const char *out,
+			const char *const extra[]);
+
+/* SIGKILL every process whose comm is @comm (not the caller); how many */
+int ckpt_kill_comm(const char *comm);
+/* SIGKILL every descendant of @pid (deepest first), then @pid itself */
+void ckpt_kill_tree(pid_t pid);
+/*
+ * ckpt_wait_or_kill() for a child that has children of its own (the
+ * restart tool): on timeout its descendants are killed with it, before
+ * they are orphaned.
+ */
+int ckpt_wait_or_kill_tree(pid_t pid, int *status, int timeout_ms);
+/* The parent pid of @pid from /proc/PID/stat, or -1 */
+pid_t ckpt_proc_ppid(pid_t pid);
+
+/*
+ * The tree record of the image file @img: up to @max entries to
+ * @pids (struct ckpt_task_pids).  Returns nr_tasks, or -1 with @err.
+ */
+struct ckpt_task_pids;
+int ckpt_image_tree(const char *img, struct ckpt_task_pids *pids, int max,
+		    char *err, size_t errlen);
+
+/* Lines "key: value" of /proc/meminfo: the value in kB, or -1 */
+long ckpt_meminfo(const char *key);
+
 #endif /* _CKPT_UTIL_H */

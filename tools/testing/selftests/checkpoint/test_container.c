@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A whole pid namespace: a helper unshares CLONE_NEWPID and forks the
+ * container's init (pid 1 inside), which starts a session and forks a
+ * few tasks (a child with a grandchild, a child leading its own
+ * process group).  The container is frozen with the cgroup v2 freezer,
+ * checkpointed with "checkpoint -c" (no CHECKPOINT_SUBTREE: the pid
+ * must be a container init), killed, and restarted with the restart
+ * tool.
+ *
+ * Checked: the image header's flags lack CHECKPOINT_SUBTREE and the
+ * tree record starts with pid 1 and lists the namespace's pids; after
+ * restart every task sees the pid, ppid, sid and pgid it had inside
+ * the namespace (init is pid 1 again, in a new pid namespace), its
+ * memory pattern is intact, and init reaps its children by their
+ * pids; restart --copy-status passes init's exit status 0 on.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "../kselftest_harness.h"
+#pragma GCC diagnostic pop
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "ckpt_util.h"
+
+#include <linux/checkpoint_hdr.h>
+
+enum { T_INIT, T_C1, T_G1, T_C2, T_C3, NR_TASKS };
+static const char *names[NR_TASKS] = { "init", "C1", "G1", "C2", "C3" };
+
+#define MEM_LEN		(128 << 10)
+#define SEED		0x636f6e7461696e72ULL
+
+static struct {
+	char dir[CKPT_PATH_LEN], go[CKPT_PATH_LEN + 8];
+	int idx;
+	pid_t pid, ppid, sid, pgid;
+	pid_t kids[4];
+	int nr_kids;
+	uint64_t *mem;
+	char why[200];
+} W;
+
+static void wfail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void wfail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (W.why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(W.why, sizeof(W.why), fmt, ap);
+	va_end(ap);
+	ckpt_report("%s: %s", names[W.idx], W.why);
+}
+
+static void put(const char *prefix, const char *result)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s%d", prefix, W.idx);
+	ckpt_put(W.dir, name, "idx %d pid %d ppid %d sid %d pgid %d result %s\n",
+		 W.idx, getpid(), getppid(), getsid(0), getpgid(0), result);
+}
+
+static void __attribute__((noreturn)) task(int idx)
+{
+	uint64_t seed = SEED + idx;
+	int i, status, bad;
+	long off;
+
+	W.idx = idx;
+	W.pid = getpid();
+	W.ppid = getppid();
+	W.sid = getsid(0);
+	W.pgid = getpgid(0);
+	W.mem = mmap(NULL, MEM_LEN, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (W.mem == MAP_FAILED)
+		_exit(CKPT_EXIT_SETUP);
+	ckpt_fill(W.mem, MEM_LEN, seed);
+	put("ready.", "ok");
+	if (ckpt_await_file(W.go, 20, 1800 * 1000))
+		_exit(98);
+
+	if (getpid() != W.pid)
+		wfail("pid %d, was %d", getpid(), W.pid);
+	if (getppid() != W.ppid)
+		wfail("ppid %d, was %d", getppid(), W.ppid);
+	if (getsid(0) != W.sid)
+		wfail("sid %d, was %d", getsid(0), W.sid);
+	if (getpgid(0) != W.pgid)
+		wfail("pgid %d, was %d", getpgid(0), W.pgid);
+	off = ckpt_check(W.mem, MEM_LEN, seed);
+	if (off >= 0)
+		wfail("memory differs at offset %ld", off);
+	put("res.", W.why[0] ? W.why : "ok");
+	bad = W.why[0] != 0;
+	for (i = 0; i < W.nr_kids; i++) {
+		pid_t r = waitpid(W.kids[i], &status, 0);
+
+		if (r != W.kids[i] || !WIFEXITED(status) || WEXITSTATUS(status)) {
+			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
+				    r > 0 ? ckpt_status_str(status) : strerror(errno));
+			bad = 1;
+		}
+	}
+	_exit(bad);
+}
+
+static pid_t xfork(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		_exit(CKPT_EXIT_SETUP);
+	if (pid == 0)
+		W.nr_kids = 0;
+	return pid;
+}
+
+static void __attribute__((noreturn)) init_main(void)
+{
+	pid_t pid;
+
+	if (setsid() < 0)
+		_exit(CKPT_EXIT_SETUP);
+	pid = xfork();
+	if (pid == 0) {
+		pid_t g = xfork();
+
+		if (g == 0)
+			task(T_G1);
+		W.kids[W.nr_kids++] = g;
+		task(T_C1);
+	}
+	W.kids[W.nr_kids++] = pid;
+	pid = xfork();
+	if (pid == 0)
+		task(T_C2);
+	W.kids[W.nr_kids++] = pid;
+	pid = xfork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		task(T_C3);
+	}
+	W.kids[W.nr_kids++] = pid;
+	task(T_INIT);
+}
+
+FIXTURE(container) {
+	struct ckpt_env env;
+	char *img, *log, *out, *ckpt_out, *rst_out, comm[16];
+	pid_t helper, tool;
+};
+
+FIXTURE_SETUP(container)
+{
+	ASSERT_EQ(ckpt_env_init(&self->env, "container"), 0);
+	self->img = ckpt_path(&self->env, "image");
+	self->log = ckpt_path(&self->env, "log");
+	self->out = ckpt_path(&self->env, "tree.out");
+	self->ckpt_out = ckpt_path(&self->env, "checkpoint.out");
+	self->rst_out = ckpt_path(&self->env, "restart.out");
+	snprintf(self->comm, sizeof(self->comm), "ckc%d", getpid() % 100000);
+}
+
+FIXTURE_TEARDOWN_PARENT(container)
+{
+	ckpt_kill_comm(self->comm);
+	ckpt_kill_tree(self->tool);
+	ckpt_kill_tree(self->helper);
+	ckpt_env_fini(&self->env);
+}
+
+struct info {
+	int idx;
+	pid_t pid, ppid, sid, pgid;
+	char result[200];
+};
+
+static int read_info(const char *dir, const char *prefix, int idx, struct info *in)
+{
+	char path[CKPT_PATH_LEN + 32], *buf;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s%d", dir, prefix, idx);
+	buf = ckpt_slurp(path, NULL);
+	memset(in, 0, sizeof(*in));
+	if (!buf)
+		return -1;
+	n = sscanf(buf, "idx %d pid %d ppid %d sid %d pgid %d result %199[^\n]",
+		   &in->idx, &in->pid, &in->ppid, &in->sid, &in->pgid, in->result);
+	free(buf);
+	return n == 6 ? 0 : -1;
+}
+
+TEST_F_TIMEOUT(container, pid_namespace, 280)
+{
+	pid_t pid;
+	const char *ckpt = ckpt_tool("checkpoint");
+	const char *extra[] = { "--pidns", "--copy-status", NULL };
+	struct ckpt_task_pids pids[16];
+	struct ckpt_hdr_header hh;
+	struct info pre[NR_TASKS], post;
+	int i, j, n, status, reaped = 0, got, fd;
+	char path[CKPT_PATH_LEN + 32], num[16], err[256], *buf;
+	pid_t init;
+
+	if (!ckpt || !ckpt_tool("restart"))
+		SKIP(return, "checkpoint or restart tool not installed");
+	if (ckpt_cg_create(&self->env, "container"))
+		SKIP(return, "no cgroup v2 freezer");
+
+	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
+	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
+	/* self is shared with the harness: the child must not write it */
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		pid_t pid;
+
+		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out))
+			_exit(CKPT_EXIT_SETUP);
+		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		if (unshare(CLONE_NEWPID)) {
+			ckpt_report("unshare(CLONE_NEWPID): %s", strerror(errno));
+			_exit(CKPT_EXIT_SKIP);
+		}
+		pid = fork();
+		if (pid == 0)
+			init_main();
+		if (pid < 0 || ckpt_put(W.dir, "init.pid", "%d\n", pid))
+			_exit(CKPT_EXIT_SETUP);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	self->helper = pid;
+	ckpt_track(&self->env, self->helper);
+	got = ckpt_await_files(self->env.dir, "ready.", NR_TASKS, 60000, self->helper,
+			       &status, &reaped);
+	if (reaped && WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_SKIP)
+		SKIP(return, "no pid namespaces");
+	if (got != NR_TASKS)
+		ckpt_dump("tree", self->out, 4096);
+	ASSERT_EQ(got, NR_TASKS);
+	snprintf(path, sizeof(path), "%s/init.pid", self->env.dir);
+	buf = ckpt_slurp(path, NULL);
+	ASSERT_NE(buf, NULL);
+	init = atoi(buf);
+	free(buf);
+	ASSERT_GT(init, 0);
+	for (i = 0; i < NR_TASKS; i++) {
+		ASSERT_EQ(read_info(self->env.dir, "ready.", i, &pre[i]), 0);
+	}
+	ASSERT_EQ(pre[T_INIT].pid, 1);
+	ASSERT_EQ(pre[T_INIT].sid, 1);
+	ASSERT_EQ(pre[T_C3].pgid, pre[T_C3].pid);
+
+	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
+	snprintf(num, sizeof(num), "%d", init);
+	{
+		char *argv[] = { (char *)ckpt, "-c", "-o", self->img, "-l", self->log,
+				 num, NULL };
+		pid_t t = ckpt_spawn(argv, self->ckpt_out);
+
+		ASSERT_GT(t, 0);
+		ASSERT_EQ(ckpt_wait_or_kill(t, &status, 120000), 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			ckpt_dump("checkpoint", self->ckpt_out, 2048);
+			ckpt_dump("log", self->log, 2048);
+		}
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("checkpoint -c %d: %s", init, ckpt_status_str(status));
+	}
+	fd = open(self->img, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(read(fd, &hh, sizeof(hh)), (ssize_t)sizeof(hh));
+	close(fd);
+	EXPECT_EQ(hh.uflags & CHECKPOINT_SUBTREE, 0ULL) TH_LOG("checkpoint -c set CHECKPOINT_SUBTREE");
+	n = ckpt_image_tree(self->img, pids, 16, err, sizeof(err));
+	ASSERT_EQ(n, NR_TASKS) TH_LOG("tree record: %d entries %s", n, n < 0 ? err : "");
+	EXPECT_EQ(pids[0].pid, 1);
+	EXPECT_TRUE((pids[0].flags & CKPT_PIDS_ROOT) != 0);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < NR_TASKS && pre[j].pid != pids[i].pid; j++)
+			;
+		EXPECT_LT(j, NR_TASKS) TH_LOG("entry %d: pid %d", i, pids[i].pid);
+		if (j < NR_TASKS && i) {
+			EXPECT_EQ(pids[i].ppid, pre[j].ppid) TH_LOG("%s", names[j]);
+			EXPECT_EQ(pids[i].sid, pre[j].sid) TH_LOG("%s", names[j]);
+			EXPECT_EQ(pids[i].pgid, pre[j].pgid) TH_LOG("%s", names[j]);
+		}
+	}
+
+	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
+	ckpt_wait(self->helper, &status, 0, 10000);
+	ckpt_untrack(&self->env, self->helper);
+	self->helper = 0;
+	ASSERT_EQ(ckpt_write_file(W.go, "go\n", 3), 0);
+
+	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
+	ASSERT_GT(self->tool, 0);
+	ckpt_track(&self->env, self->tool);
+	reaped = 0;
+	got = ckpt_await_files(self->env.dir, "res.", NR_TASKS, 180000, self->tool,
+			       &status, &reaped);
+	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
+		reaped = 1;
+	ckpt_untrack(&self->env, self->tool);
+	if (got != NR_TASKS || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		ckpt_dump("restart", self->rst_out, 4096);
+		ckpt_dump("log", self->log, 2048);
+		ckpt_dump("tree", self->out, 4096);
+	}
+	EXPECT_EQ(got, NR_TASKS) TH_LOG("%d of %d restored tasks reported", got, NR_TASKS);
+	EXPECT_TRUE(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("restart --copy-status: %s",
+		       reaped ? ckpt_status_str(status) : "did not exit");
+	for (i = 0; i < NR_TASKS; i++) {
+		if (read_info(self->env.dir, "res.", i, &post)) {
+			EXPECT_TRUE(0) TH_LOG("%s: no result", names[i]);
+			continue;
+		}
+		EXPECT_STREQ(post.result, "ok") TH_LOG("%s (pid %d)", names[i], pre[i].pid);
+		EXPECT_EQ(post.pid, pre[i].pid) TH_LOG("%s", names[i]);
+		EXPECT_EQ(post.ppid, pre[i].ppid) TH_LOG("%s", names[i]);
+		EXPECT_EQ(post.sid, pre[i].sid) TH_LOG("%s", names[i]);
+		EXPECT_EQ(post.pgid, pre[i].pgid) TH_LOG("%s", names[i]);
+	}
+}
+
+TEST_HARNESS_MAIN

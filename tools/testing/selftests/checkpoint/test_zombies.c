@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Zombies, a dead session leader and a process group spread over two
+ * branches of the tree, checkpointed from the cgroup v2 freezer and
+ * restarted with the restart tool in a new pid namespace:
+ *
+ *   R  root, session leader, child subreaper
+ *   |- Z1  exited with status 7, not reaped: a zombie
+ *   |- Z2  killed by SIGTERM, not reaped: a zombie
+ *   |- B   child of A (session leader, exited and reaped): reparented
+ *   |  |   to R; its session and process group are A's
+ *   |  `- C  same session and group
+ *   |- P1  leader of process group G
+ *   |  `- P1a  in G
+ *   `- P2  in R's group
+ *      `- P2a  in G: the group spans the branches of P1 and P2
+ *
+ * The image's tree record must hold Z1 and Z2 as CKPT_PIDS_ZOMBIE
+ * entries with their wait status and no entry for A.  After restart
+ * every live task checks its pid, ppid, sid and pgid; R's
+ * waitpid(WNOHANG) returns Z1 and Z2 at once with exit status 7 and
+ * SIGTERM; B and C find A's pid gone (kill(A, 0) fails with ESRCH)
+ * while still in its session; R sends SIGUSR1 to group G, which P1,
+ * P1a and P2a get exactly once and nobody else gets.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "../kselftest_harness.h"
+#pragma GCC diagnostic pop
+#pragma GCC diagnostic ignored "-Wclobbered"
+#include "ckpt_util.h"
+
+#include <linux/checkpoint_hdr.h>
+
+enum { T_R, T_B, T_C, T_P1, T_P1A, T_P2, T_P2A, NR_LIVE };
+static const char *names[NR_LIVE] = { "R", "B", "C", "P1", "P1a", "P2", "P2a" };
+static const int in_group[NR_LIVE] = { 0, 0, 0, 1, 1, 0, 1 };
+
+static struct {
+	char dir[CKPT_PATH_LEN];
+	char go[CKPT_PATH_LEN + 8], sent[CKPT_PATH_LEN + 8];
+	int idx;
+	pid_t pid, ppid, sid, pgid;
+	pid_t a, z1, z2, g;		/* known to R (and A's pid to B, C) */
+	pid_t kids[4];
+	int nr_kids;
+	char why[200];
+} W;
+
+static volatile sig_atomic_t usr1;
+
+static void on_usr1(int sig __attribute__((unused)))
+{
+	usr1++;
+}
+
+static void wfail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void wfail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (W.why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(W.why, sizeof(W.why), fmt, ap);
+	va_end(ap);
+	ckpt_report("%s: %s", names[W.idx], W.why);
+}
+
+static void put(const char *prefix, const char *result)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s%d", prefix, W.idx);
+	ckpt_put(W.dir, name, "idx %d pid %d ppid %d sid %d pgid %d a %d z1 %d z2 %d g %d result %s\n",
+		 W.idx, getpid(), getppid(), getsid(0), getpgid(0), W.a, W.z1,
+		 W.z2, W.g, result);
+}
+
+/* Wait for @pid to be a zombie (we are its parent and do not reap it) */
+static int await_zombie(pid_t pid)
+{
+	siginfo_t si;
+	double end = ckpt_now() + 30;
+
+	while (ckpt_now() < end) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT))
+			return -1;
+		if (si.si_pid == pid)
+			return 0;
+		ckpt_msleep(10);
+	}
+	return -1;
+}
+
+/* The part every live task runs once set up */
+static void __attribute__((noreturn)) live(int idx)
+{
+	int i, status, bad;
+	double end;
+
+	W.idx = idx;
+	W.pid = getpid();
+	W.ppid = getppid();
+	W.sid = getsid(0);
+	W.pgid = getpgid(0);
+	put("ready.", "ok");
+	if (ckpt_await_file(W.go, 20, 1800 * 1000))
+		_exit(98);
+
+	/* restored */
+	if (getpid() != W.pid)
+		wfail("pid %d, was %d", getpid(), W.pid);
+	if (idx != T_R && getppid() != W.ppid)
+		wfail("ppid %d, was %d", getppid(), W.ppid);
+	if (getsid(0) != W.sid)
+		wfail("sid %d, was %d", getsid(0), W.sid);
+	if (getpgid(0) != W.pgid)
+		wfail("pgid %d, was %d", getpgid(0), W.pgid);
+
+	if (idx == T_R) {
+		pid_t r;
+
+		r = waitpid(W.z1, &status, WNOHANG);
+		if (r == 0) {
+			wfail("zombie Z1 (%d) is not dead after restart", W.z1);
+			r = ckpt_wait(W.z1, &status, 0, 5000);
+		}
+		if (r != W.z1)
+			wfail("waitpid(Z1 %d): %d (%s)", W.z1, r, strerror(errno));
+		else if (!WIFEXITED(status) || WEXITSTATUS(status) != 7)
+			wfail("Z1: %s, expected exit status 7", ckpt_status_str(status));
+		r = waitpid(W.z2, &status, WNOHANG);
+		if (r == 0) {
+			wfail("zombie Z2 (%d) is not dead after restart", W.z2);
+			r = ckpt_wait(W.z2, &status, 0, 5000);
+		}
+		if (r != W.z2)
+			wfail("waitpid(Z2 %d): %d (%s)", W.z2, r, strerror(errno));
+		else if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGTERM)
+			wfail("Z2: %s, expected killed by SIGTERM", ckpt_status_str(status));
+		if (kill(-W.g, SIGUSR1))
+			wfail("kill(-%d, SIGUSR1): %s", W.g, strerror(errno));
+		ckpt_write_file(W.sent, "sent\n", 5);
+	}
+	if (idx == T_B || idx == T_C) {
+		if (W.sid != W.a || W.pgid != W.a)
+			wfail("sid %d pgid %d were not A's %d", W.sid, W.pgid, W.a);
+		if (kill(W.a, 0) == 0 || errno != ESRCH)
+			wfail("kill(A %d, 0): %s, expected ESRCH", W.a,
+			      kill(W.a, 0) ? strerror(errno) : "success");
+	}
+
+	/* the group signal */
+	if (ckpt_await_file(W.sent, 20, 60000))
+		wfail("R never sent the group signal");
+	end = ckpt_now() + (in_group[idx] ? 30 : 0.5);
+	while (ckpt_now() < end && !(in_group[idx] && usr1))
+		ckpt_msleep(10);
+	ckpt_msleep(100);
+	if (usr1 != in_group[idx])
+		wfail("got SIGUSR1 %d times, expected %d", (int)usr1, in_group[idx]);
+
+	put("res.", W.why[0] ? W.why : "ok");
+	bad = W.why[0] != 0;
+	for (i = 0; i < W.nr_kids; i++) {
+		pid_t r = waitpid(W.kids[i], &status, 0);
+
+		if (r != W.kids[i] || !WIFEXITED(status) || WEXITSTATUS(status)) {
+			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
+				    r > 0 ? ckpt_status_str(status) : strerror(errno));
+			bad = 1;
+		}
+	}
+	_exit(bad);
+}
+
+static pid_t xfork(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		ckpt_report("fork: %s", strerror(errno));
+		_exit(CKPT_EXIT_SETUP);
+	}
+	if (pid == 0)
+		W.nr_kids = 0;
+	return pid;
+}
+
+static void __attribute__((noreturn)) root_main(void)
+{
+	int p[2], status;
+	pid_t b, p1, p2;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	signal(SIGUSR1, on_usr1);
+
+	/* the zombies */
+	W.z1 = xfork();
+	if (W.z1 == 0)
+		_exit(7);
+	W.z2 = xfork();
+	if (W.z2 == 0) {
+		signal(SIGTERM, SIG_DFL);
+		for (;;)
+			pause();
+	}
+
+	/* A, the session leader who dies; B and C stay in its session */
+	if (pipe(p))
+		_exit(CKPT_EXIT_SETUP);
+	W.a = xfork();
+	if (W.a == 0) {
+		pid_t a = getpid();
+
+		close(p[0]);
+		if (setsid() < 0)
+			_exit(CKPT_EXIT_SETUP);
+		b = xfork();
+		if (b == 0) {
+			pid_t c;
+
+			close(p[1]);
+			W.a = a;
+			c = xfork();
+			if (c == 0)
+				live(T_C);
+			W.kids[W.nr_kids++] = c;
+			/* wait until A is gone and R adopted us */
+			while (getppid() == a)
+				ckpt_msleep(5);
+			live(T_B);
+		}
+		/* tell R who B is, then die */
+		if (write(p[1], &b, sizeof(b)) != sizeof(b))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &b, sizeof(b)) != sizeof(b))
+		_exit(CKPT_EXIT_SETUP);
+	close(p[0]);
+	if (waitpid(W.a, &status, 0) != W.a || !WIFEXITED(status) || WEXITSTATUS(status))
+		_exit(CKPT_EXIT_SETUP);
+
+	/* group G, led by P1, with P1a and P2a (a child of P2) */
+	p1 = xfork();
+	if (p1 == 0) {
+		pid_t k;
+
+		setpgid(0, 0);
+		k = xfork();
+		if (k == 0)
+			live(T_P1A);
+		W.kids[W.nr_kids++] = k;
+		live(T_P1);
+	}
+	setpgid(p1, p1);	/* either of us may get there first */
+	W.g = p1;
+	p2 = xfork();
+	if (p2 == 0) {
+		pid_t k = xfork();
+
+		if (k == 0) {
+			double end = ckpt_now() + 30;
+
+			while (setpgid(0, W.g) && ckpt_now() < end)
+				ckpt_msleep(5);
+			live(T_P2A);
+		}
+		W.kids[W.nr_kids++] = k;
+		live(T_P2);
+	}
+
+	kill(W.z2, SIGTERM);
+	if (await_zombie(W.z1) || await_zombie(W.z2))
+		_exit(CKPT_EXIT_SETUP);
+	W.nr_kids = 0;
+	W.kids[W.nr_kids++] = b;
+	W.kids[W.nr_kids++] = p1;
+	W.kids[W.nr_kids++] = p2;
+	live(T_R);
+}
+
+FIXTURE(zombies) {
+	struct ckpt_env env;
+	char *img, *log, *out, *rst_out, comm[16];
+	pid_t root, tool;
+};
+
+FIXTURE_SETUP(zombies)
+{
+	ASSERT_EQ(ckpt_env_init(&self->env, "zombies"), 0);
+	self->img = ckpt_path(&self->env, "image");
+	self->log = ckpt_path(&self->env, "log");
+	self->out = ckpt_path(&self->env, "tree.out");
+	self->rst_out = ckpt_path(&self->env, "restart.out");
+	snprintf(self->comm, sizeof(self->comm), "ckz%d", getpid() % 100000);
+}
+
+FIXTURE_TEARDOWN_PARENT(zombies)
+{
+	ckpt_kill_comm(self->comm);
+	ckpt_kill_tree(self->tool);
+	ckpt_env_fini(&self->env);
+}
+
+struct info {
+	int idx;
+	pid_t pid, ppid, sid, pgid, a, z1, z2, g;
+	char result[200];
+};
+
+static int read_info(const char *dir, const char *prefix, int idx, struct info *in)
+{
+	char path[CKPT_PATH_LEN + 32], *buf;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s%d", dir, prefix, idx);
+	buf = ckpt_slurp(path, NULL);
+	memset(in, 0, sizeof(*in));
+	if (!buf)
+		return -1;
+	n = sscanf(buf, "idx %d pid %d ppid %d sid %d pgid %d a %d z1 %d z2 %d g %d result %199[^\n]",
+		   &in->idx, &in->pid, &in->ppid, &in->sid, &in->pgid, &in->a,
+		   &in->z1, &in->z2, &in->g, in->result);
+	free(buf);
+	return n == 10 ? 0 : -1;
+}
+
+TEST_F_TIMEOUT(zombies, zombies_sessions_groups, 280)
+{
+	pid_t pid;
+	const char *extra[] = { "--pidns", "--copy-status", NULL };
+	struct ckpt_task_pids pids[16];
+	struct info pre[NR_LIVE], post;
+	int i, j, n, status, reaped = 0, got, zombies = 0;
+	char err[256];
+	pid_t a, z1, z2, g;
+
+	if (!ckpt_tool("restart"))
+		SKIP(return, "restart tool not installed");
+	if (ckpt_cg_create(&self->env, "zombies"))
+		SKIP(return, "no cgroup v2 freezer");
+
+	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
+	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
+	snprintf(W.sent, sizeof(W.sent), "%s/sent", self->env.dir);
+	/* self is shared with the harness: the child must not write it */
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out) ||
+		    setsid() < 0)
+			_exit(CKPT_EXIT_SETUP);
+		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		root_main();
+	}
+	self->root = pid;
+	ckpt_track(&self->env, self->root);
+	got = ckpt_await_files(self->env.dir, "ready.", NR_LIVE, 60000, self->root,
+			       &status, &reaped);
+	if (got != NR_LIVE)
+		ckpt_dump("tree", self->out, 4096);
+	ASSERT_EQ(got, NR_LIVE) TH_LOG("%d of %d tasks ready%s%s", got, NR_LIVE,
+				       reaped ? ", root " : "",
+				       reaped ? ckpt_status_str(status) : "");
+	for (i = 0; i < NR_LIVE; i++) {
+		ASSERT_EQ(read_info(self->env.dir, "ready.", i, &pre[i]), 0);
+	}
+	a = pre[T_B].a;
+	z1 = pre[T_R].z1;
+	z2 = pre[T_R].z2;
+	g = pre[T_R].g;
+	/* the set-up is what it should be */
+	ASSERT_EQ(pre[T_B].sid, a);
+	ASSERT_EQ(pre[T_C].sid, a);
+	ASSERT_EQ(pre[T_B].ppid, self->root);
+	ASSERT_EQ(pre[T_P1].pgid, g);
+	ASSERT_EQ(pre[T_P1A].pgid, g);
+	ASSERT_EQ(pre[T_P2A].pgid, g);
+	ASSERT_EQ(pre[T_P2].pgid, self->root);
+	ASSERT_EQ(ckpt_proc_state(z1), 'Z');
+	ASSERT_EQ(ckpt_proc_state(z2), 'Z');
+	ASSERT_EQ(ckpt_proc_state(a), 0);
+
+	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
+	ASSERT_GT(ckpt_checkpoint_file(self->root, self->img, self->log,
+				       CHECKPOINT_SUBTREE, NULL), 0);
+
+	n = ckpt_image_tree(self->img, pids, 16, err, sizeof(err));
+	ASSERT_EQ(n, NR_LIVE + 2) TH_LOG("tree record: %d entries %s", n, n < 0 ? err : "");
+	for (i = 0; i < n; i++) {
+		if (pids[i].pid == z1 || pids[i].pid == z2) {
+			int want = pids[i].pid == z1 ? 7 << 8 : SIGTERM;
+
+			zombies++;
+			EXPECT_TRUE((pids[i].flags & CKPT_PIDS_ZOMBIE) != 0)
+				TH_LOG("zombie %d flags %#x", pids[i].pid, pids[i].flags);
+			EXPECT_EQ(pids[i].exit_code, want)
+				TH_LOG("zombie %d exit_code %#x", pids[i].pid, pids[i].exit_code);
+			EXPECT_EQ(pids[i].exit_signal, SIGCHLD);
+			EXPECT_EQ(pids[i].ppid, self->root);
+			continue;
+		}
+		EXPECT_EQ(pids[i].flags & CKPT_PIDS_ZOMBIE, 0U) TH_LOG("entry %d", i);
+		EXPECT_NE(pids[i].pid, a) TH_LOG("the dead session leader has an entry");
+		for (j = 0; j < NR_LIVE && pre[j].pid != pids[i].pid; j++)
+			;
+		EXPECT_LT(j, NR_LIVE) TH_LOG("entry %d: pid %d", i, pids[i].pid);
+		if (j < NR_LIVE) {
+			EXPECT_EQ(pids[i].sid, pre[j].sid) TH_LOG("%s", names[j]);
+			EXPECT_EQ(pids[i].pgid, pre[j].pgid) TH_LOG("%s", names[j]);
+		}
+	}
+	EXPECT_EQ(zombies, 2);
+
+	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
+	ckpt_wait(self->root, &status, 0, 10000);
+	ckpt_untrack(&self->env, self->root);
+	ASSERT_EQ(ckpt_write_file(W.go, "go\n", 3), 0);
+
+	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
+	ASSERT_GT(self->tool, 0);
+	ckpt_track(&self->env, self->tool);
+	reaped = 0;
+	got = ckpt_await_files(self->env.dir, "res.", NR_LIVE, 180000, self->tool,
+			       &status, &reaped);
+	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
+		reaped = 1;
+	ckpt_untrack(&self->env, self->tool);
+	if (got != NR_LIVE || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		ckpt_dump("restart", self->rst_out, 4096);
+		ckpt_dump("log", self->log, 2048);
+		ckpt_dump("tree", self->out, 4096);
+	}
+	EXPECT_EQ(got, NR_LIVE) TH_LOG("%d of %d restored tasks reported", got, NR_LIVE);
+	EXPECT_TRUE(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("restart --copy-status: %s",
+		       reaped ? ckpt_status_str(status) : "did not exit");
+	for (i = 0; i < NR_LIVE; i++) {
+		if (read_info(self->env.dir, "res.", i, &post)) {
+			EXPECT_TRUE(0) TH_LOG("%s: no result", names[i]);
+			continue;
+		}
+		EXPECT_STREQ(post.result, "ok") TH_LOG("%s (pid %d)", names[i], pre[i].pid);
+		EXPECT_EQ(post.pid, pre[i].pid) TH_LOG("%s", names[i]);
+		if (i != T_R) {
+			EXPECT_EQ(post.ppid, pre[i].ppid) TH_LOG("%s", names[i]);
+		}
+		EXPECT_EQ(post.sid, pre[i].sid) TH_LOG("%s", names[i]);
+		EXPECT_EQ(post.pgid, pre[i].pgid) TH_LOG("%s", names[i]);
+	}
+}
+
+TEST_HARNESS_MAIN
