@@ -7,8 +7,9 @@
 # CRIU, images in the tmpfs /tmp/bench; SIZES is a comma-separated list of
 # MiB for the anonymous-memory workloads; WORKLOADS a comma-separated subset
 # of mem,small,vmas,files,tree,threads (default all).  Results go to stdout
-# as "R,WORKLOAD,TOOL,METRIC,VALUE" lines (seconds, bytes; "na" when the
-# tool refuses the workload), facts as "I,KEY,VALUE", progress to stderr.
+# as "R,WORKLOAD,TOOL,METRIC,VALUE" lines (seconds, bytes; "na" when a
+# figure could not be taken), each "na" explained by a
+# "W,WORKLOAD,TOOL,REASON" line, facts as "I,KEY,VALUE", progress to stderr.
 # The host side (scripts/bench/run) aggregates them.
 #
 # Ours: the workload runs in the cgroup /sys/fs/cgroup/bench; benchtime
@@ -27,6 +28,16 @@ PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 log() { echo "bench: $*" >&2; }
 res() { echo "R,$1,$2,$3,$4"; }
+# na NAME TOOL REASON METRIC...: the metrics could not be taken, and why.
+na() {
+	_n=$1 _t=$2 _why=$(printf '%s' "$3" | tr ',\n' ';  ')
+	shift 3
+	for _m in "$@"; do
+		res "$_n" "$_t" "$_m" na
+	done
+	echo "W,$_n,$_t,$_why"
+	log "$_n: $_t: n/a: $_why"
+}
 info() { echo "I,$1,$2"; }
 want() { case " $workloads " in *" $1 "*) return 0 ;; esac; return 1; }
 
@@ -92,7 +103,11 @@ running() {	# pid $1 exists and is not a zombie
 ours() {
 	name=$1
 	shift
-	start_wl 1 "$@" || return
+	start_wl 1 "$@" || {
+		na "$name" ours "the workload did not start: $(cat $D/wl.err)" \
+			ckpt_frozen ckpt_call image restart
+		return
+	}
 	out=$(benchtime ckpt $CG $PID $D/img 2>&1)
 	echo 1 > $CG/cgroup.kill
 	wait $WLJOB 2>/dev/null
@@ -106,11 +121,8 @@ ours() {
 		res "$name" ours image "$(stat -c %s $D/img)"
 		;;
 	*)
-		log "$name: ours: checkpoint: $out"
-		res "$name" ours ckpt_frozen na
-		res "$name" ours ckpt_call na
-		res "$name" ours image na
-		res "$name" ours restart na
+		na "$name" ours "checkpoint: $out" ckpt_frozen ckpt_call image
+		na "$name" ours "no image to restart" restart
 		rm -f $D/img
 		return
 		;;
@@ -122,12 +134,14 @@ ours() {
 			kill -9 "$rpid" 2>/dev/null
 			gone "$rpid"
 		else
-			log "$name: ours: restored task '$rpid' is not running"
-			res "$name" ours restart na
+			na "$name" ours "the restored task '$rpid' is not running" restart
 		fi
 	else
-		log "$name: ours: restart failed: $(tail -n 3 $D/restart.err)"
-		res "$name" ours restart na
+		na "$name" ours "restart -W -v -i IMG failed: $(tail -n 3 $D/restart.err)" restart
+		log "$name: ours: restart's stderr (tail):"
+		tail -n 40 $D/restart.err >&2
+		log "$name: ours: dmesg (tail):"
+		dmesg | tail -n 20 >&2
 	fi
 	rm -f $D/img
 }
@@ -136,15 +150,21 @@ ours() {
 criu_run() {
 	name=$1
 	shift
-	[ $criu_ok = 1 ] || return
-	start_wl 0 "$@" || return
+	[ $criu_ok = 1 ] || {
+		na "$name" criu "criu check failed" dump image restore
+		return
+	}
+	start_wl 0 "$@" || {
+		na "$name" criu "the workload did not start: $(cat $D/wl.err)" dump image restore
+		return
+	}
 	rm -rf $D/criu
 	mkdir -p $D/criu
 	if ! benchtime exec $D/t criu dump -t $PID -D $D/criu -o dump.log; then
-		log "$name: criu dump failed: $(grep -i error $D/criu/dump.log | tail -n 3)"
+		na "$name" criu "criu dump failed: $(grep -i error $D/criu/dump.log | tail -n 3)" \
+			dump image restore
 		kill -9 -$PID 2>/dev/null
 		wait $WLJOB 2>/dev/null
-		res "$name" criu dump na
 		return
 	fi
 	res "$name" criu dump "$(cat $D/t)"
@@ -155,8 +175,7 @@ criu_run() {
 	   running $PID; then
 		res "$name" criu restore "$(cat $D/t)"
 	else
-		log "$name: criu restore failed: $(grep -i error $D/criu/restore.log | tail -n 3)"
-		res "$name" criu restore na
+		na "$name" criu "criu restore failed or the task is not running: $(grep -i error $D/criu/restore.log | tail -n 3)" restore
 	fi
 	kill -9 -$PID 2>/dev/null
 	gone $PID
