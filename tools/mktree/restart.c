@@ -1019,11 +1019,12 @@ static int coordinate(int in, struct ckpt_image_info *info,
 	if (tree_build_start(&b) || tree_build_sync(&b))
 		goto fail_build;
 	root = b.pids[plan->root];
+	/* the feeder must not hold the go pipes: fork it after "go" */
+	tree_build_go(&b);
 	if (fresh) {
 		rewrite_tree(info, plan, b.pids);
 		fd = image_stream(in, info, true, &feeder);
 	}
-	tree_build_go(&b);
 	if (args.freezer && freeze_tree())
 		goto kill;
 	verbose("restarting %u tasks, root pid %d", info->nr_tasks, root);

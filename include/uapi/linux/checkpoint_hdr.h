@@ -139,7 +139,7 @@ struct ckpt_hdr_tail {
 
 /*
  * CKPT_HDR_TREE: the tasks of the image, in the order their records
- * follow: a depth-first walk of the process tree from the root, each
+ * follow: a breadth-first walk of the process tree from the root, each
  * thread group leader followed by its other threads, then by its
  * children.  Pids are as seen in the pid namespace of the root task
  * (the container's namespace when the root is its init): ppid is the
