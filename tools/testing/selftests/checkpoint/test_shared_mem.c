@@ -15,10 +15,11 @@
  * second values of all 9 tasks: the mapping is still one shared
  * mapping.
  *
- * How much memory the restored tree uses against the original
- * (AnonPages of /proc/meminfo with and without the tree, and the sum
- * of the tasks' Pss_Anon + Pss_Shmem) is printed, not asserted: restart
- * does not keep the copy-on-write sharing of private pages yet.
+ * Restart keeps the copy-on-write sharing of private pages: the memory
+ * the restored tree uses (AnonPages of /proc/meminfo with and without
+ * the tree, and the sum of the tasks' Pss_Anon + Pss_Shmem) must stay
+ * within twice the original's plus 1 MiB, far below the nine copies a
+ * restart that duplicated the pages would make.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -382,6 +383,13 @@ TEST_F_TIMEOUT(shared_mem, cow_and_shared, 280)
 		       orig - base, restored >= 0 ? restored - base : -1);
 	ksft_print_msg("sum of the tasks' Pss_Anon+Pss_Shmem: original %ld kB, restored %ld kB (negative: Rss)\n",
 		       sum_pss(self->env.dir, "ready."), sum_pss(self->env.dir, "res."));
+	if (restored >= 0)
+		EXPECT_LE(restored - base, 2 * (orig - base) + 1024)
+			TH_LOG("the restored tree uses %ld kB of anonymous memory, the original %ld kB",
+			       restored - base, orig - base);
+	if (sum_pss(self->env.dir, "res.") > 0 && sum_pss(self->env.dir, "ready.") > 0)
+		EXPECT_LE(sum_pss(self->env.dir, "res."), 2 * sum_pss(self->env.dir, "ready.") + 1024)
+			TH_LOG("restored Pss not within twice the original's");
 	EXPECT_EQ(got, NR_TASKS) TH_LOG("%d of %d restored tasks reported", got, NR_TASKS);
 	EXPECT_TRUE(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("restart --copy-status: %s",

@@ -30,7 +30,7 @@
 
 static volatile sig_atomic_t alarms;
 
-static void on_alarm(int sig)
+static void on_alarm(int sig __attribute__((unused)))
 {
 	alarms++;
 }
