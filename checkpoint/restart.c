@@ -380,6 +380,13 @@ long restart_join(long *retval)
 					  !(rt->pids.flags & CKPT_PIDS_THREAD));
 		*retval = rt->tr.retval;
 		ckpt_rtask_set_state(r, rt, ret ? CKPT_RT_FAILED : CKPT_RT_FINISHED);
+		/*
+		 * Back to user space only when every task has its pending
+		 * signals: one that went first could signal one that has
+		 * not, whose restore would then drop the signal.
+		 */
+		if (!ret && wait_for_completion_killable(&rt->turn))
+			ret = -EINTR;
 	} else if (!ret) {
 		ret = -EINVAL;
 	}
@@ -587,6 +594,10 @@ static void restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err
 		if (!err)
 			wait_event(r->waitq, READ_ONCE(rt->state) != CKPT_RT_RESTORED);
 	}
+	/* then all of them back to user space */
+	for (i = 0; i < r->nr && !err; i++)
+		if (READ_ONCE(r->rtasks[i].state) == CKPT_RT_FINISHED)
+			restart_give_turn(r, &r->rtasks[i]);
 	wait_event(r->waitq, !READ_ONCE(r->nr_attached));
 	/* the last task to leave may still be in wake_up_all() */
 	mutex_lock(&ckpt_restarts_lock);
