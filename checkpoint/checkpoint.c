@@ -104,9 +104,6 @@ static int checkpoint_write_tree(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-/* The most tasks one image holds */
-#define CKPT_TASKS_MAX		65536
-
 /*
  * Append @p's thread group to @tasks (leader first), then queue its
  * children after it: parents always come before their children.

@@ -70,9 +70,6 @@ static int restore_read_tail(struct ckpt_ctx *ctx)
 	return ret;
 }
 
-/* The most tasks one image holds (as checkpoint.c) */
-#define CKPT_TASKS_MAX		65536
-
 /* A wait(2) status a zombie may hold: exited, or killed by a signal */
 static bool ckpt_valid_exit_code(int code)
 {
@@ -286,14 +283,20 @@ static void ckpt_rtask_set_state(struct ckpt_restart *r, struct ckpt_rtask *rt,
 	wake_up_all(&r->waitq);
 }
 
+/* The signal current's parent gets at its exit, from the tree record */
+static void restart_set_exit_signal(struct ckpt_rtask *rt)
+{
+	write_lock_irq(&tasklist_lock);
+	current->exit_signal = rt->pids.exit_signal;
+	write_unlock_irq(&tasklist_lock);
+}
+
 /* A zombie's turn: it dies the way it had died */
 static void __noreturn restart_zombie(struct ckpt_restart *r, struct ckpt_rtask *rt)
 {
 	int code = rt->pids.exit_code;
 
-	write_lock_irq(&tasklist_lock);
-	current->exit_signal = rt->pids.exit_signal;
-	write_unlock_irq(&tasklist_lock);
+	restart_set_exit_signal(rt);
 	ckpt_rtask_set_state(r, rt, CKPT_RT_GONE);
 	ckpt_restart_detach(r);
 	do_exit(code);
@@ -317,11 +320,8 @@ static void restart_one(struct ckpt_restart *r, struct ckpt_rtask *rt)
 	 */
 	if (ret && rt->noreturn)
 		force_fatal_sig(SIGKILL);
-	if (!ret && !(rt->pids.flags & CKPT_PIDS_THREAD)) {
-		write_lock_irq(&tasklist_lock);
-		current->exit_signal = rt->pids.exit_signal;
-		write_unlock_irq(&tasklist_lock);
-	}
+	if (!ret && !(rt->pids.flags & CKPT_PIDS_THREAD))
+		restart_set_exit_signal(rt);
 	rt->err = ret;
 	ckpt_rtask_set_state(r, rt, ret ? CKPT_RT_FAILED : CKPT_RT_RESTORED);
 }

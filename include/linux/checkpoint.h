@@ -34,6 +34,8 @@ struct task_struct;
 
 /* Largest record the core reads whole into memory */
 #define CKPT_RECORD_MAX		SZ_16M
+/* The most tasks one image holds */
+#define CKPT_TASKS_MAX		65536
 /* How deep objects may nest in the stream (file table -> file -> ...) */
 #define CKPT_DEPTH_MAX		8
 
