@@ -313,6 +313,8 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	}
 	ctx->tsk = NULL;
 	if (!ret)
+		ret = ckpt_obj_check_users(ctx);
+	if (!ret)
 		ret = checkpoint_write_tail(ctx);
 out:
 	checkpoint_put_tasks(ctx);

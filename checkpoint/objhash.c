@@ -10,10 +10,18 @@
  * to the restored object.
  *
  * The hash knows no object kind: each kind registers its operations.
+ *
+ * It also counts how often the saved tasks use each object.  An object
+ * that has more users than that is shared with a task outside the
+ * image: restoring it would silently split what was shared, so the
+ * checkpoint fails with EBUSY instead (ckpt_obj_check_users()).
  */
 
 #include <linux/checkpoint.h>
 #include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 struct ckpt_obj {
@@ -22,6 +30,11 @@ struct ckpt_obj {
 	void *ptr;
 	int objref;
 	const struct ckpt_obj_ops *ops;
+	/* checkpoint: uses seen, and where the object was first met */
+	unsigned int uses;
+	bool held;
+	pid_t pid;
+	char what[sizeof_field(struct ckpt_ctx, what)];
 };
 
 static const struct ckpt_obj_ops *ckpt_obj_ops[CKPT_OBJ_MAX];
@@ -105,14 +118,19 @@ int ckpt_obj_lookup(struct ckpt_ctx *ctx, void *ptr)
 }
 
 /**
- * checkpoint_obj - return the objref of @ptr, writing it the first time
+ * checkpoint_obj_use - return the objref of @ptr, writing it the first time
  * @ctx: checkpoint context
  * @ptr: the kernel object
  * @type: its CKPT_OBJ_* kind
+ * @use: CKPT_USE_HOLD for a reference through which the tasks share the
+ *       object's state (an fd, a task's mm), CKPT_USE_SHAREABLE for one
+ *       that outsiders may share harmlessly (a mapping's file)
  *
+ * Each call counts one reference of the saved tasks to @ptr.
  * Returns a positive objref or -errno.
  */
-int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type)
+int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
+		       unsigned int use)
 {
 	const struct ckpt_obj_ops *ops;
 	struct ckpt_hdr_objref ref = {};
@@ -129,6 +147,8 @@ int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type)
 	if (obj) {
 		if (WARN_ON_ONCE(obj->ops != ops))
 			return -EINVAL;
+		obj->uses++;
+		obj->held |= !(use & CKPT_USE_SHAREABLE);
 		return obj->objref;
 	}
 
@@ -138,6 +158,10 @@ int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type)
 	obj->ptr = ptr;
 	obj->ops = ops;
 	obj->objref = ctx->obj_next++;
+	obj->uses = 1;
+	obj->held = !(use & CKPT_USE_SHAREABLE);
+	obj->pid = ctx->tsk_pid;
+	strscpy(obj->what, ctx->what);
 	if (ops->ref_grab)
 		ops->ref_grab(ptr);
 	hash_add(ctx->obj_hash, &obj->hash, hash_ptr(ptr, 32));
@@ -246,4 +270,47 @@ bool ckpt_obj_restored(struct ckpt_ctx *ctx, void *ptr, int type)
 		if (obj->ptr == ptr && obj->ops->obj_type == type)
 			return true;
 	return false;
+}
+
+/* An outsider's passing reference is given this long to go */
+#define CKPT_USERS_TRIES	20
+#define CKPT_USERS_WAIT_MS	5
+
+/**
+ * ckpt_obj_check_users - fail if an object is shared with outsiders
+ * @ctx: checkpoint context, every task saved
+ *
+ * An object held by the saved tasks (not only through shareable uses)
+ * whose kind counts more references than the tasks made is also used
+ * by some task outside the image.  The tasks are quiescent, but an
+ * outsider may hold a passing reference (a program reading
+ * /proc/PID/stat holds the address space for a moment): such an object
+ * is looked at again for up to 100 ms before the checkpoint fails with
+ * EBUSY.
+ */
+int ckpt_obj_check_users(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj *obj;
+	int users, tries;
+
+	list_for_each_entry(obj, &ctx->obj_list, list) {
+		if (!obj->held || !obj->ops->ref_users)
+			continue;
+		for (tries = 0; tries < CKPT_USERS_TRIES; tries++) {
+			users = obj->ops->ref_users(obj->ptr);
+			if (users < 0 || users <= obj->uses)
+				break;
+			if (schedule_timeout_killable(msecs_to_jiffies(CKPT_USERS_WAIT_MS)) &&
+			    fatal_signal_pending(current))
+				return -EINTR;
+		}
+		if (tries < CKPT_USERS_TRIES)
+			continue;
+		ctx->tsk_pid = obj->pid;
+		strscpy(ctx->what, obj->what);
+		return ckpt_err(ctx, -EBUSY,
+				"%s objref %d is also used by a task outside the checkpoint (%d users, %u saved)",
+				obj->ops->obj_name, obj->objref, users, obj->uses);
+	}
+	return 0;
 }

@@ -34,7 +34,7 @@ static void sighand_drop(void *ptr)
 
 static int sighand_users(void *ptr)
 {
-	return refcount_read(&((struct sighand_struct *)ptr)->count);
+	return refcount_read(&((struct sighand_struct *)ptr)->count) - 1;
 }
 
 static int checkpoint_sighand(struct ckpt_ctx *ctx, void *ptr)

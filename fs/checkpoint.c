@@ -44,11 +44,17 @@ static void file_drop(void *ptr)
 	fput(ptr);
 }
 
+/*
+ * A character device is reopened by path and has no position of its
+ * own: sharing it with outsiders (a terminal, /dev/null) is harmless.
+ */
 static int file_users(void *ptr)
 {
 	struct file *file = ptr;
 
-	return file_count(file);
+	if (S_ISCHR(file_inode(file)->i_mode))
+		return -1;
+	return file_count(file) - 1;
 }
 
 /* Anonymous shmem: shared anonymous memory, memfd, SysV-less shmem */
@@ -161,8 +167,10 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 		}
 		if (ckpt_file_is_pipe(file)) {
 			h->file_type = CKPT_FILE_PIPE;
-			ret = checkpoint_obj(ctx, get_pipe_info(file, false),
-					     CKPT_OBJ_PIPE);
+			ret = checkpoint_obj_use(ctx, get_pipe_info(file, false),
+						 CKPT_OBJ_PIPE,
+						 file == ctx->file || file == ctx->logfile ?
+						 CKPT_USE_SHAREABLE : CKPT_USE_HOLD);
 			if (ret < 0)
 				goto out;
 			h->obj_objref = ret;
@@ -332,7 +340,7 @@ static void files_drop(void *ptr)
 
 static int files_users(void *ptr)
 {
-	return atomic_read(&((struct files_struct *)ptr)->count);
+	return atomic_read(&((struct files_struct *)ptr)->count) - 1;
 }
 
 /* Take a reference on every open file of @files, with its fd */
@@ -403,7 +411,11 @@ static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
 		int objref;
 
 		snprintf(ctx->what, sizeof(ctx->what), "fd %d", ents[i].fd);
-		objref = checkpoint_obj(ctx, farr[i], CKPT_OBJ_FILE);
+		/* the image and the log are the caller's, shared by nature */
+		objref = checkpoint_obj_use(ctx, farr[i], CKPT_OBJ_FILE,
+					    farr[i] == ctx->file ||
+					    farr[i] == ctx->logfile ?
+					    CKPT_USE_SHAREABLE : CKPT_USE_HOLD);
 		if (objref < 0)
 			ret = objref;
 		else
@@ -577,7 +589,13 @@ static void fs_drop(void *ptr)
 
 static int fs_users(void *ptr)
 {
-	return ((struct fs_struct *)ptr)->users;
+	struct fs_struct *fs = ptr;
+	int users;
+
+	spin_lock(&fs->lock);
+	users = fs->users - 1;
+	spin_unlock(&fs->lock);
+	return users;
 }
 
 static int checkpoint_fs(struct ckpt_ctx *ctx, void *ptr)

@@ -24,6 +24,14 @@
 /* The largest pipe restart makes: 16 MiB of 4 KiB slots */
 #define CKPT_PIPE_SLOTS_MAX	4096
 
+/* The open files of the pipe's ends (or of a FIFO) */
+static int pipe_users(void *ptr)
+{
+	struct pipe_inode_info *pipe = ptr;
+
+	return READ_ONCE(pipe->files);
+}
+
 static int checkpoint_pipe(struct ckpt_ctx *ctx, void *ptr)
 {
 	struct pipe_inode_info *pipe = ptr;
@@ -220,6 +228,7 @@ struct file *restore_pipe_file(struct ckpt_ctx *ctx, int objref,
 static const struct ckpt_obj_ops ckpt_pipe_ops = {
 	.obj_type = CKPT_OBJ_PIPE,
 	.obj_name = "pipe",
+	.ref_users = pipe_users,
 	.checkpoint = checkpoint_pipe,
 	.restore = restore_pipe,
 	.restore_drop = pipe_restore_drop,

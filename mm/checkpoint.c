@@ -736,7 +736,8 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 	exe = get_mm_exe_file(mm);
 	if (exe) {
 		snprintf(ctx->what, sizeof(ctx->what), "executable");
-		objref = checkpoint_obj(ctx, exe, CKPT_OBJ_FILE);
+		objref = checkpoint_obj_use(ctx, exe, CKPT_OBJ_FILE,
+					    CKPT_USE_SHAREABLE);
 		fput(exe);
 		if (objref < 0) {
 			ret = objref;
@@ -749,7 +750,14 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 			continue;
 		snprintf(ctx->what, sizeof(ctx->what), "mapping at %#llx",
 			 vmas[i].h.start);
-		objref = checkpoint_obj(ctx, vmas[i].file, CKPT_OBJ_FILE);
+		/*
+		 * Mappings are inherited across fork: the parent outside
+		 * the image keeps the same file.  That sharing is
+		 * harmless for a file reopened by path; the memory of a
+		 * shared mapping is not checked (see security.rst).
+		 */
+		objref = checkpoint_obj_use(ctx, vmas[i].file, CKPT_OBJ_FILE,
+					    CKPT_USE_SHAREABLE);
 		if (objref < 0) {
 			ret = objref;
 			goto out;
@@ -1218,7 +1226,7 @@ static void mm_drop(void *ptr)
 
 static int mm_users(void *ptr)
 {
-	return atomic_read(&((struct mm_struct *)ptr)->mm_users);
+	return atomic_read(&((struct mm_struct *)ptr)->mm_users) - 1;
 }
 
 /*

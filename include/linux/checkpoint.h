@@ -100,7 +100,9 @@ struct ckpt_task_restore {
  * @obj_name: for log messages
  * @ref_grab: take a reference while the object sits in the hash
  * @ref_drop: drop it
- * @ref_users: the object's users, to detect sharing with outsiders
+ * @ref_users: how many references hold the object, the hash's own
+ *             aside, to detect sharing with tasks outside the image;
+ *             -1 when sharing it with them is harmless
  * @checkpoint: write the object's records (after the core's OBJREF)
  * @restore: read them back and return a referenced object or ERR_PTR
  * @restore_drop: release what @restore returned, when that is not the
@@ -122,7 +124,19 @@ int ckpt_register_obj_ops(const struct ckpt_obj_ops *ops);
 /* objhash.c */
 void ckpt_obj_hash_init(struct ckpt_ctx *ctx);
 void ckpt_obj_hash_free(struct ckpt_ctx *ctx);
-int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type);
+int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
+		       unsigned int use);
+int ckpt_obj_check_users(struct ckpt_ctx *ctx);
+
+/* checkpoint_obj_use(): the kind of use */
+#define CKPT_USE_HOLD		0	/* the object's state is shared */
+#define CKPT_USE_SHAREABLE	BIT(0)	/* may be shared with outsiders */
+
+static inline int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type)
+{
+	return checkpoint_obj_use(ctx, ptr, type, CKPT_USE_HOLD);
+}
+
 int ckpt_obj_lookup(struct ckpt_ctx *ctx, void *ptr);
 bool ckpt_obj_restored(struct ckpt_ctx *ctx, void *ptr, int type);
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, int type);

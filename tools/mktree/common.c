@@ -288,7 +288,7 @@ const char *errno_hint(int err, bool restart)
 		return "this kernel has no checkpoint/restart support (CONFIG_CHECKPOINT)";
 	case EBUSY:
 		return restart ? NULL :
-		       "the tasks must be stopped (kill -STOP) or frozen (cgroup.freeze) first";
+		       "the tasks must be stopped (kill -STOP) or frozen (cgroup.freeze) first, and share no pipe, open file, fd table or address space with a task outside the checkpoint";
 	case EPERM:
 		return restart ? "restart needs the privileges the image's tasks had" :
 		       "checkpoint needs ptrace rights over every task";

@@ -244,6 +244,11 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 			init_main();
 		if (pid < 0 || ckpt_put(W.dir, "init.pid", "%d\n", pid))
 			_exit(CKPT_EXIT_SETUP);
+		/*
+		 * The helper stays outside the container: it must not
+		 * share the container's output file (checkpoint: EBUSY).
+		 */
+		ckpt_close_from(0);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		_exit(0);
