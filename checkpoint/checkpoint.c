@@ -275,6 +275,15 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		ret = ckpt_err(ctx, -EPERM, "no ptrace attach rights over the task");
 		goto out;
 	}
+	if (!(ctx->kflags & CKPT_CTX_SELF) && !thread_group_leader(t)) {
+		ret = ckpt_err(ctx, -EINVAL, "a thread: checkpoint its process, pid %d",
+			       task_tgid_vnr(t));
+		goto out;
+	}
+	if (t->exit_state) {
+		ret = ckpt_err(ctx, -ESRCH, "the task is a zombie");
+		goto out;
+	}
 
 	if (!(ctx->kflags & CKPT_CTX_SELF) &&
 	    !(ctx->uflags & CHECKPOINT_SUBTREE)) {

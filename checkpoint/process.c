@@ -148,7 +148,7 @@ static int checkpoint_task_objs(struct ckpt_ctx *ctx, struct task_struct *t)
 		void *ptr = ckpt_task_obj_get(t, o->type);
 
 		if (!ptr)
-			return ckpt_err(ctx, -EINVAL, "the task is exiting");
+			return ckpt_err(ctx, -EBUSY, "the task is exiting");
 		/*
 		 * Threads share these with their leader; two processes
 		 * sharing them (CLONE_VM, CLONE_SIGHAND) cannot be rebuilt.
