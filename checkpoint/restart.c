@@ -379,6 +379,7 @@ long restart_join(long *retval)
 		ret = restore_task_finish(r->ctx, &rt->tr,
 					  !(rt->pids.flags & CKPT_PIDS_THREAD));
 		*retval = rt->tr.retval;
+		rt->err = ret;
 		ckpt_rtask_set_state(r, rt, ret ? CKPT_RT_FAILED : CKPT_RT_FINISHED);
 		/*
 		 * Back to user space only when every task has its pending
@@ -387,6 +388,9 @@ long restart_join(long *retval)
 		 */
 		if (!ret && wait_for_completion_killable(&rt->turn))
 			ret = -EINTR;
+		/* another task failed to finish: all or nothing */
+		if (!ret && READ_ONCE(r->verdict) < 0)
+			ret = r->verdict;
 	} else if (!ret) {
 		ret = -EINVAL;
 	}
@@ -574,7 +578,27 @@ static int restart_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 	return ret;
 }
 
-static void restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err)
+/* Did a task fail, or die, while it finished? */
+static int restart_check_finished(struct ckpt_ctx *ctx, struct ckpt_restart *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nr; i++) {
+		struct ckpt_rtask *rt = &r->rtasks[i];
+		int state = READ_ONCE(rt->state);
+
+		if (state == CKPT_RT_FINISHED ||
+		    (rt->pids.flags & CKPT_PIDS_ZOMBIE))
+			continue;
+		ctx->tsk_pid = rt->pids.pid;
+		if (state == CKPT_RT_FAILED)
+			return rt->err ? rt->err : -EINVAL;
+		return ckpt_err(ctx, -EINTR, "the task was killed during restart");
+	}
+	return 0;
+}
+
+static int restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err)
 {
 	unsigned int i;
 
@@ -594,14 +618,23 @@ static void restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err
 		if (!err)
 			wait_event(r->waitq, READ_ONCE(rt->state) != CKPT_RT_RESTORED);
 	}
-	/* then all of them back to user space */
-	for (i = 0; i < r->nr && !err; i++)
+	/*
+	 * Then all of them back to user space; or, if one of them failed
+	 * to finish, all of them to their death.
+	 */
+	if (!err) {
+		err = restart_check_finished(ctx, r);
+		if (err)
+			WRITE_ONCE(r->verdict, err);
+	}
+	for (i = 0; i < r->nr; i++)
 		if (READ_ONCE(r->rtasks[i].state) == CKPT_RT_FINISHED)
 			restart_give_turn(r, &r->rtasks[i]);
 	wait_event(r->waitq, !READ_ONCE(r->nr_attached));
 	/* the last task to leave may still be in wake_up_all() */
 	mutex_lock(&ckpt_restarts_lock);
 	mutex_unlock(&ckpt_restarts_lock);
+	return err;
 }
 
 static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
@@ -643,7 +676,7 @@ static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
 		ret = restart_check_tasks(ctx, r);
 	if (!ret)
 		ret = restart_tasks(ctx, r);
-	restart_finish(ctx, r, ret);
+	ret = restart_finish(ctx, r, ret);
 out:
 	if (r && r->rtasks) {
 		for (i = 0; i < r->nr; i++)
