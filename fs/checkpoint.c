@@ -213,13 +213,64 @@ static struct file *restore_shmem_file(struct ckpt_ctx *ctx,
 	return file;
 }
 
+/* Is @inode still the file of @h: its type and, for a device, number */
+static bool ckpt_same_file(struct inode *inode, struct ckpt_hdr_file *h)
+{
+	umode_t type = h->i_mode & S_IFMT;
+
+	return (inode->i_mode & S_IFMT) == type &&
+	       (type != S_IFCHR || inode->i_rdev == new_decode_dev(h->rdev));
+}
+
+/*
+ * Reopen the file of @h at @path with its flags.  The path is looked up
+ * first: what is no longer the file of the image is never opened (the
+ * open of a FIFO found there could block, that of a device do things).
+ */
+static struct file *ckpt_reopen(struct ckpt_ctx *ctx, struct ckpt_hdr_file *h,
+				const char *path)
+{
+	struct file *file;
+	struct path p;
+	bool same;
+	int ret;
+
+	if (path[0] != '/') {
+		ckpt_err(ctx, -EINVAL, "file path %s is not absolute", path);
+		return ERR_PTR(-EINVAL);
+	}
+	ret = kern_path(path, h->f_flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &p);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot reopen %s", path);
+		return ERR_PTR(ret);
+	}
+	same = ckpt_same_file(d_inode(p.dentry), h);
+	path_put(&p);
+	if (!same)
+		goto changed;
+
+	/* never create, truncate or acquire a controlling tty */
+	file = filp_open(path, h->f_flags | O_NOCTTY, 0);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
+		return file;
+	}
+	/* it may have been replaced meanwhile */
+	if (ckpt_same_file(file_inode(file), h))
+		return file;
+	fput(file);
+changed:
+	ckpt_err(ctx, -EINVAL, "%s is no longer the file that was checkpointed", path);
+	return ERR_PTR(-EINVAL);
+}
+
 static void *restore_file(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_file *h;
 	struct file *file;
 	umode_t type;
 	char *path;
-	int flags, ret = -EINVAL;
+	int ret = -EINVAL;
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_FILE, sizeof(*h) + 2,
 			       sizeof(*h) + ckpt_align(CKPT_PATH_MAX));
@@ -258,25 +309,7 @@ static void *restore_file(struct ckpt_ctx *ctx)
 		    (h->file_type == CKPT_FILE_CHRDEV &&
 		     (type != S_IFCHR || !ckpt_chrdev_supported(new_decode_dev(h->rdev)))))
 			goto bad_type;
-		if (path[0] != '/') {
-			ckpt_err(ctx, ret, "file path %s is not absolute", path);
-			goto err;
-		}
-		/* never create, truncate or acquire a controlling tty */
-		flags = h->f_flags | O_NOCTTY;
-		file = filp_open(path, flags, 0);
-		if (IS_ERR(file)) {
-			ret = ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
-			goto err;
-		}
-		if ((file_inode(file)->i_mode & S_IFMT) != type ||
-		    (type == S_IFCHR &&
-		     file_inode(file)->i_rdev != new_decode_dev(h->rdev))) {
-			fput(file);
-			ckpt_err(ctx, ret, "%s is no longer the file that was checkpointed",
-				 path);
-			goto err;
-		}
+		file = ckpt_reopen(ctx, h, path);
 		break;
 	default:
 		goto bad_type;
