@@ -85,11 +85,40 @@ static bool ckpt_chrdev_supported(dev_t rdev)
 	}
 }
 
-/* An anonymous pipe's end (a named FIFO lives on a real file system) */
+/* Anonymous pipes live on pipefs, named FIFOs on real file systems */
+static bool ckpt_file_on_pipefs(struct file *file)
+{
+	return file->f_path.mnt->mnt_sb->s_magic == PIPEFS_MAGIC;
+}
+
+/* An anonymous pipe's end */
 static bool ckpt_file_is_pipe(struct file *file)
 {
-	return get_pipe_info(file, false) &&
-	       file->f_path.mnt->mnt_sb->s_magic == PIPEFS_MAGIC;
+	return get_pipe_info(file, false) && ckpt_file_on_pipefs(file);
+}
+
+static const char *ckpt_fifo_unsupported(struct file *file)
+{
+	if (ckpt_file_on_pipefs(file)) {
+		if (!ckpt_file_is_pipe(file))
+			return "O_PATH files of anonymous pipes are not supported";
+		if (pipe_has_watch_queue(file->private_data))
+			return "notification pipes are not supported";
+		return NULL;
+	}
+	if (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)
+		return "kernel-internal FIFOs are not supported";
+	if (d_unlinked(file->f_path.dentry))
+		return "FIFOs opened and then unlinked are not supported";
+	/* an O_PATH file has no pipe: it is only reopened */
+	if (file->f_mode & FMODE_PATH)
+		return NULL;
+	if (!get_pipe_info(file, false))
+		return "this kind of FIFO is not supported";
+	/* F_SETOWN is not saved: its signals would be lost */
+	if (file->f_flags & FASYNC)
+		return "O_ASYNC on a FIFO is not supported";
+	return NULL;
 }
 
 static const char *ckpt_file_unsupported(struct file *file)
@@ -117,11 +146,7 @@ static const char *ckpt_file_unsupported(struct file *file)
 			return NULL;
 		return "this character device is not supported";
 	case S_IFIFO:
-		if (!ckpt_file_is_pipe(file))
-			return "FIFOs are not supported yet";
-		if (pipe_has_watch_queue(file->private_data))
-			return "notification pipes are not supported";
-		return NULL;
+		return ckpt_fifo_unsupported(file);
 	case S_IFSOCK:
 		return "socket files are not supported";
 	case S_IFBLK:
@@ -165,15 +190,20 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 			ret = ckpt_err(ctx, PTR_ERR(path), "path too long");
 			goto out;
 		}
-		if (ckpt_file_is_pipe(file)) {
-			h->file_type = CKPT_FILE_PIPE;
-			ret = checkpoint_obj_use(ctx, get_pipe_info(file, false),
-						 CKPT_OBJ_PIPE,
-						 file == ctx->file || file == ctx->logfile ?
-						 CKPT_USE_SHAREABLE : CKPT_USE_HOLD);
-			if (ret < 0)
-				goto out;
-			h->obj_objref = ret;
+		if (S_ISFIFO(inode->i_mode)) {
+			h->file_type = ckpt_file_is_pipe(file) ? CKPT_FILE_PIPE :
+				       CKPT_FILE_FIFO;
+			/* the pipe, keyed by its inode; O_PATH has none */
+			if (!(file->f_mode & FMODE_PATH)) {
+				/* the image and the log are the caller's */
+				ret = checkpoint_obj_use(ctx, inode, CKPT_OBJ_PIPE,
+							 file == ctx->file ||
+							 file == ctx->logfile ?
+							 CKPT_USE_SHAREABLE : CKPT_USE_HOLD);
+				if (ret < 0)
+					goto out;
+				h->obj_objref = ret;
+			}
 		} else if (S_ISDIR(inode->i_mode)) {
 			h->file_type = CKPT_FILE_DIR;
 		} else if (S_ISCHR(inode->i_mode)) {
@@ -221,13 +251,73 @@ static struct file *restore_shmem_file(struct ckpt_ctx *ctx,
 	return file;
 }
 
+/* Is @inode still the file of @h: its type and, for a device, number */
+static bool ckpt_same_file(struct inode *inode, struct ckpt_hdr_file *h)
+{
+	umode_t type = h->i_mode & S_IFMT;
+
+	return (inode->i_mode & S_IFMT) == type &&
+	       (type != S_IFCHR || inode->i_rdev == new_decode_dev(h->rdev));
+}
+
+/*
+ * Reopen the file of @h at @path with its flags.  The path is looked up
+ * first: what is no longer the file of the image is never opened (the
+ * open of a FIFO found there could block, that of a device do things).
+ */
+static struct file *ckpt_reopen(struct ckpt_ctx *ctx, struct ckpt_hdr_file *h,
+				const char *path)
+{
+	struct file *file;
+	struct path p;
+	bool same;
+	int ret;
+
+	if (path[0] != '/') {
+		ckpt_err(ctx, -EINVAL, "file path %s is not absolute", path);
+		return ERR_PTR(-EINVAL);
+	}
+	ret = kern_path(path, h->f_flags & O_NOFOLLOW ? 0 : LOOKUP_FOLLOW, &p);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot reopen %s", path);
+		return ERR_PTR(ret);
+	}
+	same = ckpt_same_file(d_inode(p.dentry), h);
+	path_put(&p);
+	if (!same)
+		goto changed;
+
+	/* never create, truncate or acquire a controlling tty */
+	file = filp_open(path, h->f_flags | O_NOCTTY, 0);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
+		return file;
+	}
+	/* it may have been replaced meanwhile */
+	if (ckpt_same_file(file_inode(file), h))
+		return file;
+	fput(file);
+changed:
+	ckpt_err(ctx, -EINVAL, "%s is no longer the file that was checkpointed", path);
+	return ERR_PTR(-EINVAL);
+}
+
+/* Open flags a file of a named FIFO may have (O_PATH: see build_open_how()) */
+static bool ckpt_fifo_flags_ok(unsigned int f_flags)
+{
+	if (f_flags & O_PATH)
+		return true;
+	return (f_flags & O_ACCMODE) != O_ACCMODE &&
+	       !(f_flags & (FASYNC | O_DIRECTORY));
+}
+
 static void *restore_file(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_file *h;
 	struct file *file;
 	umode_t type;
 	char *path;
-	int flags, ret = -EINVAL;
+	int ret = -EINVAL;
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_FILE, sizeof(*h) + 2,
 			       sizeof(*h) + ckpt_align(CKPT_PATH_MAX));
@@ -243,7 +333,9 @@ static void *restore_file(struct ckpt_ctx *ctx)
 	}
 
 	type = h->i_mode & S_IFMT;
-	if (h->file_type != CKPT_FILE_PIPE && h->obj_objref) {
+	/* only the open file of a pipe or FIFO names a pipe */
+	if (h->obj_objref && (h->file_type != CKPT_FILE_PIPE &&
+			      h->file_type != CKPT_FILE_FIFO)) {
 		ckpt_err(ctx, ret, "file record is malformed");
 		goto err;
 	}
@@ -252,6 +344,26 @@ static void *restore_file(struct ckpt_ctx *ctx)
 		if (type != S_IFIFO)
 			goto bad_type;
 		file = restore_pipe_file(ctx, h->obj_objref, h->f_flags);
+		break;
+	case CKPT_FILE_FIFO:
+		if (type != S_IFIFO)
+			goto bad_type;
+		if (!ckpt_fifo_flags_ok(h->f_flags) ||
+		    !(h->f_flags & O_PATH) != !!h->obj_objref) {
+			ckpt_err(ctx, ret, "FIFO file record: bad flags %#x or objref %d",
+				 h->f_flags, h->obj_objref);
+			goto err;
+		}
+		/* an O_PATH file has no pipe */
+		if (h->f_flags & O_PATH) {
+			file = ckpt_reopen(ctx, h, path);
+			break;
+		}
+		if (path[0] != '/') {
+			ckpt_err(ctx, ret, "file path %s is not absolute", path);
+			goto err;
+		}
+		file = restore_fifo_file(ctx, h->obj_objref, path, h->f_flags);
 		break;
 	case CKPT_FILE_SHMEM:
 		if (type != S_IFREG)
@@ -266,25 +378,7 @@ static void *restore_file(struct ckpt_ctx *ctx)
 		    (h->file_type == CKPT_FILE_CHRDEV &&
 		     (type != S_IFCHR || !ckpt_chrdev_supported(new_decode_dev(h->rdev)))))
 			goto bad_type;
-		if (path[0] != '/') {
-			ckpt_err(ctx, ret, "file path %s is not absolute", path);
-			goto err;
-		}
-		/* never create, truncate or acquire a controlling tty */
-		flags = h->f_flags | O_NOCTTY;
-		file = filp_open(path, flags, 0);
-		if (IS_ERR(file)) {
-			ret = ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
-			goto err;
-		}
-		if ((file_inode(file)->i_mode & S_IFMT) != type ||
-		    (type == S_IFCHR &&
-		     file_inode(file)->i_rdev != new_decode_dev(h->rdev))) {
-			fput(file);
-			ckpt_err(ctx, ret, "%s is no longer the file that was checkpointed",
-				 path);
-			goto err;
-		}
+		file = ckpt_reopen(ctx, h, path);
 		break;
 	default:
 		goto bad_type;

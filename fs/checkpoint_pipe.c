@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Checkpoint/restart: anonymous pipes.
+ * Checkpoint/restart: pipes and named FIFOs.
  *
  * A pipe is an object of its own, saved once however many files and
  * tasks hold its ends: its size and the data buffered in it, buffer by
  * buffer so that packet-mode (O_DIRECT) pipes keep their packets.  The
- * files of its ends refer to it.  Restart makes a new pipe of the same
- * size, refills it, and hands its ends to the files that had them; an
- * end no file had is closed again, as it was.
+ * files of its ends refer to it.  Restart makes a new anonymous pipe of
+ * the same size, refills it, and hands its ends to the files that had
+ * them; an end no file had is closed again, as it was.
+ *
+ * The pipe of a named FIFO can only be had by opening the FIFO: its
+ * record waits until the first file of the FIFO opens the path, which
+ * must name an unused, empty FIFO.  That open is a "holder" kept for
+ * the rest of the restart (read and write, so that the files' own opens
+ * never block nor fail with ENXIO), through which the pipe is sized and
+ * refilled; every file of the FIFO is then opened by path and must land
+ * on that same pipe.
  */
 
 #include <linux/checkpoint.h>
@@ -16,6 +24,8 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/init.h>
+#include <linux/magic.h>
+#include <linux/namei.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/slab.h>
 
@@ -24,17 +34,24 @@
 /* The largest pipe restart makes: 16 MiB of 4 KiB slots */
 #define CKPT_PIPE_SLOTS_MAX	4096
 
-/* The open files of the pipe's ends (or of a FIFO) */
+/*
+ * The object is keyed by the pipe's inode (pipefs for an anonymous
+ * pipe, the FIFO's own otherwise), whose i_pipe stays put while the
+ * files the checkpoint holds keep the pipe open.
+ */
+
+/* The open files of the pipe's ends, or of the FIFO */
 static int pipe_users(void *ptr)
 {
-	struct pipe_inode_info *pipe = ptr;
+	struct inode *inode = ptr;
 
-	return READ_ONCE(pipe->files);
+	return READ_ONCE(inode->i_pipe->files);
 }
 
 static int checkpoint_pipe(struct ckpt_ctx *ctx, void *ptr)
 {
-	struct pipe_inode_info *pipe = ptr;
+	struct inode *inode = ptr;
+	struct pipe_inode_info *pipe = inode->i_pipe;
 	struct ckpt_pipe_buf *bufs;
 	struct ckpt_hdr_pipe *h;
 	unsigned int nr, i, slot;
@@ -59,6 +76,8 @@ static int checkpoint_pipe(struct ckpt_ctx *ctx, void *ptr)
 	h->nr_slots = pipe->max_usage;
 	h->nr_bufs = nr;
 	h->data_len = data_len;
+	if (inode->i_sb->s_magic != PIPEFS_MAGIC)
+		h->flags = CKPT_PIPE_FIFO;
 	bufs = (struct ckpt_pipe_buf *)(h + 1);
 	data = (char *)(bufs + nr);
 	for (i = 0, slot = pipe->tail; slot != pipe->head && !ret; i++, slot++) {
@@ -82,8 +101,11 @@ static int checkpoint_pipe(struct ckpt_ctx *ctx, void *ptr)
 }
 
 struct ckpt_pipe_restore {
-	struct file *end[2];		/* read, write */
+	struct file *end[2];		/* anonymous: read, write end */
 	bool used[2];
+	bool fifo;			/* CKPT_PIPE_FIFO */
+	struct ckpt_hdr_pipe *h;	/* FIFO: the record, until opened */
+	struct file *holder;		/* FIFO: O_RDWR, till the end */
 };
 
 static void pipe_restore_drop(void *ptr)
@@ -94,6 +116,9 @@ static void pipe_restore_drop(void *ptr)
 		fput(r->end[0]);
 	if (r->end[1])
 		fput(r->end[1]);
+	if (r->holder)
+		fput(r->holder);
+	ckpt_free(r->h);
 	kfree(r);
 }
 
@@ -128,6 +153,19 @@ static int restore_pipe_fill(struct ckpt_ctx *ctx, struct file *wr,
 	return ret;
 }
 
+/* Size the pipe as fcntl(F_SETPIPE_SZ) would: the caller's limits apply */
+static int restore_pipe_size(struct ckpt_ctx *ctx, struct file *file,
+			     unsigned int nr_slots)
+{
+	long size = pipe_fcntl(file, F_GETPIPE_SZ, 0);
+
+	if (size != (long)nr_slots * PAGE_SIZE)
+		size = pipe_fcntl(file, F_SETPIPE_SZ, nr_slots * PAGE_SIZE);
+	if (size < 0)
+		return ckpt_err(ctx, size, "cannot make a pipe of %u pages", nr_slots);
+	return 0;
+}
+
 static void *restore_pipe(struct ckpt_ctx *ctx)
 {
 	struct ckpt_pipe_restore *r;
@@ -135,7 +173,6 @@ static void *restore_pipe(struct ckpt_ctx *ctx)
 	struct ckpt_hdr_pipe *h;
 	u64 total = 0;
 	unsigned int i;
-	long size;
 	int ret = -EINVAL;
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_PIPE, sizeof(*h), CKPT_RECORD_MAX);
@@ -144,6 +181,7 @@ static void *restore_pipe(struct ckpt_ctx *ctx)
 	bufs = (struct ckpt_pipe_buf *)(h + 1);
 	if (!h->nr_slots || h->nr_slots > CKPT_PIPE_SLOTS_MAX ||
 	    h->nr_bufs > h->nr_slots || h->data_len > CKPT_PIPE_DATA_MAX ||
+	    (h->flags & ~CKPT_PIPE_FIFO) ||
 	    ckpt_align(sizeof(*h) + h->nr_bufs * sizeof(*bufs) + h->data_len) != h->h.len)
 		goto bad;
 	for (i = 0; i < h->nr_bufs; i++) {
@@ -160,18 +198,19 @@ static void *restore_pipe(struct ckpt_ctx *ctx)
 		ret = -ENOMEM;
 		goto out;
 	}
+	if (h->flags & CKPT_PIPE_FIFO) {
+		/* made when its first file opens the FIFO */
+		r->fifo = true;
+		r->h = h;
+		return r;
+	}
 	ret = create_pipe_files(r->end, 0);
 	if (ret) {
 		kfree(r);
 		goto out;
 	}
-	/* the caller's limits apply, as to fcntl(F_SETPIPE_SZ) */
-	size = pipe_fcntl(r->end[1], F_GETPIPE_SZ, 0);
-	if (size != (long)h->nr_slots * PAGE_SIZE)
-		size = pipe_fcntl(r->end[1], F_SETPIPE_SZ, h->nr_slots * PAGE_SIZE);
-	if (size < 0)
-		ret = ckpt_err(ctx, size, "cannot make a pipe of %u pages", h->nr_slots);
-	else
+	ret = restore_pipe_size(ctx, r->end[1], h->nr_slots);
+	if (!ret)
 		ret = restore_pipe_fill(ctx, r->end[1], h);
 	if (ret) {
 		pipe_restore_drop(r);
@@ -204,6 +243,11 @@ struct file *restore_pipe_file(struct ckpt_ctx *ctx, int objref,
 	r = ckpt_obj_fetch(ctx, objref, CKPT_OBJ_PIPE);
 	if (IS_ERR(r))
 		return ERR_CAST(r);
+	if (r->fifo) {
+		ckpt_err(ctx, -EINVAL, "pipe objref %d is a named FIFO's, not an anonymous pipe",
+			 objref);
+		return ERR_PTR(-EINVAL);
+	}
 	switch (f_flags & O_ACCMODE) {
 	case O_RDONLY:
 		end = 0;
@@ -221,6 +265,114 @@ struct file *restore_pipe_file(struct ckpt_ctx *ctx, int objref,
 	}
 	r->used[end] = true;
 	file = get_file(r->end[end]);
+	ckpt_pipe_set_flags(file, f_flags);
+	return file;
+}
+
+/*
+ * The first file of the FIFO @path opens it: it must be a FIFO that
+ * nobody else has open, so that the image's data is not mixed into
+ * another's; it gets the image's size and data.
+ */
+static int restore_fifo_open(struct ckpt_ctx *ctx, struct ckpt_pipe_restore *r,
+			     const char *path)
+{
+	struct pipe_inode_info *pipe;
+	struct inode *inode;
+	struct file *holder;
+	bool in_use, has_data;
+	struct path p;
+	int ret;
+
+	/* look first: never open what is no FIFO any more, nor a FIFO in use */
+	ret = kern_path(path, LOOKUP_FOLLOW, &p);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot reopen %s", path);
+	inode = d_inode(p.dentry);
+	ret = S_ISFIFO(inode->i_mode) ? 0 : -EINVAL;
+	spin_lock(&inode->i_lock);
+	in_use = !!inode->i_pipe;
+	spin_unlock(&inode->i_lock);
+	path_put(&p);
+	if (ret)
+		return ckpt_err(ctx, ret, "%s is no longer the file that was checkpointed",
+				path);
+	if (in_use)
+		return ckpt_err(ctx, -EBUSY, "FIFO %s is open elsewhere", path);
+
+	holder = filp_open(path, O_RDWR | O_NONBLOCK | O_NOCTTY, 0);
+	if (IS_ERR(holder))
+		return ckpt_err(ctx, PTR_ERR(holder), "cannot reopen %s", path);
+	pipe = get_pipe_info(holder, false);
+	if (!S_ISFIFO(file_inode(holder)->i_mode) || !pipe) {
+		fput(holder);
+		return ckpt_err(ctx, -EINVAL, "%s is no longer the file that was checkpointed",
+				path);
+	}
+	/* it may have been opened meanwhile */
+	pipe_lock(pipe);
+	in_use = pipe->readers != 1 || pipe->writers != 1;
+	has_data = !pipe_empty(pipe->head, pipe->tail);
+	pipe_unlock(pipe);
+	if (has_data)
+		ret = ckpt_err(ctx, -EBUSY, "FIFO %s already holds data", path);
+	else if (in_use)
+		ret = ckpt_err(ctx, -EBUSY, "FIFO %s is open elsewhere", path);
+	if (!ret)
+		ret = restore_pipe_size(ctx, holder, r->h->nr_slots);
+	if (!ret)
+		ret = restore_pipe_fill(ctx, holder, r->h);
+	if (ret) {
+		fput(holder);
+		return ret;
+	}
+	r->holder = holder;
+	ckpt_free(r->h);
+	r->h = NULL;
+	return 0;
+}
+
+/**
+ * restore_fifo_file - reopen a file of a named FIFO
+ * @ctx: restart context
+ * @objref: the FIFO's pipe objref
+ * @path: the FIFO, an absolute path
+ * @f_flags: the file's open(2) flags, checked by the caller
+ *
+ * Returns a referenced file on the FIFO's restored pipe, or an ERR_PTR.
+ */
+struct file *restore_fifo_file(struct ckpt_ctx *ctx, int objref,
+			       const char *path, unsigned int f_flags)
+{
+	struct ckpt_pipe_restore *r;
+	struct file *file;
+	int ret;
+
+	r = ckpt_obj_fetch(ctx, objref, CKPT_OBJ_PIPE);
+	if (IS_ERR(r))
+		return ERR_CAST(r);
+	if (!r->fifo) {
+		ckpt_err(ctx, -EINVAL, "FIFO %s: pipe objref %d is an anonymous pipe",
+			 path, objref);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!r->holder) {
+		ret = restore_fifo_open(ctx, r, path);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+	/* the holder reads and writes: this neither blocks nor gets ENXIO */
+	file = filp_open(path, (f_flags & ~O_DIRECT) | O_NONBLOCK | O_NOCTTY, 0);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot reopen %s", path);
+		return file;
+	}
+	if (get_pipe_info(file, false) != get_pipe_info(r->holder, false)) {
+		fput(file);
+		ckpt_err(ctx, -EINVAL, "%s is no longer the file that was checkpointed",
+			 path);
+		return ERR_PTR(-EINVAL);
+	}
 	ckpt_pipe_set_flags(file, f_flags);
 	return file;
 }

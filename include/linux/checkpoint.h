@@ -212,5 +212,7 @@ int restore_shmem_contents(struct ckpt_ctx *ctx, struct file *file);
 /* fs/checkpoint_pipe.c */
 struct file *restore_pipe_file(struct ckpt_ctx *ctx, int objref,
 			       unsigned int f_flags);
+struct file *restore_fifo_file(struct ckpt_ctx *ctx, int objref,
+			       const char *path, unsigned int f_flags);
 
 #endif /* _LINUX_CHECKPOINT_H */

@@ -467,8 +467,12 @@ static struct {
 	uint64_t vmas, pages, page_bytes;
 	uint64_t obj_count[CKPT_OBJ_MAX];
 
-	/* objref n at objs[n - 1]: its type, and whether its record came */
-	struct obj { uint8_t type; bool done; } *objs;
+	/*
+	 * objref n at objs[n - 1]: its type, whether its record came, and
+	 * for a pipe whether it is a named FIFO's
+	 */
+	struct obj { uint8_t type; bool done, fifo; } *objs;
+	int32_t cur_obj;		/* the object whose record is read */
 	size_t nr_objs, cap_objs;
 
 	/*
@@ -520,6 +524,7 @@ static int add_obj(uint32_t objtype)
 		return -1;
 	img.objs[img.nr_objs].type = objtype;
 	img.objs[img.nr_objs].done = false;
+	img.objs[img.nr_objs].fifo = false;
 	img.nr_objs++;
 	img.open[img.nr_open++] = img.nr_objs;
 	img.obj_count[objtype]++;
@@ -630,7 +635,12 @@ static const char *const vma_types[] = {
 static const char *const file_types[] = {
 	[CKPT_FILE_REGULAR] = "REGULAR", [CKPT_FILE_DIR] = "DIR",
 	[CKPT_FILE_CHRDEV] = "CHRDEV", [CKPT_FILE_SHMEM] = "SHMEM",
-	[CKPT_FILE_PIPE] = "PIPE",
+	[CKPT_FILE_PIPE] = "PIPE", [CKPT_FILE_FIFO] = "FIFO",
+};
+
+static const struct flag_name pipe_names[] = {
+	{ CKPT_PIPE_FIFO, "FIFO" },
+	{ 0, NULL }
 };
 
 static const char *const rlimit_names[CKPT_RLIM_NLIMITS] = {
@@ -1205,10 +1215,18 @@ static int do_file(struct ckpt_hdr_file *f)
 	} else if (f->file_type != CKPT_FILE_SHMEM) {
 		return bad("a %s file without a path", type);
 	}
-	if (f->file_type == CKPT_FILE_PIPE) {
+	if (f->file_type == CKPT_FILE_PIPE ||
+	    (f->file_type == CKPT_FILE_FIFO && !(f->f_flags & O_PATH))) {
+		bool fifo = f->file_type == CKPT_FILE_FIFO;
+
 		f_i("pipe", f->obj_objref);
 		if (check_ref("obj_objref", f->obj_objref, CKPT_OBJ_PIPE, false))
 			return -1;
+		if (img.objs[f->obj_objref - 1].fifo != fifo)
+			return bad("a %s file names pipe %d, %s", type, f->obj_objref,
+				   fifo ? "an anonymous pipe" : "a FIFO's");
+		if (fifo && path[0] != '/')
+			return bad("FIFO path is not absolute");
 	} else if (f->obj_objref) {
 		return bad("a %s file with obj_objref %d", type, f->obj_objref);
 	}
@@ -1229,6 +1247,7 @@ static int do_pipe(struct ckpt_hdr_pipe *p)
 	f_u("nr_slots", p->nr_slots);
 	f_u("nr_bufs", p->nr_bufs);
 	f_u("data_len", p->data_len);
+	f_flags("flags", p->flags, pipe_names);
 	if (p->data_len > cur_len ||
 	    cur_len != round8(sizeof(*p) + (uint64_t)p->nr_bufs * sizeof(b) + p->data_len))
 		return bad("%u buffers of %" PRIu64 " bytes do not fit the length %u",
@@ -1236,6 +1255,10 @@ static int do_pipe(struct ckpt_hdr_pipe *p)
 	if (!p->nr_slots || p->nr_bufs > p->nr_slots)
 		return bad("%u buffers in a pipe of %u slots", p->nr_bufs,
 			   p->nr_slots);
+	if (p->flags & ~CKPT_PIPE_FIFO)
+		return bad("unknown pipe flags %#x", p->flags);
+	if (img.cur_obj > 0 && (size_t)img.cur_obj <= img.nr_objs)
+		img.objs[img.cur_obj - 1].fifo = p->flags & CKPT_PIPE_FIFO;
 	for (i = 0; i < p->nr_bufs; i++) {
 		if (rd_must(&b, sizeof(b)))
 			return -1;
@@ -1567,6 +1590,7 @@ static int check_order(uint32_t type)
 				   ckpt_hdr_name(type));
 		img.nr_open--;
 		img.objs[ref - 1].done = true;
+		img.cur_obj = ref;
 		return 0;
 	}
 	if (ref)

@@ -25,7 +25,7 @@
 
 #define CKPT_HEADER_MAGIC	0x4b4e4c2d54504b43ULL	/* "CKPT-LNK" */
 #define CKPT_TAIL_MAGIC		0x4c4954542d54504bULL	/* "KPT-TTIL" */
-#define CKPT_FORMAT_VERSION	2
+#define CKPT_FORMAT_VERSION	3
 
 #define CKPT_ARCH_X86_64	1
 
@@ -383,7 +383,9 @@ struct ckpt_hdr_file_table {
  * of path (NUL included) follow the fixed part, then padding.  A
  * CKPT_FILE_SHMEM file is followed by its contents as CKPT_HDR_PAGES
  * records; a CKPT_FILE_PIPE file names its pipe object in obj_objref,
- * and its path ("pipe:[INO]") is only informative.
+ * and its path ("pipe:[INO]") is only informative.  A CKPT_FILE_FIFO
+ * file is reopened by path and names the pipe object of the FIFO in
+ * obj_objref (0 for an O_PATH file, which has no pipe).
  */
 enum {
 	CKPT_FILE_REGULAR = 1,		/* reopened by path */
@@ -391,6 +393,7 @@ enum {
 	CKPT_FILE_CHRDEV,		/* null, zero, (u)random, tty: by path */
 	CKPT_FILE_SHMEM,		/* shmem, memfd, shared anonymous */
 	CKPT_FILE_PIPE,			/* an end of an anonymous pipe */
+	CKPT_FILE_FIFO,			/* a named FIFO: by path */
 };
 
 struct ckpt_hdr_file {
@@ -402,17 +405,20 @@ struct ckpt_hdr_file {
 	__u32 rdev;			/* new_encode_dev(), for devices */
 	__aligned_u64 i_size;
 	__u32 path_len;			/* with the NUL; 0 if none */
-	__s32 obj_objref;		/* CKPT_FILE_PIPE: CKPT_OBJ_PIPE */
+	__s32 obj_objref;		/* CKPT_FILE_PIPE, _FIFO: CKPT_OBJ_PIPE */
 };
 
 /*
- * CKPT_HDR_PIPE: an anonymous pipe (object CKPT_OBJ_PIPE): its size and
- * the data buffered in it, nr_bufs struct ckpt_pipe_buf then the data of
- * every buffer in order, then padding.  The files of its two ends are
- * CKPT_FILE_PIPE records that refer to it; an end that no file holds
- * was closed.
+ * CKPT_HDR_PIPE: a pipe (object CKPT_OBJ_PIPE): its size and the data
+ * buffered in it, nr_bufs struct ckpt_pipe_buf then the data of every
+ * buffer in order, then padding.  The files of an anonymous pipe's two
+ * ends are CKPT_FILE_PIPE records that refer to it; an end that no file
+ * holds was closed.  The pipe of a named FIFO (CKPT_PIPE_FIFO) is
+ * referred to by the CKPT_FILE_FIFO records of its open files only.
  */
 #define CKPT_PIPE_BUF_PACKET	0x1	/* read() returns it as one packet */
+
+#define CKPT_PIPE_FIFO		0x1	/* the pipe of a named FIFO */
 
 struct ckpt_pipe_buf {
 	__u32 len;
@@ -424,6 +430,8 @@ struct ckpt_hdr_pipe {
 	__u32 nr_slots;			/* F_GETPIPE_SZ / page_size */
 	__u32 nr_bufs;
 	__aligned_u64 data_len;		/* sum of the buffers' len */
+	__u32 flags;			/* CKPT_PIPE_* */
+	__u32 __pad;
 };
 
 /* CKPT_HDR_FS: cwd, root and umask (object CKPT_OBJ_FS) */

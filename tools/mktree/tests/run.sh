@@ -123,7 +123,7 @@ for v in valid shmem big unknown multi zombie; do
 done
 
 run 0 $CKPTINFO "$VALID"
-for pat in 'magic=ok format_version=2 arch=x86_64' 'page_size=4096' \
+for pat in 'magic=ok format_version=3 arch=x86_64' 'page_size=4096' \
 	   'release="6.12.57"' 'ckpt_id=7' 'xfeatures=0x207(x87|SSE|AVX|PKRU) xstate_size=2696' \
 	   'task 0: pid=42 tgid=42 ppid=0 pgid=42 sid=42 flags=0x1(ROOT) exit_signal=17' \
 	   'objtype=FILE objtype_id=2 objref=2' 'path="/tmp/counter.log"' \

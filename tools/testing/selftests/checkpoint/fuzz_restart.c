@@ -3,8 +3,8 @@
  * A format-aware fuzzer of restart(2).
  *
  * It makes a small corpus of valid images by running self-checkpointing
- * workers (anonymous memory; files and a dup; pipes holding data;
- * pending signals with handlers), then, for a number of iterations or
+ * workers (anonymous memory; files and a dup; pipes holding data; a
+ * named FIFO holding data; pending signals with handlers), then, for a number of iterations or
  * seconds from a fixed seed, takes a corpus image, mutates it knowing
  * the record structure of include/uapi/linux/checkpoint_hdr.h (record
  * types, lengths, counts, objrefs, addresses, flags, truncation,
@@ -36,7 +36,7 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, signals, tree; default all).
+ * pipes, fifo, signals, tree; default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
  * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
@@ -186,6 +186,26 @@ static void w_pipes(const char *img, const char *log)
 	checkpoint_self(img, log);
 }
 
+/* A named FIFO opened for reading, writing, both and O_PATH, with data */
+static void w_fifo(const char *img, const char *log)
+{
+	const char *path = DIR_PATH "/fifo";
+	int rd, wr, rw, op;
+
+	unlink(path);
+	if (mkfifo(path, 0600))
+		_exit(CKPT_EXIT_SETUP);
+	rd = open(path, O_RDONLY | O_NONBLOCK);
+	wr = open(path, O_WRONLY);
+	rw = open(path, O_RDWR);
+	op = open(path, O_PATH);
+	if (rd < 0 || wr < 0 || rw < 0 || op < 0 ||
+	    fcntl(wr, F_SETPIPE_SZ, 32768) < 0 ||
+	    write(wr, "hello fifo", 10) != 10 || write(rw, "more", 4) != 4)
+		_exit(CKPT_EXIT_SETUP);
+	checkpoint_self(img, log);
+}
+
 static void handler(int sig)
 {
 	(void)sig;
@@ -295,6 +315,7 @@ static struct corpus corpus[] = {
 	{ .name = "plain", .worker = w_plain },
 	{ .name = "files", .worker = w_files },
 	{ .name = "pipes", .worker = w_pipes },
+	{ .name = "fifo", .worker = w_fifo },
 	{ .name = "signals", .worker = w_signals },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
 };
@@ -608,6 +629,7 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			F(ckpt_hdr_pipe, nr_slots, K_COUNT);
 			F(ckpt_hdr_pipe, nr_bufs, K_COUNT);
 			F(ckpt_hdr_pipe, data_len, K_COUNT);
+			F(ckpt_hdr_pipe, flags, K_FLAGS);
 			cnt = r->len >= 16 ? u32at(p, 12) : 0;
 			for (j = 0; j < cnt && j < 4; j++) {
 				size_t o = sizeof(struct ckpt_hdr_pipe) +
@@ -1544,7 +1566,7 @@ int main(int argc, char **argv)
 		 * fixed pass leaves it out until that is fixed.
 		 */
 		if (!only)
-			only = "plain,files,pipes,signals";
+			only = "plain,files,pipes,fifo,signals";
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <checkpoint.h>
@@ -199,50 +198,6 @@ TEST_F_TIMEOUT(pipes, buffered_data_ends_and_flags, 120)
 		TH_LOG("restored task failed check %d (enum in test_pipes.c)",
 		       WEXITSTATUS(status));
 	}
-	free(img);
-	free(log);
-	free(out);
-}
-
-/* A named FIFO is not an anonymous pipe: refused, with the fd named */
-TEST_F_TIMEOUT(pipes, fifo_refused, 60)
-{
-	char *fifo = ckpt_path(&self->env, "fifo");
-	char *img = ckpt_path(&self->env, "img2");
-	char *log = ckpt_path(&self->env, "log2");
-	char *out = ckpt_path(&self->env, "out2");
-	char *text;
-	int status;
-	pid_t pid;
-
-	ASSERT_EQ(mkfifo(fifo, 0600), 0);
-	pid = ckpt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		int fd, logfd, ff;
-		long ret;
-
-		if (ckpt_isolate(out))
-			_exit(CKPT_EXIT_SETUP);
-		ff = open(fifo, O_RDWR);
-		fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (ff < 0 || fd < 0 || logfd < 0 || dup2(ff, 77) != 77)
-			_exit(CKPT_EXIT_SETUP);
-		close(ff);
-		ret = ckpt_self(fd, logfd);
-		_exit(ret == -1 && errno == EOPNOTSUPP ? 0 : 1);
-	}
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(WEXITSTATUS(status), 0);
-	text = ckpt_slurp(log, NULL);
-	ASSERT_NE(text, NULL);
-	EXPECT_NE(strstr(text, "fd 77: FIFOs are not supported"), NULL) {
-		TH_LOG("log: %s", text);
-	}
-	free(text);
-	free(fifo);
 	free(img);
 	free(log);
 	free(out);
