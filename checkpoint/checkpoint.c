@@ -9,8 +9,6 @@
  */
 
 #include <linux/checkpoint.h>
-#include <linux/hrtimer.h>
-#include <linux/posix-timers.h>
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
@@ -201,23 +199,6 @@ static void checkpoint_put_tasks(struct ckpt_ctx *ctx)
 	ctx->nr_tasks = 0;
 }
 
-/* Does @t's process have timers the image would lose? */
-static bool ckpt_timers_armed(struct task_struct *t)
-{
-	struct signal_struct *sig = t->signal;
-	bool armed;
-
-	spin_lock_irq(&t->sighand->siglock);
-#ifdef CONFIG_POSIX_TIMERS
-	armed = !hlist_empty(&sig->posix_timers) ||
-		sig->it[CPUCLOCK_PROF].expires || sig->it[CPUCLOCK_VIRT].expires;
-#else
-	armed = false;
-#endif
-	spin_unlock_irq(&t->sighand->siglock);
-	return armed;
-}
-
 /* May the caller save @t, and is @t in a state that can be saved? */
 static int checkpoint_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
 {
@@ -235,9 +216,6 @@ static int checkpoint_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
 	}
 	if (t->flags & PF_EXITING)
 		return ckpt_err(ctx, -EBUSY, "the task is exiting");
-	if (thread_group_leader(t) && ckpt_timers_armed(t))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"ITIMER_PROF, ITIMER_VIRTUAL and POSIX timers are not supported yet");
 #ifdef CONFIG_SECCOMP
 	if (t->seccomp.mode != SECCOMP_MODE_DISABLED)
 		return ckpt_err(ctx, -EOPNOTSUPP, "seccomp filters are not supported yet");

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Checkpoint/restart: signal handlers, the thread group's signal state
- * (rlimits, shared pending signals) and the task's own signal state
- * (blocked mask, alternate stack, private pending signals).
+ * (rlimits, shared pending signals, timers: see timer.c) and the task's
+ * own signal state (blocked mask, alternate stack, private pending
+ * signals).
  */
 
 #include <linux/capability.h>
 #include <linux/checkpoint.h>
-#include <linux/hrtimer.h>
 #include <linux/init.h>
 #include <linux/resource.h>
 #include <linux/sched/signal.h>
@@ -130,6 +130,11 @@ static const struct ckpt_obj_ops ckpt_sighand_ops = {
 
 /* Pending signals, shared or private */
 
+/*
+ * The queued signals but those of POSIX timers (SIGQUEUE_PREALLOC),
+ * which the timers' record holds: a signal whose only queued instances
+ * are timers' leaves the pending set too, as their delivery would.
+ */
 static int checkpoint_sigpending(struct ckpt_ctx *ctx, struct task_struct *t,
 				 bool shared)
 {
@@ -137,6 +142,7 @@ static int checkpoint_sigpending(struct ckpt_ctx *ctx, struct task_struct *t,
 	struct sigpending *pending;
 	struct sigqueue *q;
 	unsigned int nr = 0, n = 0;
+	u64 timers, others;
 	int ret;
 
 	pending = shared ? &t->signal->shared_pending : &t->pending;
@@ -151,18 +157,25 @@ again:
 		return -ENOMEM;
 	spin_lock_irq(&t->sighand->siglock);
 	n = 0;
+	timers = 0;
+	others = 0;
 	list_for_each_entry(q, &pending->list, list) {
+		if (q->flags & SIGQUEUE_PREALLOC) {
+			timers |= sigmask(q->info.si_signo);
+			continue;
+		}
 		if (n == nr) {
 			spin_unlock_irq(&t->sighand->siglock);
 			ckpt_free(h);
 			nr += 8;
 			goto again;
 		}
+		others |= sigmask(q->info.si_signo);
 		h->siginfo[n].signo = q->info.si_signo;
 		copy_siginfo_to_external((siginfo_t *)h->siginfo[n].info, &q->info);
 		n++;
 	}
-	h->signal = pending->signal.sig[0];
+	h->signal = pending->signal.sig[0] & ~(timers & ~others);
 	spin_unlock_irq(&t->sighand->siglock);
 
 	h->nr_pending = n;
@@ -228,11 +241,12 @@ static int restore_sigpending(struct ckpt_ctx *ctx, struct ckpt_hdr_sigpending *
 	return 0;
 }
 
-/* signal: the thread group's rlimits and shared pending signals */
+/* signal: the thread group's rlimits, shared pending signals and timers */
 
 struct ckpt_signal_restore {
 	struct ckpt_hdr_signal *sig;
 	struct ckpt_hdr_sigpending *pending;
+	void *timers;
 };
 
 static int checkpoint_signal(struct ckpt_ctx *ctx, void *ptr)
@@ -255,22 +269,13 @@ static int checkpoint_signal(struct ckpt_ctx *ctx, void *ptr)
 		h->rlim[i].max = signal->rlim[i].rlim_max;
 	}
 	task_unlock(t->group_leader);
-#ifdef CONFIG_POSIX_TIMERS
-	spin_lock_irq(&t->sighand->siglock);
-	if (hrtimer_active(&signal->real_timer)) {
-		ktime_t left = hrtimer_get_remaining(&signal->real_timer);
-
-		/* due, its signal not sent yet: due again at once */
-		h->it_real_value = max_t(s64, ktime_to_ns(left), 1);
-		h->it_real_interval = ktime_to_ns(signal->it_real_incr);
-	}
-	spin_unlock_irq(&t->sighand->siglock);
-#endif
 
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_free(h);
 	if (!ret)
 		ret = checkpoint_sigpending(ctx, t, true);
+	if (!ret)
+		ret = checkpoint_timers(ctx, t);
 	return ret;
 }
 
@@ -280,6 +285,7 @@ static void signal_restore_drop(void *ptr)
 
 	ckpt_free(r->sig);
 	ckpt_free(r->pending);
+	restore_timers_free(r->timers);
 	kfree(r);
 }
 
@@ -299,9 +305,7 @@ static void *restore_signal(struct ckpt_ctx *ctx)
 		kfree(r);
 		return err;
 	}
-	if (r->sig->nr_rlim != RLIM_NLIMITS || r->sig->it_real_value > KTIME_MAX ||
-	    r->sig->it_real_interval > KTIME_MAX ||
-	    (!r->sig->it_real_value && r->sig->it_real_interval))
+	if (r->sig->nr_rlim != RLIM_NLIMITS)
 		goto bad;
 	for (i = 0; i < RLIM_NLIMITS; i++)
 		if (r->sig->rlim[i].cur > r->sig->rlim[i].max)
@@ -324,9 +328,17 @@ static void *restore_signal(struct ckpt_ctx *ctx)
 		signal_restore_drop(r);
 		return err;
 	}
+	r->timers = restore_timers_read(ctx);
+	if (IS_ERR(r->timers)) {
+		void *err = r->timers;
+
+		r->timers = NULL;
+		signal_restore_drop(r);
+		return err;
+	}
 	return r;
 bad:
-	ckpt_err(ctx, -EINVAL, "rlimits or timer record is malformed");
+	ckpt_err(ctx, -EINVAL, "rlimits record is malformed");
 	signal_restore_drop(r);
 	return ERR_PTR(-EINVAL);
 }
@@ -451,24 +463,22 @@ int restore_task_signal_apply(struct ckpt_ctx *ctx, void *ptr)
 	return 0;
 }
 
-/* ITIMER_REAL, as setitimer(2) arms it; the caller's own timer goes */
-static void restore_itimer_real(struct ckpt_hdr_signal *h)
+/*
+ * Drop what @pending holds but the signals of POSIX timers: they belong
+ * to the timers the thread group's leader restored already.
+ */
+static void restore_flush_sigqueue(struct sigpending *pending)
 {
-#ifdef CONFIG_POSIX_TIMERS
-	struct hrtimer *timer = &current->signal->real_timer;
+	struct sigqueue *q, *n;
+	LIST_HEAD(timers);
 
-again:
-	spin_lock_irq(&current->sighand->siglock);
-	if (hrtimer_try_to_cancel(timer) < 0) {
-		spin_unlock_irq(&current->sighand->siglock);
-		hrtimer_cancel_wait_running(timer);
-		goto again;
-	}
-	current->signal->it_real_incr = ns_to_ktime(h->it_real_interval);
-	if (h->it_real_value)
-		hrtimer_start(timer, ns_to_ktime(h->it_real_value), HRTIMER_MODE_REL);
-	spin_unlock_irq(&current->sighand->siglock);
-#endif
+	list_for_each_entry_safe(q, n, &pending->list, list)
+		if (q->flags & SIGQUEUE_PREALLOC)
+			list_move_tail(&q->list, &timers);
+	flush_sigqueue(pending);
+	list_for_each_entry(q, &timers, list)
+		sigaddset(&pending->signal, q->info.si_signo);
+	list_splice(&timers, &pending->list);
 }
 
 /**
@@ -479,7 +489,9 @@ again:
  *          pending signals too, or NULL
  *
  * Whatever current had pending (the tree builder's signals, a dying
- * child's SIGCHLD) does not belong to the image and goes first.
+ * child's SIGCHLD) does not belong to the image and goes first.  The
+ * leader restores the timers last: their signals come after the others
+ * of the image, and a thread keeps those it got from them meanwhile.
  */
 int restore_task_signal_pending(struct ckpt_ctx *ctx, void *ptr, void *signal)
 {
@@ -490,7 +502,7 @@ int restore_task_signal_pending(struct ckpt_ctx *ctx, void *ptr, void *signal)
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	spin_lock_irq(&current->sighand->siglock);
-	flush_sigqueue(&current->pending);
+	restore_flush_sigqueue(&current->pending);
 	if (s)
 		flush_sigqueue(&current->signal->shared_pending);
 	recalc_sigpending();
@@ -500,7 +512,7 @@ int restore_task_signal_pending(struct ckpt_ctx *ctx, void *ptr, void *signal)
 	if (!ret && s)
 		ret = restore_sigpending(ctx, s->pending, true);
 	if (!ret && s)
-		restore_itimer_real(s->sig);
+		ret = restore_timers(ctx, s->timers);
 	return ret;
 }
 

@@ -190,6 +190,12 @@ int restore_task_signal_pending(struct ckpt_ctx *ctx, void *sig, void *signal);
 int restore_sighand_commit(struct ckpt_ctx *ctx, void *sighand);
 int restore_signal_prepare(struct ckpt_ctx *ctx, void *signal);
 
+/* checkpoint/timer.c */
+int checkpoint_timers(struct ckpt_ctx *ctx, struct task_struct *t);
+void *restore_timers_read(struct ckpt_ctx *ctx);
+int restore_timers(struct ckpt_ctx *ctx, void *timers);
+void restore_timers_free(void *timers);
+
 /* arch: arch/x86/mm/checkpoint.c */
 int checkpoint_write_header_arch(struct ckpt_ctx *ctx);
 int restore_read_header_arch(struct ckpt_ctx *ctx);

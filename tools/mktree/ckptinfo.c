@@ -485,6 +485,7 @@ static struct {
 
 	uint32_t expect;		/* record type that must come next */
 	const char *expect_why;
+	bool timers_next;		/* the SIGPENDING of a SIGNAL: TIMERS next */
 
 	/* The address space being read: its VMAs, then its pages */
 	uint32_t vmas_left;
@@ -1398,6 +1399,7 @@ static int do_signal(struct ckpt_hdr_signal *s)
 	list_end();
 	img.expect = CKPT_HDR_SIGPENDING;
 	img.expect_why = "after SIGNAL";
+	img.timers_next = true;
 	return 0;
 }
 
@@ -1439,6 +1441,104 @@ static int do_sigpending(struct ckpt_hdr_sigpending *s)
 		item_end();
 		if (si.signo < 1 || si.signo > NSIG_MAX)
 			return bad("queued signal %u is invalid", si.signo);
+	}
+	list_end();
+	if (img.timers_next) {
+		img.timers_next = false;
+		img.expect = CKPT_HDR_TIMERS;
+		img.expect_why = "after the SIGPENDING of a SIGNAL";
+	}
+	return 0;
+}
+
+static const char *const itimer_names[CKPT_ITIMER_NR] = {
+	[CKPT_ITIMER_REAL] = "ITIMER_REAL",
+	[CKPT_ITIMER_VIRTUAL] = "ITIMER_VIRTUAL",
+	[CKPT_ITIMER_PROF] = "ITIMER_PROF",
+};
+
+static const char *const clock_names[] = {
+	[0] = "CLOCK_REALTIME", [1] = "CLOCK_MONOTONIC",
+	[7] = "CLOCK_BOOTTIME", [11] = "CLOCK_TAI",
+};
+
+static const char *const notify_names[] = {
+	[0] = "SIGEV_SIGNAL", [1] = "SIGEV_NONE", [2] = "SIGEV_THREAD",
+	[4] = "SIGEV_THREAD_ID",
+};
+
+static const struct flag_name timer_flags[] = {
+	{ CKPT_TIMER_PENDING, "PENDING" },
+	{ CKPT_TIMER_REARM, "REARM" },
+	{ 0, NULL },
+};
+
+static int do_timers(struct ckpt_hdr_timers *t)
+{
+	struct ckpt_posix_timer p;
+	char name[SIGNAME_LEN];
+	const char *s;
+	int64_t prev = -1;
+	uint32_t i;
+
+	list_begin("itimers");
+	for (i = 0; i < CKPT_ITIMER_NR; i++) {
+		if (!t->itimer[i].value && !t->itimer[i].interval && !verbose)
+			continue;
+		item_begin("%s", itimer_names[i]);
+		if (json)
+			f_w("which", itimer_names[i]);
+		f_u("value_ns", t->itimer[i].value);
+		f_u("interval_ns", t->itimer[i].interval);
+		item_end();
+	}
+	list_end();
+	f_u("next_id", t->next_id);
+	f_u("nr_timers", t->nr_timers);
+	if (t->nr_timers > CKPT_POSIX_TIMERS_MAX)
+		return bad("%u POSIX timers, more than %d", t->nr_timers,
+			   CKPT_POSIX_TIMERS_MAX);
+	if (cur_len != sizeof(*t) + (uint64_t)t->nr_timers * sizeof(p))
+		return bad("%u timers do not fit the length %u", t->nr_timers,
+			   cur_len);
+	list_begin("timers");
+	for (i = 0; i < t->nr_timers; i++) {
+		if (rd_must(&p, sizeof(p)))
+			return -1;
+		item_begin("timer %d", p.id);
+		f_i("id", p.id);
+		s = p.clock >= 0 ? name_of(clock_names, ARRAY_SIZE(clock_names), p.clock) : NULL;
+		if (s)
+			f_w("clock", s);
+		else
+			f_i("clock", p.clock);
+		s = p.notify >= 0 ? name_of(notify_names, ARRAY_SIZE(notify_names), p.notify) : NULL;
+		if (s)
+			f_w("notify", s);
+		else
+			f_i("notify", p.notify);
+		if (p.notify != 1) {	/* SIGEV_NONE */
+			f_i("signo", p.signo);
+			if (p.signo >= 1 && p.signo <= NSIG_MAX)
+				f_w("signal", sig_name(p.signo, name, sizeof(name)));
+			f_x("sigval", p.sigval);
+		}
+		if (p.notify == 4 || p.tid)
+			f_i("tid", p.tid);
+		f_u("value_ns", p.value);
+		f_u("interval_ns", p.interval);
+		f_flags("flags", p.flags, timer_flags);
+		if (p.flags & CKPT_TIMER_PENDING || verbose)
+			f_i("queued_overrun", p.queued_overrun);
+		if (p.overrun_last || verbose)
+			f_i("overrun_last", p.overrun_last);
+		if (p.overrun > 0 || verbose)
+			f_i("overrun", p.overrun);
+		item_end();
+		if (p.id < 0 || p.id <= prev)
+			return bad("timer ids are not unique and sorted: %d after %" PRId64,
+				   p.id, prev);
+		prev = p.id;
 	}
 	list_end();
 	return 0;
@@ -1501,6 +1601,7 @@ static const struct record_type {
 	R(CKPT_HDR_SIGNAL,	ckpt_hdr_signal,	do_signal,	true, false),
 	R(CKPT_HDR_TASK_SIGNAL,	ckpt_hdr_task_signal,	do_task_signal,	true, true),
 	R(CKPT_HDR_SIGPENDING,	ckpt_hdr_sigpending,	do_sigpending,	false, false),
+	R(CKPT_HDR_TIMERS,	ckpt_hdr_timers,	do_timers,	false, false),
 	R(CKPT_HDR_TAIL,	ckpt_hdr_tail,		do_tail,	true, false),
 #undef R
 };
@@ -1560,6 +1661,11 @@ static int check_order(uint32_t type)
 	if (type == CKPT_HDR_SIGPENDING) {
 		if (expected != CKPT_HDR_SIGPENDING)
 			return bad("SIGPENDING not after SIGNAL or TASK_SIGNAL");
+		return 0;
+	}
+	if (type == CKPT_HDR_TIMERS) {
+		if (expected != CKPT_HDR_TIMERS)
+			return bad("TIMERS not after the SIGPENDING of a SIGNAL");
 		return 0;
 	}
 	if (img.vmas_left) {

@@ -68,6 +68,7 @@ enum {
 	CKPT_HDR_SIGNAL,
 	CKPT_HDR_TASK_SIGNAL,
 	CKPT_HDR_SIGPENDING,
+	CKPT_HDR_TIMERS,
 
 	CKPT_HDR_TAIL = 9001,
 };
@@ -464,9 +465,8 @@ struct ckpt_hdr_sighand {
 
 /*
  * CKPT_HDR_SIGNAL: the thread group's signal state (object
- * CKPT_OBJ_SIGNAL): rlimits and the ITIMER_REAL timer (it starts again
- * when the task resumes); the shared pending signals follow as a
- * CKPT_HDR_SIGPENDING record.
+ * CKPT_OBJ_SIGNAL): its rlimits; the shared pending signals follow as a
+ * CKPT_HDR_SIGPENDING record, then its timers as CKPT_HDR_TIMERS.
  */
 #define CKPT_RLIM_NLIMITS	16
 
@@ -480,8 +480,6 @@ struct ckpt_hdr_signal {
 	__u32 nr_rlim;			/* RLIM_NLIMITS */
 	__u32 __pad;
 	struct ckpt_rlimit rlim[CKPT_RLIM_NLIMITS];
-	__aligned_u64 it_real_value;	/* ITIMER_REAL: ns left, 0 if disarmed */
-	__aligned_u64 it_real_interval;	/* its interval in ns */
 };
 
 /*
@@ -500,7 +498,8 @@ struct ckpt_hdr_task_signal {
 /*
  * CKPT_HDR_SIGPENDING: queued signals, each with its siginfo in the
  * 128-byte user siginfo_t layout, and the pending set (signals pending
- * without a queued siginfo are in the set only).
+ * without a queued siginfo are in the set only).  The signal of a POSIX
+ * timer is not among them: its CKPT_HDR_TIMERS entry says it is pending.
  */
 struct ckpt_siginfo {
 	__u32 signo;
@@ -514,6 +513,53 @@ struct ckpt_hdr_sigpending {
 	__u32 nr_pending;
 	__u32 __pad;
 	struct ckpt_siginfo siginfo[];
+};
+
+/*
+ * CKPT_HDR_TIMERS: the thread group's timers, the last record of its
+ * signal state (after the shared CKPT_HDR_SIGPENDING): the interval
+ * timers of setitimer(2), and nr_timers POSIX timers of timer_create(2)
+ * sorted by id.  Times are relative: what was left when the checkpoint
+ * was taken, in ns, armed again from the moment the task is restored.
+ */
+#define CKPT_ITIMER_REAL	0	/* ITIMER_REAL */
+#define CKPT_ITIMER_VIRTUAL	1	/* ITIMER_VIRTUAL */
+#define CKPT_ITIMER_PROF	2	/* ITIMER_PROF */
+#define CKPT_ITIMER_NR		3
+
+struct ckpt_itimer {
+	__aligned_u64 value;		/* ns left, as getitimer(2); 0: disarmed */
+	__aligned_u64 interval;		/* ns */
+};
+
+/* A POSIX timer's flags */
+#define CKPT_TIMER_PENDING	0x1	/* its signal is queued */
+#define CKPT_TIMER_REARM	0x2	/* it restarts when that is delivered */
+
+#define CKPT_POSIX_TIMERS_MAX	65536
+
+struct ckpt_posix_timer {
+	__s32 id;			/* timer_t */
+	__s32 clock;			/* CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI */
+	__s32 notify;			/* SIGEV_SIGNAL, _NONE, _THREAD, _THREAD_ID */
+	__s32 signo;			/* sigev_signo */
+	__aligned_u64 sigval;		/* sigev_value */
+	__s32 tid;			/* SIGEV_THREAD_ID: its thread, as in the tree */
+	__u32 flags;			/* CKPT_TIMER_* */
+	__aligned_u64 value;		/* ns left, as timer_gettime(2); 0: disarmed */
+	__aligned_u64 interval;		/* ns */
+	__s64 overrun;			/* expiries its next signal reports, -1: none */
+	__s64 overrun_last;		/* timer_getoverrun(2) */
+	__s32 queued_overrun;		/* counted on its queued signal */
+	__u32 __pad;
+};
+
+struct ckpt_hdr_timers {
+	struct ckpt_hdr h;
+	struct ckpt_itimer itimer[CKPT_ITIMER_NR];
+	__u32 next_id;			/* the id timer_create(2) gives next */
+	__u32 nr_timers;
+	struct ckpt_posix_timer timers[];
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

@@ -229,6 +229,27 @@ static int signal_obj(void)
 		s->rlim[3].cur = 8 << 20;		/* STACK */
 	}
 	sigpending(0, 0);			/* shared pending signals */
+	{
+		REC(t, ckpt_hdr_timers, CKPT_HDR_TIMERS,
+		    2 * sizeof(struct ckpt_posix_timer));
+
+		t->itimer[CKPT_ITIMER_REAL].value = 2500000000ULL;
+		t->itimer[CKPT_ITIMER_PROF].value = 700000000;
+		t->itimer[CKPT_ITIMER_PROF].interval = 100000000;
+		t->next_id = 4;
+		t->nr_timers = 2;
+		t->timers[0].id = 0;			/* CLOCK_REALTIME */
+		t->timers[0].signo = 34;		/* SIGRTMIN */
+		t->timers[0].sigval = 42;
+		t->timers[0].value = 1000000;
+		t->timers[0].flags = CKPT_TIMER_PENDING;
+		t->timers[1].id = 3;
+		t->timers[1].clock = 1;			/* CLOCK_MONOTONIC */
+		t->timers[1].notify = 1;		/* SIGEV_NONE */
+		t->timers[1].value = 5000000000ULL;
+		t->timers[1].interval = 1000000000;
+		t->timers[1].overrun = -1;
+	}
 	return ref;
 }
 
@@ -455,7 +476,7 @@ static const char *const variants =
 	"valid shmem big unknown multi zombie badmagic swapped badversion badarch\n"
 	"badtailmagic tailid hugelen zerolen oddlen shortlen trailing notail\n"
 	"notree nrtasks nrfds nrruns pathlen noterm badobjref objorder\n"
-	"objopen badref\n"
+	"objopen badref nrtimers timerorder notimers\n"
 	"badpagesize vmaorder runoutside";
 
 int main(int argc, char **argv)
@@ -572,6 +593,14 @@ int main(int argc, char **argv)
 		put32(find(CKPT_HDR_MM), 7777);
 	} else if (!strcmp(v, "badref")) {
 		put32(find(CKPT_HDR_TASK_OBJS) + 16, 2);	/* mm -> a file */
+	} else if (!strcmp(v, "nrtimers")) {
+		put32(find(CKPT_HDR_TIMERS) + 60, 3);
+	} else if (!strcmp(v, "timerorder")) {
+		/* the second timer's id is the first's */
+		put32(find(CKPT_HDR_TIMERS) + sizeof(struct ckpt_hdr_timers) +
+		      sizeof(struct ckpt_posix_timer), 0);
+	} else if (!strcmp(v, "notimers")) {
+		put32(find(CKPT_HDR_TIMERS), 7777);
 	} else if (!strcmp(v, "vmaorder")) {
 		size_t off = find(CKPT_HDR_VMA);
 

@@ -133,7 +133,12 @@ for pat in 'magic=ok format_version=3 arch=x86_64' 'page_size=4096' \
 	   'ip=0x401234 sp=0x7ffd1f00' 'SIGINT: handler=0x401100' \
 	   'SIGPIPE: handler=SIG_IGN' 'rlimit NOFILE: cur=1024 max=524288' \
 	   'blocked=0x200(SIGUSR1)' 'queued 0: signo=12 signal=SIGUSR2' \
-	   'TAIL .* magic=ok ckpt_id=7' '32 records, 8 objects' \
+	   'TAIL .* magic=ok ckpt_id=7' '33 records, 8 objects' \
+	   'ITIMER_REAL: value_ns=2500000000 interval_ns=0' \
+	   'ITIMER_PROF: value_ns=700000000 interval_ns=100000000' \
+	   'next_id=4 nr_timers=2' \
+	   'timer 0: id=0 clock=CLOCK_REALTIME notify=SIGEV_SIGNAL signo=34 signal=SIGRTMIN+2 sigval=0x2a value_ns=1000000 interval_ns=0 flags=0x1(PENDING) queued_overrun=0' \
+	   'timer 3: id=3 clock=CLOCK_MONOTONIC notify=SIGEV_NONE value_ns=5000000000 interval_ns=1000000000 flags=0x0$' \
 	   "1 pages (4096 bytes), $SIZE bytes in all"; do
 	check "ckptinfo output has '$pat'" grep -q -e "$pat" "$W/out"
 done
@@ -187,6 +192,9 @@ nrtasks tasks do not fit the length
 nrfds fds do not fit the length
 nrruns runs for 1 pages
 pathlen path length 2147483647 is more than 4096
+nrtimers 3 timers do not fit the length
+timerorder timer ids are not unique and sorted: 0 after 0
+notimers expected a TIMERS record after the SIGPENDING of a SIGNAL
 noterm do not end with a PAGES record of no page
 badobjref objref 5 out of sequence
 badref mm 2 is a FILE object, not a MM

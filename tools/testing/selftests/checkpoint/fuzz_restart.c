@@ -4,7 +4,9 @@
  *
  * It makes a small corpus of valid images by running self-checkpointing
  * workers (anonymous memory; files and a dup; pipes holding data; a
- * named FIFO holding data; pending signals with handlers), then, for a number of iterations or
+ * named FIFO holding data; pending signals with handlers; interval and
+ * POSIX timers, one of them with its signal pending), then, for a
+ * number of iterations or
  * seconds from a fixed seed, takes a corpus image, mutates it knowing
  * the record structure of include/uapi/linux/checkpoint_hdr.h (record
  * types, lengths, counts, objrefs, addresses, flags, truncation,
@@ -36,7 +38,7 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, fifo, signals, tree; default all).
+ * pipes, fifo, signals, timers, tree; default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
  * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
@@ -65,6 +67,7 @@
 #include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -241,6 +244,62 @@ static void w_signals(const char *img, const char *log)
 	checkpoint_self(img, log);
 }
 
+static int timer_new(clockid_t clock, int notify, int sig, int value,
+		     time_t secs, long interval_ns)
+{
+	struct sigevent sev = {
+		.sigev_notify = notify,
+		.sigev_signo = sig,
+		.sigev_value.sival_int = value,
+	};
+	struct itimerspec its = {
+		.it_value = { secs, secs ? 0 : 1000000 },
+		.it_interval = { 0, interval_ns },
+	};
+	int id;
+
+	if (notify == SIGEV_THREAD_ID)
+		sev._sigev_un._tid = syscall(SYS_gettid);
+	if (syscall(SYS_timer_create, clock, &sev, &id) ||
+	    syscall(SYS_timer_settime, id, 0, &its, NULL))
+		_exit(CKPT_EXIT_SETUP);
+	return id;
+}
+
+/* Interval timers and POSIX timers, one with its signal pending */
+static void w_timers(const char *img, const char *log)
+{
+	struct itimerval real = { .it_value = { 100, 0 }, .it_interval = { 5, 0 } };
+	struct itimerval prof = { .it_value = { 50, 0 }, .it_interval = { 0, 100000 } };
+	struct itimerval virt = { .it_value = { 60, 0 } };
+	struct sigaction sa = { .sa_handler = handler, .sa_flags = SA_RESTART };
+	sigset_t set;
+	int i, sig[] = { SIGALRM, SIGPROF, SIGVTALRM, SIGRTMIN, SIGRTMIN + 1,
+			 SIGRTMIN + 2, SIGRTMIN + 3 };
+
+	for (i = 0; i < (int)(sizeof(sig) / sizeof(sig[0])); i++)
+		sigaction(sig[i], &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN + 3);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (setitimer(ITIMER_REAL, &real, NULL) || setitimer(ITIMER_PROF, &prof, NULL) ||
+	    setitimer(ITIMER_VIRTUAL, &virt, NULL))
+		_exit(CKPT_EXIT_SETUP);
+	timer_new(CLOCK_REALTIME, SIGEV_SIGNAL, SIGRTMIN, 10, 100, 500000000);
+	syscall(SYS_timer_delete, timer_new(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0, 1, 0));
+	timer_new(CLOCK_BOOTTIME, SIGEV_NONE, 0, 0, 30, 0);
+	timer_new(CLOCK_TAI, SIGEV_THREAD_ID, SIGRTMIN + 2, 12, 100, 0);
+	/* expires at once, blocked: pending */
+	timer_new(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGRTMIN + 3, 13, 0, 0);
+	for (i = 0; i < 500; i++) {
+		sigpending(&set);
+		if (sigismember(&set, SIGRTMIN + 3))
+			break;
+		ckpt_msleep(2);
+	}
+	checkpoint_self(img, log);
+}
+
 static void *tree_thread(void *arg)
 {
 	for (;;)
@@ -317,6 +376,7 @@ static struct corpus corpus[] = {
 	{ .name = "pipes", .worker = w_pipes },
 	{ .name = "fifo", .worker = w_fifo },
 	{ .name = "signals", .worker = w_signals },
+	{ .name = "timers", .worker = w_timers },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
 };
 #define NR_CORPUS ((int)(sizeof(corpus) / sizeof(corpus[0])))
@@ -680,6 +740,36 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 				add(r, o + 16, 4, K_COUNT);	/* si_code */
 			}
 			break;
+		case CKPT_HDR_TIMERS:
+			F(ckpt_hdr_timers, next_id, K_COUNT);
+			F(ckpt_hdr_timers, nr_timers, K_COUNT);
+			for (j = 0; j < CKPT_ITIMER_NR; j++) {
+				size_t o = offsetof(struct ckpt_hdr_timers, itimer) +
+					   j * sizeof(struct ckpt_itimer);
+
+				add(r, o, 8, K_COUNT);
+				add(r, o + 8, 8, K_COUNT);
+			}
+			cnt = r->len >= 64 ? u32at(p, 60) : 0;
+			for (j = 0; j < cnt && j < 4; j++) {
+				size_t o = sizeof(struct ckpt_hdr_timers) +
+					   j * sizeof(struct ckpt_posix_timer);
+
+#define T(m, k) add(r, o + offsetof(struct ckpt_posix_timer, m), \
+		    sizeof(((struct ckpt_posix_timer *)0)->m), k)
+				T(id, K_COUNT);
+				T(clock, K_FLAGS);
+				T(notify, K_FLAGS);
+				T(signo, K_COUNT);
+				T(tid, K_OBJREF);
+				T(flags, K_FLAGS);
+				T(value, K_COUNT);
+				T(interval, K_COUNT);
+				T(overrun, K_COUNT);
+				T(queued_overrun, K_COUNT);
+#undef T
+			}
+			break;
 		case CKPT_HDR_TAIL:
 			F(ckpt_hdr_tail, magic, K_FLAGS);
 			F(ckpt_hdr_tail, ckpt_id, K_COUNT);
@@ -744,6 +834,7 @@ static const char *type_name(uint32_t t)
 	case CKPT_HDR_SIGNAL: return "SIGNAL";
 	case CKPT_HDR_TASK_SIGNAL: return "TASK_SIGNAL";
 	case CKPT_HDR_SIGPENDING: return "SIGPENDING";
+	case CKPT_HDR_TIMERS: return "TIMERS";
 	case CKPT_HDR_TAIL: return "TAIL";
 	}
 	snprintf(buf, sizeof(buf), "%u", t);
@@ -752,7 +843,7 @@ static const char *type_name(uint32_t t)
 
 static const uint32_t known_types[] = {
 	1, 2, 3, 101, 102, 103, 201, 202, 203, 301, 302, 303,
-	401, 402, 403, 404, 501, 502, 503, 504, 9001,
+	401, 402, 403, 404, 501, 502, 503, 504, 505, 9001,
 };
 #define NR_TYPES ((int)(sizeof(known_types) / sizeof(known_types[0])))
 
@@ -767,6 +858,7 @@ static int user_type(uint32_t t)
 	case CKPT_HDR_DEBUGREGS: case CKPT_HDR_MM: case CKPT_HDR_VMA:
 	case CKPT_HDR_PAGES: case CKPT_HDR_SIGHAND: case CKPT_HDR_SIGNAL:
 	case CKPT_HDR_TASK_SIGNAL: case CKPT_HDR_SIGPENDING:
+	case CKPT_HDR_TIMERS:	/* a timer may fire early, or at once */
 	case CKPT_HDR_FILE:	/* shmem contents, mapped files */
 	case CKPT_HDR_OBJREF:	/* another object in place of one */
 	case CKPT_HDR_TASK_OBJS:
@@ -1566,7 +1658,7 @@ int main(int argc, char **argv)
 		 * fixed pass leaves it out until that is fixed.
 		 */
 		if (!only)
-			only = "plain,files,pipes,fifo,signals";
+			only = "plain,files,pipes,fifo,signals,timers";
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");
