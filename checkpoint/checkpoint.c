@@ -204,8 +204,6 @@ static int checkpoint_check_task(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	if (t->flags & PF_KTHREAD)
 		return ckpt_err(ctx, -EPERM, "kernel threads cannot be checkpointed");
-	if (task_active_pid_ns(t) != task_active_pid_ns(ctx->root_task))
-		return ckpt_err(ctx, -EOPNOTSUPP, "nested pid namespaces are not supported yet");
 	if (!ptrace_may_access(t, PTRACE_MODE_ATTACH_REALCREDS))
 		return ckpt_err(ctx, -EPERM, "no ptrace attach rights over the task");
 	if (t->exit_state) {
@@ -283,10 +281,15 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		if (ret)
 			goto out;
 	}
+	ret = checkpoint_pidns(ctx);
+	if (ret)
+		goto out;
 
 	ret = checkpoint_write_header(ctx);
 	if (!ret)
 		ret = checkpoint_write_tree(ctx);
+	if (!ret)
+		ret = checkpoint_write_pidns(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		/* a zombie is all in the tree record */
 		if (ctx->tasks[i]->exit_state)
@@ -304,6 +307,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = checkpoint_write_tail(ctx);
 out:
+	checkpoint_pidns_free(ctx);
 	checkpoint_put_tasks(ctx);
 	put_task_struct(t);
 	ctx->root_task = NULL;

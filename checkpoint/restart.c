@@ -140,7 +140,9 @@ bad:
 			i, h->pids[i].pid);
 }
 
-static struct ckpt_hdr_tree *restore_read_tree(struct ckpt_ctx *ctx)
+/* The tree record and the pid namespace record that follows it */
+static struct ckpt_hdr_tree *restore_read_tree(struct ckpt_ctx *ctx,
+					       struct ckpt_pidns_image **pi)
 {
 	struct ckpt_hdr_tree *h;
 	struct xarray idx;
@@ -159,6 +161,11 @@ static struct ckpt_hdr_tree *restore_read_tree(struct ckpt_ctx *ctx)
 		ret = restore_check_tree(ctx, h, &idx);
 		xa_destroy(&idx);
 	}
+	if (!ret) {
+		*pi = restore_read_pidns(ctx, h);
+		if (IS_ERR(*pi))
+			ret = PTR_ERR(*pi);
+	}
 	if (ret) {
 		ckpt_free(h);
 		return ERR_PTR(ret);
@@ -171,6 +178,7 @@ static struct ckpt_hdr_tree *restore_read_tree(struct ckpt_ctx *ctx)
 static int do_restart_self(struct ckpt_ctx *ctx, long *retval)
 {
 	struct ckpt_task_restore tr = {};
+	struct ckpt_pidns_image *pi;
 	struct ckpt_hdr_tree *tree;
 	int ret;
 
@@ -183,9 +191,10 @@ static int do_restart_self(struct ckpt_ctx *ctx, long *retval)
 	ret = restore_read_header(ctx);
 	if (ret)
 		return ret;
-	tree = restore_read_tree(ctx);
+	tree = restore_read_tree(ctx, &pi);
 	if (IS_ERR(tree))
 		return PTR_ERR(tree);
+	restore_pidns_free(pi);
 	if (tree->nr_tasks != 1 || tree->pids[0].flags & CKPT_PIDS_ZOMBIE)
 		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "the image holds %u tasks: restore it with mktree",
@@ -463,8 +472,20 @@ static int restart_find_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r,
 	return 0;
 }
 
-/* Once every task waits in the kernel: is the tree the image's? */
-static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r)
+static struct task_struct *restart_task_at(void *arg, u32 i)
+{
+	struct ckpt_restart *r = arg;
+
+	return r->rtasks[i].task;
+}
+
+/*
+ * Once every task waits in the kernel: is the tree the image's?  Pids,
+ * parents, groups and sessions as seen in the root's pid namespace,
+ * then the pid namespaces the tasks are in (checkpoint/pidns.c).
+ */
+static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r,
+			       struct ckpt_pidns_image *pi)
 {
 	struct pid_namespace *ns;
 	unsigned int i;
@@ -478,7 +499,7 @@ static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 		unsigned int nr_threads = 1, j;
 
 		ctx->tsk_pid = rt->pids.pid;
-		if (task_active_pid_ns(t) != ns || task_tgid_nr_ns(t, ns) != rt->pids.tgid)
+		if (task_tgid_nr_ns(t, ns) != rt->pids.tgid)
 			ret = -EINVAL;
 		else if (rt->pids.ppid && task_tgid_nr_ns(t->real_parent, ns) != rt->pids.ppid)
 			ret = -EINVAL;
@@ -495,9 +516,9 @@ static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 	}
 	read_unlock(&tasklist_lock);
 	if (ret)
-		ckpt_err(ctx, ret,
-			 "the task's pids, parent, session, group or threads are not the image's");
-	return ret;
+		return ckpt_err(ctx, ret,
+				"the task's pids, parent, session, group or threads are not the image's");
+	return restore_check_pidns(ctx, pi, restart_task_at, r);
 }
 
 static bool restart_all_attached(struct ckpt_restart *r)
@@ -639,6 +660,7 @@ static int restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err)
 
 static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
 {
+	struct ckpt_pidns_image *pi;
 	struct ckpt_hdr_tree *tree;
 	struct ckpt_restart *r;
 	unsigned int i;
@@ -647,7 +669,7 @@ static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
 	ret = restore_read_header(ctx);
 	if (ret)
 		return ret;
-	tree = restore_read_tree(ctx);
+	tree = restore_read_tree(ctx, &pi);
 	if (IS_ERR(tree))
 		return PTR_ERR(tree);
 
@@ -673,7 +695,7 @@ static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
 
 	ret = restart_wait_attach(ctx, r);
 	if (!ret)
-		ret = restart_check_tasks(ctx, r);
+		ret = restart_check_tasks(ctx, r, pi);
 	if (!ret)
 		ret = restart_tasks(ctx, r);
 	ret = restart_finish(ctx, r, ret);
@@ -685,6 +707,7 @@ out:
 		kvfree(r->rtasks);
 	}
 	kfree(r);
+	restore_pidns_free(pi);
 	ckpt_free(tree);
 	return ret;
 }

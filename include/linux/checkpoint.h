@@ -21,6 +21,8 @@
 
 struct file;
 struct task_struct;
+struct ckpt_pidns_save;
+struct ckpt_pidns_image;
 
 #define CHECKPOINT_USER_FLAGS	(CHECKPOINT_SUBTREE)
 #define RESTART_USER_FLAGS	(RESTART_TASKSELF | RESTART_FROZEN)
@@ -58,6 +60,7 @@ struct ckpt_ctx {
 	struct task_struct **tasks;
 	unsigned int nr_tasks;
 	struct task_struct *tsk;	/* the task being saved */
+	struct ckpt_pidns_save *pidns;	/* their pid namespaces */
 	pid_t tsk_pid;
 	char what[48];			/* the fd or mapping being saved */
 
@@ -177,6 +180,16 @@ int restore_task_finish(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr,
 			bool group);
 void restore_task_release(struct ckpt_task_restore *tr);
 bool ckpt_task_quiescent(struct task_struct *t);
+
+/* checkpoint/pidns.c */
+int checkpoint_pidns(struct ckpt_ctx *ctx);
+int checkpoint_write_pidns(struct ckpt_ctx *ctx);
+void checkpoint_pidns_free(struct ckpt_ctx *ctx);
+struct ckpt_pidns_image *restore_read_pidns(struct ckpt_ctx *ctx,
+					    const struct ckpt_hdr_tree *tree);
+int restore_check_pidns(struct ckpt_ctx *ctx, struct ckpt_pidns_image *pi,
+			struct task_struct *(*task)(void *arg, u32 i), void *arg);
+void restore_pidns_free(struct ckpt_pidns_image *pi);
 
 /* checkpoint/cred.c */
 int restore_cred_commit(struct ckpt_ctx *ctx, void *cred);

@@ -462,7 +462,8 @@ static struct {
 	uint64_t records;
 	uint32_t tree_tasks;		/* from TREE */
 	uint32_t tree_zombies;		/* of them, with no records */
-	bool have_tree;
+	int32_t *tree_pids;		/* their pids */
+	bool have_tree, have_pidns;
 	uint64_t tasks;			/* TASK records */
 	uint64_t vmas, pages, page_bytes;
 	uint64_t obj_count[CKPT_OBJ_MAX];
@@ -767,6 +768,11 @@ static int do_tree(struct ckpt_hdr_tree *t)
 			   cur_len);
 	img.have_tree = true;
 	img.tree_tasks = t->nr_tasks;
+	img.tree_pids = calloc(t->nr_tasks, sizeof(*img.tree_pids));
+	if (!img.tree_pids)
+		return bad("out of memory");
+	img.expect = CKPT_HDR_PIDNS;
+	img.expect_why = "after the TREE record";
 
 	list_begin("tasks");
 	for (i = 0; i < t->nr_tasks; i++) {
@@ -783,6 +789,7 @@ static int do_tree(struct ckpt_hdr_tree *t)
 			f_x("exit_code", (uint32_t)p.exit_code);
 		f_i("exit_signal", p.exit_signal);
 		item_end();
+		img.tree_pids[i] = p.pid;
 		if (p.pid <= 0 || p.tgid <= 0)
 			return bad("task %u: invalid pid %d tgid %d", i, p.pid,
 				   p.tgid);
@@ -800,6 +807,174 @@ static int do_tree(struct ckpt_hdr_tree *t)
 	if (roots != 1)
 		return bad("%u tasks are flagged ROOT, expected one", roots);
 	return 0;
+}
+
+/* A task's pids from level 0 down: text "pids=12/3", JSON an array */
+static void f_pids(const int32_t *pids, uint32_t nr)
+{
+	uint32_t k;
+
+	if (json) {
+		json_open("pids", '[', ']');
+		for (k = 0; k < nr; k++) {
+			json_key(NULL);
+			printf("%d", pids[k]);
+		}
+		json_close();
+		return;
+	}
+	printf(" pids=");
+	for (k = 0; k < nr; k++)
+		printf("%s%d", k ? "/" : "", pids[k]);
+}
+
+/* Is namespace @a namespace @b or nested in it? */
+static bool ns_within(const struct ckpt_pidns *ns, uint32_t a, uint32_t b)
+{
+	uint32_t lb = b ? ns[b - 1].level : 0;
+
+	while (a && ns[a - 1].level > lb)
+		a = ns[a - 1].parent;
+	return a == b;
+}
+
+static int do_pidns_tasks(const struct ckpt_hdr_pidns *h,
+			  const struct ckpt_pidns *ns)
+{
+	struct ckpt_task_ns *tasks;
+	int32_t *pids;
+	uint32_t i, k, level, off = 0;
+	int ret = -1;
+
+	tasks = malloc((h->nr_tasks + 1) * sizeof(*tasks));
+	pids = malloc(((size_t)h->nr_pids + 1) * sizeof(*pids));
+	if (!tasks || !pids) {
+		bad("out of memory");
+		goto out;
+	}
+	if (rd_must(tasks, h->nr_tasks * sizeof(*tasks)) ||
+	    rd_must(pids, h->nr_pids * sizeof(*pids)))
+		goto out;
+	list_begin("tasks");
+	for (i = 0; i < h->nr_tasks; i++) {
+		uint32_t n = tasks[i].ns, fc = tasks[i].ns_for_children;
+
+		if (n > h->nr_ns || fc > h->nr_ns) {
+			bad("task %u: pid namespace %u of %u", i, n > fc ? n : fc,
+			    h->nr_ns);
+			goto out;
+		}
+		level = n ? ns[n - 1].level : 0;
+		if (level + 1 > h->nr_pids - off) {
+			bad("task %u: its pids at %u levels are missing", i,
+			    level + 1);
+			goto out;
+		}
+		if (h->nr_ns || verbose) {
+			item_begin("task %u", i);
+			f_u("ns", n);
+			f_u("ns_for_children", fc);
+			f_pids(pids + off, level + 1);
+			item_end();
+		}
+		if (pids[off] != img.tree_pids[i]) {
+			bad("task %u: pid %d at level 0, the tree's is %d", i,
+			    pids[off], img.tree_pids[i]);
+			goto out;
+		}
+		for (k = 0; k <= level; k++)
+			if (pids[off + k] <= 0) {
+				bad("task %u: invalid pid %d at level %u", i,
+				    pids[off + k], k);
+				goto out;
+			}
+		if (n && (pids[off + level] == 1) != (ns[n - 1].init == i)) {
+			bad(ns[n - 1].init == i ?
+			    "task %u: the init of pid namespace %u is not pid 1 there" :
+			    "task %u: pid 1 in pid namespace %u but not its init",
+			    i, n);
+			goto out;
+		}
+		if (!ns_within(ns, fc, n)) {
+			bad("task %u: its children's pid namespace %u is not nested in its own %u",
+			    i, fc, n);
+			goto out;
+		}
+		off += level + 1;
+	}
+	list_end();
+	if (off != h->nr_pids) {
+		bad("%u pids, the tasks' levels hold %u", h->nr_pids, off);
+		goto out;
+	}
+	for (k = 0; k < h->nr_ns; k++)
+		if (tasks[ns[k].init].ns != k + 1) {
+			bad("pid namespace %u: its init, task %u, is not in it",
+			    k + 1, ns[k].init);
+			goto out;
+		}
+	ret = 0;
+out:
+	free(tasks);
+	free(pids);
+	return ret;
+}
+
+static int do_pidns(struct ckpt_hdr_pidns *h)
+{
+	struct ckpt_pidns *ns;
+	uint64_t need;
+	uint32_t k;
+	int ret;
+
+	f_u("nr_ns", h->nr_ns);
+	f_u("nr_tasks", h->nr_tasks);
+	f_u("nr_pids", h->nr_pids);
+	if (!img.have_tree || img.have_pidns)
+		return bad("a PIDNS record %s", img.have_pidns ?
+			   "again" : "before the TREE record");
+	img.have_pidns = true;
+	need = sizeof(*h) + (uint64_t)h->nr_ns * sizeof(*ns) +
+	       (uint64_t)h->nr_tasks * sizeof(struct ckpt_task_ns) +
+	       (uint64_t)h->nr_pids * sizeof(int32_t);
+	if (round8(need) != cur_len)
+		return bad("%u namespaces, %u tasks and %u pids do not fit the length %u",
+			   h->nr_ns, h->nr_tasks, h->nr_pids, cur_len);
+	if (h->nr_tasks != img.tree_tasks)
+		return bad("%u tasks, the tree has %u", h->nr_tasks,
+			   img.tree_tasks);
+	if (h->nr_ns >= h->nr_tasks)
+		return bad("%u nested pid namespaces for %u tasks", h->nr_ns,
+			   h->nr_tasks);
+	ns = malloc((h->nr_ns + 1) * sizeof(*ns));
+	if (!ns)
+		return bad("out of memory");
+	if (rd_must(ns, h->nr_ns * sizeof(*ns))) {
+		free(ns);
+		return -1;
+	}
+	list_begin("namespaces");
+	for (k = 0; k < h->nr_ns; k++) {
+		const struct ckpt_pidns *e = &ns[k];
+		uint32_t plevel = e->parent ? ns[e->parent - 1].level : 0;
+
+		item_begin("pidns %u", k + 1);
+		f_u("parent", e->parent);
+		f_u("level", e->level);
+		f_u("init", e->init);
+		item_end();
+		if (e->parent > k || e->level != plevel + 1 ||
+		    e->level > CKPT_PIDNS_LEVELS || e->init >= h->nr_tasks) {
+			bad("pid namespace %u: parent %u, level %u, init %u: malformed",
+			    k + 1, e->parent, e->level, e->init);
+			free(ns);
+			return -1;
+		}
+	}
+	list_end();
+	ret = do_pidns_tasks(h, ns);
+	free(ns);
+	return ret;
 }
 
 /*
@@ -1586,6 +1761,7 @@ static const struct record_type {
 	R(CKPT_HDR_TASK,	ckpt_hdr_task,		do_task,	true, false),
 	R(CKPT_HDR_TASK_OBJS,	ckpt_hdr_task_objs,	do_task_objs,	true, true),
 	R(CKPT_HDR_CRED,	ckpt_hdr_cred,		do_cred,	false, false),
+	R(CKPT_HDR_PIDNS,	ckpt_hdr_pidns,		do_pidns,	false, false),
 	R(CKPT_HDR_CPU,		ckpt_hdr_cpu,		do_cpu,		true, true),
 	R(CKPT_HDR_FPU,		ckpt_hdr_fpu,		do_fpu,		false, true),
 	R(CKPT_HDR_DEBUGREGS,	ckpt_hdr_debugregs,	do_debugregs,	true, true),
@@ -1942,6 +2118,7 @@ int main(int argc, char **argv)
 
 	free(img.objs);
 	free(img.open);
+	free(img.tree_pids);
 	free(img.mm_vmas);
 	if (have_error) {
 		fprintf(stderr, "ckptinfo: %s: malformed image: %s\n", in.name,

@@ -26,6 +26,7 @@ static const struct {
 	{ CKPT_HDR_TASK,	"TASK" },
 	{ CKPT_HDR_TASK_OBJS,	"TASK_OBJS" },
 	{ CKPT_HDR_CRED,	"CRED" },
+	{ CKPT_HDR_PIDNS,	"PIDNS" },
 	{ CKPT_HDR_CPU,		"CPU" },
 	{ CKPT_HDR_FPU,		"FPU" },
 	{ CKPT_HDR_DEBUGREGS,	"DEBUGREGS" },
@@ -216,6 +217,48 @@ static int check_tree(struct ckpt_image_info *info, size_t off, uint32_t len,
 		return fail(err, errlen, "out of memory");
 	}
 	memcpy(info->pids, t->pids, len - sizeof(*t));
+	info->tree_off = off;
+	return 0;
+}
+
+/* The PIDNS record: its lengths; the tree planner checks the rest */
+static int check_pidns(struct ckpt_image_info *info, size_t off, uint32_t len,
+		       char *err, size_t errlen)
+{
+	const struct ckpt_hdr_pidns *h = (void *)(info->prefix + off);
+	size_t ns_len, task_len, pids_len;
+	uint64_t need;
+
+	if (len < sizeof(*h))
+		return fail(err, errlen,
+			    "PIDNS record at offset %zu is too short (%u bytes)",
+			    off, len);
+	ns_len = (size_t)h->nr_ns * sizeof(struct ckpt_pidns);
+	task_len = (size_t)h->nr_tasks * sizeof(struct ckpt_task_ns);
+	pids_len = (size_t)h->nr_pids * sizeof(int32_t);
+	need = sizeof(*h) + (uint64_t)ns_len + task_len + pids_len;
+	if (((need + 7) & ~7ULL) != len)
+		return fail(err, errlen,
+			    "PIDNS record at offset %zu: %u namespaces, %u tasks and %u pids do not fit its length %u",
+			    off, h->nr_ns, h->nr_tasks, h->nr_pids, len);
+	if (h->nr_tasks != info->nr_tasks)
+		return fail(err, errlen,
+			    "PIDNS record at offset %zu: %u tasks, the tree has %u",
+			    off, h->nr_tasks, info->nr_tasks);
+	info->nr_ns = h->nr_ns;
+	info->nr_pids = h->nr_pids;
+	info->ns = malloc(ns_len + 1);
+	info->task_ns = malloc(task_len + 1);
+	info->ns_pids = malloc(pids_len + 1);
+	if (!info->ns || !info->task_ns || !info->ns_pids) {
+		errno = ENOMEM;
+		return fail(err, errlen, "out of memory");
+	}
+	memcpy(info->ns, h + 1, ns_len);
+	memcpy(info->task_ns, (const char *)(h + 1) + ns_len, task_len);
+	memcpy(info->ns_pids, (const char *)(h + 1) + ns_len + task_len,
+	       pids_len);
+	info->pidns_off = off;
 	return 0;
 }
 
@@ -270,13 +313,27 @@ int ckpt_read_tree(int fd, struct ckpt_image_info *info,
 			continue;
 		}
 
+		if (info->pids) {
+			if (h.type != CKPT_HDR_PIDNS) {
+				const char *name = ckpt_hdr_name(h.type);
+
+				fail(err, errlen,
+				     "record at offset %zu (%s) after the TREE record: expected PIDNS",
+				     off, name ? name : "unknown type");
+				goto malformed;
+			}
+			if (check_pidns(info, off, h.len, err, errlen))
+				goto malformed;
+			return 0;
+		}
 		switch (h.type) {
 		case CKPT_HDR_TREE:
 			if (check_tree(info, off, h.len, err, errlen))
 				goto malformed;
-			return 0;
+			continue;
 		case CKPT_HDR_HEADER:
 		case CKPT_HDR_HEADER_ARCH:
+		case CKPT_HDR_PIDNS:
 		case CKPT_HDR_TASK:
 		case CKPT_HDR_TAIL:
 			fail(err, errlen,
@@ -295,6 +352,9 @@ void ckpt_free_info(struct ckpt_image_info *info)
 {
 	free(info->prefix);
 	free(info->pids);
+	free(info->ns);
+	free(info->task_ns);
+	free(info->ns_pids);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -332,9 +392,31 @@ void ckpt_print_header(FILE *f, const struct ckpt_hdr_header *h,
 			(uint64_t)a->xfeatures_mask, a->xstate_size);
 }
 
+/* A task's pid namespaces, if it is in a nested one or its children are */
+static void print_task_ns(FILE *f, const struct ckpt_image_info *info,
+			  uint32_t i, uint32_t *off)
+{
+	const struct ckpt_task_ns *t = &info->task_ns[i];
+	uint32_t level = 0, k;
+
+	if (t->ns && t->ns <= info->nr_ns)
+		level = info->ns[t->ns - 1].level;
+	if (!t->ns && !t->ns_for_children) {
+		*off += 1;
+		return;
+	}
+	fprintf(f, " pidns %u", t->ns);
+	if (t->ns_for_children != t->ns)
+		fprintf(f, " children's pidns %u", t->ns_for_children);
+	fprintf(f, " pids");
+	for (k = 0; k <= level && *off + k < info->nr_pids; k++)
+		fprintf(f, "%s%d", k ? "/" : " ", info->ns_pids[*off + k]);
+	*off += level + 1;
+}
+
 void ckpt_print_tree(FILE *f, const struct ckpt_image_info *info)
 {
-	uint32_t i;
+	uint32_t i, off = 0;
 
 	fprintf(f, "tree: %u task%s\n", info->nr_tasks,
 		info->nr_tasks == 1 ? "" : "s");
@@ -348,6 +430,12 @@ void ckpt_print_tree(FILE *f, const struct ckpt_image_info *info)
 			p->flags & CKPT_PIDS_ZOMBIE ? " zombie" : "");
 		if (p->flags & CKPT_PIDS_ZOMBIE)
 			fprintf(f, " exit_code 0x%x", (unsigned int)p->exit_code);
-		fprintf(f, " exit_signal %d\n", p->exit_signal);
+		fprintf(f, " exit_signal %d", p->exit_signal);
+		print_task_ns(f, info, i, &off);
+		fputc('\n', f);
 	}
+	for (i = 0; i < info->nr_ns; i++)
+		fprintf(f, "  pid namespace %u: in %u, level %u, init task %u\n",
+			i + 1, info->ns[i].parent, info->ns[i].level,
+			info->ns[i].init);
 }

@@ -42,18 +42,26 @@ void ckpt_str(char *dst, const char *src, size_t srclen);
 
 /*
  * What restart needs to know before it hands an image to the kernel:
- * the header and the task list.  ckpt_read_tree() reads the stream up
- * to and including the CKPT_HDR_TREE record, keeping every byte it
- * read in @prefix so that the caller can hand the kernel a stream that
- * still starts at the beginning.
+ * the header, the task list and their pid namespaces.  ckpt_read_tree()
+ * reads the stream up to and including the CKPT_HDR_PIDNS record that
+ * follows the CKPT_HDR_TREE one, keeping every byte it read in @prefix
+ * so that the caller can hand the kernel a stream that still starts at
+ * the beginning.
  */
 struct ckpt_image_info {
 	struct ckpt_hdr_header hdr;
 	struct ckpt_hdr_header_arch arch;
 	uint32_t nr_tasks;
 	struct ckpt_task_pids *pids;	/* nr_tasks entries */
+	/* the PIDNS record; its lengths checked, its contents not */
+	uint32_t nr_ns;
+	uint32_t nr_pids;
+	struct ckpt_pidns *ns;		/* nr_ns entries */
+	struct ckpt_task_ns *task_ns;	/* nr_tasks entries */
+	int32_t *ns_pids;		/* nr_pids */
 	unsigned char *prefix;		/* the bytes read from the stream */
 	size_t prefix_len;
+	size_t tree_off, pidns_off;	/* of the TREE and PIDNS records */
 };
 
 /*

@@ -21,8 +21,8 @@
  * shell waits for a job.
  *
  * Process trees (pids restored with clone3() set_tid in a new pid
- * namespace, sessions, process groups, ghost tasks) are to come: see
- * restart_tree().
+ * namespace, nested pid namespaces, sessions, process groups, ghost
+ * tasks): see restart_tree().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -876,18 +876,25 @@ static int image_stream(int in, const struct ckpt_image_info *info,
 	return p[0];
 }
 
-/* -P: the tree record with the pids the tasks got */
+/*
+ * -P: the tree record with the pids the tasks got, and the same pids
+ * at level 0 of the pid namespace record
+ */
 static void rewrite_tree(struct ckpt_image_info *info,
-			 const struct tree_plan *plan, const pid_t *pids)
+			 const struct tree_plan *plan, const struct tree_build *b)
 {
-	struct ckpt_task_pids *p = (void *)(info->prefix + info->prefix_len -
-					    info->nr_tasks * sizeof(*p));
-	uint32_t i;
+	struct ckpt_hdr_tree *t = (void *)(info->prefix + info->tree_off);
+	struct ckpt_hdr_pidns *h = (void *)(info->prefix + info->pidns_off);
+	struct ckpt_task_pids *p = t->pids;
+	int32_t *lpids = (int32_t *)((char *)(h + 1) +
+				     info->nr_ns * sizeof(struct ckpt_pidns) +
+				     info->nr_tasks * sizeof(struct ckpt_task_ns));
+	uint32_t i, off;
 
 #define MAP(x) do {							\
 	int n_ = (x) ? tree_find(plan, (x)) : -1;			\
 	if (n_ >= 0)							\
-		(x) = pids[n_];						\
+		(x) = tree_build_pid(b, n_);				\
 } while (0)
 	for (i = 0; i < info->nr_tasks; i++) {
 		MAP(p[i].pid);
@@ -895,6 +902,11 @@ static void rewrite_tree(struct ckpt_image_info *info,
 		MAP(p[i].ppid);
 		MAP(p[i].pgid);
 		MAP(p[i].sid);
+	}
+	/* level 0 only: the nested namespaces keep their pids */
+	for (i = 0, off = 0; i < info->nr_tasks && off < info->nr_pids; i++) {
+		MAP(lpids[off]);
+		off += plan->nodes[i].level + 1;
 	}
 #undef MAP
 }
@@ -996,6 +1008,15 @@ static void restart_failed(int err, struct klog *log)
 	print_hint(errno_hint(err, true));
 }
 
+/* Is /proc that of our pid namespace? */
+static bool proc_is_ours(void)
+{
+	char buf[32] = "";
+
+	return readlink("/proc/self", buf, sizeof(buf) - 1) > 0 &&
+	       atoi(buf) == getpid();
+}
+
 /*
  * Layouts where this process coordinates: a container's init cloned
  * into a new pid namespace (the root pid is the clone's pid here), or
@@ -1011,6 +1032,8 @@ static int coordinate(int in, struct ckpt_image_info *info,
 
 	if (!fresh)
 		fd = image_stream(in, info, false, &feeder);
+	if (fresh && plan->nr_ns && !proc_is_ours())
+		die(EXIT_FAIL, "nested pid namespaces with fresh pids: /proc is not mounted for this pid namespace (the tasks find their pids there)");
 	if (tree_build_init(&b, plan))
 		die(EXIT_FAIL, "%s", b.err);
 	b.freezer = args.freezer;
@@ -1022,7 +1045,7 @@ static int coordinate(int in, struct ckpt_image_info *info,
 	/* the feeder must not hold the go pipes: fork it after "go" */
 	tree_build_go(&b);
 	if (fresh) {
-		rewrite_tree(info, plan, b.pids);
+		rewrite_tree(info, plan, &b);
 		fd = image_stream(in, info, true, &feeder);
 	}
 	if (args.freezer && freeze_tree())
@@ -1230,11 +1253,16 @@ static int tree_layout(const struct ckpt_image_info *info)
 
 static int restart_tree(int in, struct ckpt_image_info *info)
 {
+	struct tree_pidns pidns = {
+		.nr_ns = info->nr_ns, .ns = info->ns, .tasks = info->task_ns,
+		.pids = info->ns_pids, .nr_pids = info->nr_pids,
+	};
 	struct tree_plan plan;
 	struct klog log;
 	int ret;
 
-	if (tree_plan(&plan, info->pids, info->nr_tasks, tree_layout(info))) {
+	if (tree_plan(&plan, info->pids, info->nr_tasks, &pidns,
+		      tree_layout(info))) {
 		err_msg("%s: %s", input_name(), plan.err);
 		tree_plan_free(&plan);
 		return EXIT_FAIL;

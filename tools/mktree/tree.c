@@ -23,6 +23,19 @@
  * Other shapes (a session whose live leader is neither the parent nor
  * a sibling, members of one dead session under different parents, a
  * dead leader whose session is not its group's) are refused.
+ *
+ * Nested pid namespaces: the init of one is cloned by its parent with
+ * CLONE_NEWPID, and set_tid gives its pid at every level (1 in its own
+ * namespace); a task of the namespace is cloned by its parent, which
+ * is in the namespace or is the parent of its init: that parent
+ * enters the namespace with setns() (a pidfd of the init) first.  A
+ * task whose children are born in a nested namespace (it called
+ * unshare(CLONE_NEWPID), then forked the init) enters it last.  Process
+ * groups and sessions of nested tasks come from setsid(), setpgid()
+ * with the group's pid in the task's namespace, or inheritance; ghosts,
+ * CLONE_PARENT across namespaces and a group a task can neither see
+ * nor inherit are refused.  With fresh pids, only the pids in the
+ * tree's own namespace (level 0) are new: nested ones keep theirs.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -53,6 +66,11 @@ int tree_find(const struct tree_plan *plan, pid_t pid)
 		if (plan->nodes[i].pid == pid)
 			return i;
 	return -1;
+}
+
+pid_t tree_pid_at(const struct tree_plan *plan, int i, int level)
+{
+	return plan->nodes[i].lpids[level];
 }
 
 static bool is_process(const struct tree_node *n)
@@ -88,6 +106,7 @@ static int read_entries(struct tree_plan *plan,
 		n->pgid = p->pgid;
 		n->sid = p->sid;
 		n->parent = n->creator = TREE_BUILDER;
+		n->lpids = &n->pid;
 		n->kind = TREE_TASK;
 		if (p->flags & CKPT_PIDS_THREAD)
 			n->kind = TREE_THREAD;
@@ -107,6 +126,144 @@ static int read_entries(struct tree_plan *plan,
 	if (node(plan, plan->root)->kind != TREE_TASK)
 		return plan_err(plan, "the root pid %d is a thread or a zombie: not supported",
 				node(plan, plan->root)->pid);
+	return 0;
+}
+
+static int ns_level(const struct tree_plan *plan, int k)
+{
+	return k ? plan->ns[k - 1].level : 0;
+}
+
+/* Is namespace @a namespace @b or nested in it? */
+static bool ns_within(const struct tree_plan *plan, int a, int b)
+{
+	while (ns_level(plan, a) > ns_level(plan, b))
+		a = plan->ns[a - 1].parent;
+	return a == b;
+}
+
+/* The CKPT_HDR_PIDNS record: namespaces and every entry's pids */
+static int read_pidns(struct tree_plan *plan, const struct tree_pidns *pi,
+		      unsigned int nr)
+{
+	unsigned int i, k, off = 0;
+
+	if (!pi)
+		return 0;
+	if (pi->nr_ns >= nr)
+		return plan_err(plan, "%u nested pid namespaces for %u tasks",
+				pi->nr_ns, nr);
+	if (pi->nr_ns) {
+		plan->ns = calloc(pi->nr_ns, sizeof(*plan->ns));
+		if (!plan->ns)
+			return plan_err(plan, "out of memory");
+	}
+	plan->nr_ns = pi->nr_ns;
+	for (k = 1; k <= pi->nr_ns; k++) {
+		const struct ckpt_pidns *e = &pi->ns[k - 1];
+
+		if (e->parent >= k || e->init >= nr ||
+		    e->level != (unsigned int)ns_level(plan, e->parent) + 1 ||
+		    e->level > CKPT_PIDNS_LEVELS)
+			return plan_err(plan, "pid namespace %u is malformed", k);
+		plan->ns[k - 1].parent = e->parent;
+		plan->ns[k - 1].level = e->level;
+		plan->ns[k - 1].init = e->init;
+	}
+	for (i = 0; i < nr; i++) {
+		struct tree_node *n = node(plan, i);
+		unsigned int ns = pi->tasks[i].ns, fc = pi->tasks[i].ns_for_children;
+		int level;
+
+		if (ns > pi->nr_ns || fc > pi->nr_ns)
+			return plan_err(plan, "pid %d: in pid namespace %u of %u",
+					n->pid, ns > fc ? ns : fc, pi->nr_ns);
+		level = ns_level(plan, ns);
+		if ((unsigned int)level + 1 > pi->nr_pids - off)
+			return plan_err(plan, "pid %d: its pids are missing", n->pid);
+		n->ns = ns;
+		n->fc = fc;
+		n->level = level;
+		n->lpids = &pi->pids[off];
+		off += level + 1;
+		if (n->lpids[0] != n->pid)
+			return plan_err(plan, "pid %d: its pid at level 0 is %d",
+					n->pid, n->lpids[0]);
+		for (k = 1; k <= (unsigned int)level; k++)
+			if (n->lpids[k] <= 0)
+				return plan_err(plan, "pid %d: invalid pid %d at level %u",
+						n->pid, n->lpids[k], k);
+		if (ns && (n->lpids[level] == 1) != (plan->ns[ns - 1].init == (int)i))
+			return plan_err(plan, "pid %d: pid 1 in pid namespace %u is not its init",
+					n->pid, ns);
+		if (!ns_within(plan, fc, ns))
+			return plan_err(plan, "pid %d: its children's pid namespace %u is not nested in its own",
+					n->pid, fc);
+	}
+	if (off != pi->nr_pids)
+		return plan_err(plan, "%u pids for pid namespace levels that hold %u",
+				pi->nr_pids, off);
+	for (k = 1; k <= pi->nr_ns; k++) {
+		struct tree_node *init = node(plan, plan->ns[k - 1].init);
+
+		if (init->ns != (int)k)
+			return plan_err(plan, "pid namespace %u: its init %d is not in it",
+					k, init->pid);
+		if (init->kind != TREE_TASK)
+			return plan_err(plan, "pid namespace %u: its init %d is a %s: not supported",
+					k, init->pid,
+					init->kind == TREE_ZOMBIE ? "zombie" : "thread");
+		init->new_ns = true;
+	}
+	return 0;
+}
+
+/*
+ * Who can make a nested task: its parent, in its namespace or the
+ * parent of the namespace's init (then the init is cloned first and
+ * the parent enters the namespace with setns()).
+ */
+static int check_pidns_tree(struct tree_plan *plan)
+{
+	int i, p, init;
+
+	for (i = 0; i < plan->nr; i++) {
+		struct tree_node *n = node(plan, i);
+
+		if (n->kind == TREE_THREAD) {
+			struct tree_node *l = node(plan, n->creator);
+
+			if (n->ns != l->ns || n->fc != n->ns)
+				return plan_err(plan, "thread %d: not in the pid namespaces of its leader %d",
+						n->pid, l->pid);
+			continue;
+		}
+		if (n->fc != n->ns) {
+			init = plan->ns[n->fc - 1].init;
+			if (n->kind != TREE_TASK || node(plan, init)->parent != i)
+				return plan_err(plan, "pid %d: its children are born in pid namespace %d, whose init %d is not its child: not supported",
+						n->pid, n->fc, node(plan, init)->pid);
+		}
+		if (i == plan->root) {
+			if (n->ns)
+				return plan_err(plan, "the root %d is in a nested pid namespace",
+						n->pid);
+			continue;
+		}
+		p = n->parent;
+		if (n->new_ns) {
+			if (plan->ns[n->ns - 1].parent != node(plan, p)->ns)
+				return plan_err(plan, "pid %d: the init of pid namespace %d is not a child of its parent namespace",
+						n->pid, n->ns);
+			continue;
+		}
+		if (n->ns == node(plan, p)->ns)
+			continue;
+		init = plan->ns[n->ns - 1].init;
+		if (node(plan, init)->parent != p)
+			return plan_err(plan, "pid %d: in pid namespace %d, which its parent %d entered with setns(): not supported",
+					n->pid, n->ns, node(plan, p)->pid);
+	}
 	return 0;
 }
 
@@ -186,6 +343,7 @@ static int add_ghost(struct tree_plan *plan, pid_t pid, int parent,
 	g->entry = -1;
 	g->pid = g->tgid = g->pgid = pid;
 	g->parent = g->creator = parent;
+	g->lpids = &g->pid;
 	g->ppid = parent >= 0 ? node(plan, parent)->pid : 0;
 	if (session) {
 		g->sid = pid;
@@ -216,6 +374,9 @@ static int session_ghost(struct tree_plan *plan, struct tree_node *n,
 {
 	int g = tree_find(plan, n->sid);
 
+	if (n->ns || (parent >= 0 && node(plan, parent)->ns))
+		return plan_err(plan, "pid %d: its dead session leader %d would be a ghost inside a nested pid namespace: not supported",
+				n->pid, n->sid);
 	if (g < 0) {
 		if (plan->layout == TREE_CONTAINER && parent == TREE_BUILDER)
 			return plan_err(plan, "container init %d: a session %d inside its own pid namespace is not supported",
@@ -275,6 +436,9 @@ static int plan_session(struct tree_plan *plan, int i)
 	if (g < 0)
 		return plan_err(plan, "pid %d: its session leader %d is alive but neither its parent nor a sibling: not supported",
 				n->pid, n->sid);
+	if (n->new_ns || node(plan, g)->ns != n->ns)
+		return plan_err(plan, "pid %d: to be born in session %d it would be cloned with CLONE_PARENT across pid namespaces: not supported",
+				n->pid, n->sid);
 	n->creator = g;
 	n->clone_parent = true;
 	n->born_sid = n->sid;
@@ -313,6 +477,9 @@ static int plan_pgrp(struct tree_plan *plan, int i)
 		return 0;
 	}
 	j = tree_find(plan, n->pgid);
+	if (j < 0 && n->ns)
+		return plan_err(plan, "pid %d: its dead process group leader %d would be a ghost inside a nested pid namespace: not supported",
+				n->pid, n->pgid);
 	if (j < 0)
 		j = add_ghost(plan, n->pgid, i, false);
 	l = node(plan, j);
@@ -327,6 +494,44 @@ static int plan_pgrp(struct tree_plan *plan, int i)
 	if (final_sid(l) != final_sid(n))
 		return plan_err(plan, "pid %d (session %d): its process group %d is in session %d: not supported",
 				n->pid, final_sid(n), n->pgid, final_sid(l));
+	return 0;
+}
+
+/* The process group node @i is born in (0: outside the tree) */
+static pid_t born_pgid(const struct tree_plan *plan, int i)
+{
+	const struct tree_node *n = &plan->nodes[i], *c;
+
+	if (n->creator == TREE_BUILDER)
+		return plan->builder_setsid ? 1 : 0;
+	c = &plan->nodes[n->creator];
+	if (!n->early && (c->do_setsid || c->do_setpgrp))
+		return c->pid;
+	return born_pgid(plan, n->creator);
+}
+
+/*
+ * A nested task joins its group with setpgid(0, pgid), pgid as seen in
+ * its namespace: the leader must be in it or nested in it.  A group
+ * outside it must be the one it is born in.
+ */
+static int plan_pidns_groups(struct tree_plan *plan)
+{
+	int i, j;
+
+	for (i = 0; i < plan->nr; i++) {
+		struct tree_node *n = node(plan, i);
+
+		if (!n->join || !n->ns)
+			continue;
+		j = tree_find(plan, n->pgid);
+		if (j >= 0 && ns_within(plan, node(plan, j)->ns, n->ns))
+			continue;
+		if (born_pgid(plan, i) != n->pgid)
+			return plan_err(plan, "pid %d: its process group %d is outside its pid namespace and not the one it is born in: not supported",
+					n->pid, n->pgid);
+		n->join = false;
+	}
 	return 0;
 }
 
@@ -354,8 +559,10 @@ static int plan_builder(struct tree_plan *plan)
 	return 0;
 }
 
+static int check_ns_order(struct tree_plan *plan);
+
 int tree_plan(struct tree_plan *plan, const struct ckpt_task_pids *pids,
-	      unsigned int nr, int layout)
+	      unsigned int nr, const struct tree_pidns *pidns, int layout)
 {
 	int *order, i, j, d, maxd = 0;
 
@@ -370,7 +577,8 @@ int tree_plan(struct tree_plan *plan, const struct ckpt_task_pids *pids,
 		free(order);
 		return plan_err(plan, "out of memory");
 	}
-	if (read_entries(plan, pids, nr) || link_parents(plan) ||
+	if (read_entries(plan, pids, nr) || read_pidns(plan, pidns, nr) ||
+	    link_parents(plan) || check_pidns_tree(plan) ||
 	    plan_builder(plan))
 		goto fail;
 	plan->nr_entries = nr;
@@ -389,6 +597,8 @@ int tree_plan(struct tree_plan *plan, const struct ckpt_task_pids *pids,
 	for (i = 0; i < j; i++)
 		if (plan_pgrp(plan, order[i]))
 			goto fail;
+	if (plan_pidns_groups(plan) || check_ns_order(plan))
+		goto fail;
 	free(order);
 	return 0;
 fail:
@@ -399,11 +609,17 @@ fail:
 void tree_plan_free(struct tree_plan *plan)
 {
 	free(plan->nodes);
+	free(plan->ns);
 	plan->nodes = NULL;
+	plan->ns = NULL;
 	plan->nr = 0;
+	plan->nr_ns = 0;
 }
 
-/* Clone order: early tasks, then ghosts, then tasks, then threads */
+/*
+ * Clone order: early tasks, then ghosts, then tasks (the inits of
+ * nested pid namespaces first), then threads
+ */
 static int clone_rank(const struct tree_node *n)
 {
 	if (n->early)
@@ -411,8 +627,8 @@ static int clone_rank(const struct tree_node *n)
 	if (n->kind == TREE_GHOST)
 		return 1;
 	if (n->kind == TREE_THREAD)
-		return 3;
-	return 2;
+		return 4;
+	return n->new_ns ? 2 : 3;
 }
 
 int tree_nr_clones(const struct tree_plan *plan, int creator)
@@ -429,12 +645,44 @@ int tree_clone_at(const struct tree_plan *plan, int creator, int at)
 {
 	int rank, i, k = 0;
 
-	for (rank = 0; rank < 4; rank++)
+	for (rank = 0; rank < 5; rank++)
 		for (i = 0; i < plan->nr; i++)
 			if (plan->nodes[i].creator == creator &&
 			    clone_rank(&plan->nodes[i]) == rank && k++ == at)
 				return i;
 	return -1;
+}
+
+/* The position of node @i among its creator's clones */
+static int clone_pos(const struct tree_plan *plan, int i)
+{
+	int k, c = plan->nodes[i].creator;
+
+	for (k = 0; k < tree_nr_clones(plan, c); k++)
+		if (tree_clone_at(plan, c, k) == i)
+			return k;
+	return -1;
+}
+
+/* A task cloned into a nested namespace comes after the namespace's init */
+static int check_ns_order(struct tree_plan *plan)
+{
+	int i, init;
+
+	for (i = 0; i < plan->nr; i++) {
+		const struct tree_node *n = &plan->nodes[i];
+
+		if (!n->ns || n->new_ns || n->kind == TREE_THREAD ||
+		    n->creator == TREE_BUILDER ||
+		    plan->nodes[n->creator].ns == n->ns)
+			continue;
+		init = plan->ns[n->ns - 1].init;
+		if (plan->nodes[init].creator != n->creator ||
+		    clone_pos(plan, init) > clone_pos(plan, i))
+			return plan_err(plan, "pid %d: it would be cloned into pid namespace %d before the namespace's init %d: not supported",
+					n->pid, n->ns, plan->nodes[init].pid);
+	}
+	return 0;
 }
 
 static const char *kind_name(int kind)
@@ -469,6 +717,15 @@ static void print_node(FILE *f, const struct tree_plan *plan, int i,
 		fprintf(f, ", joins group %d", n->pgid);
 	if (n->kind == TREE_GHOST)
 		fprintf(f, ", exits before restart");
+	if (n->new_ns)
+		fprintf(f, ", CLONE_NEWPID");
+	if (n->ns) {
+		fprintf(f, ", pid namespace %d, pids", n->ns);
+		for (k = 0; k <= n->level; k++)
+			fprintf(f, "%s%d", k ? "/" : " ", n->lpids[k]);
+	}
+	if (n->fc != n->ns)
+		fprintf(f, ", children in pid namespace %d", n->fc);
 	fputc('\n', f);
 	for (k = 0; k < nr; k++)
 		print_node(f, plan, tree_clone_at(plan, i, k), indent + 2);

@@ -36,6 +36,31 @@ struct tree_node {
 	bool do_setpgrp;	/* setpgid(0, 0) once created */
 	bool join;		/* setpgid(0, pgid) once all tasks exist */
 	pid_t born_sid;		/* the session it is cloned in (0: outer) */
+	int ns;			/* its pid namespace: 0 the root's, k nested */
+	int fc;			/* the one its children are born in */
+	int level;		/* the level of ns: 0 for the root's */
+	const pid_t *lpids;	/* its pids at levels 0 .. level */
+	bool new_ns;		/* the init of ns: CLONE_NEWPID, pid 1 in it */
+};
+
+/*
+ * The image's pid namespaces (its CKPT_HDR_PIDNS record, as read):
+ * namespace k (1 .. nr_ns) is ns[k - 1]; tasks[i] is tree entry i's;
+ * pids holds each entry's level + 1 pids, from level 0 down.
+ */
+struct tree_pidns {
+	unsigned int nr_ns;
+	const struct ckpt_pidns *ns;
+	const struct ckpt_task_ns *tasks;
+	const int32_t *pids;
+	unsigned int nr_pids;
+};
+
+/* A nested pid namespace of the plan */
+struct tree_ns {
+	int parent;		/* its parent namespace, 0 the root's */
+	int level;
+	int init;		/* the node of its init */
 };
 
 enum tree_layout {
@@ -51,22 +76,27 @@ struct tree_plan {
 	int root;		/* the node of the image's root */
 	int layout;		/* TREE_* layout */
 	bool builder_setsid;	/* the builder (reaper, pid 1) is session 1 */
+	int nr_ns;		/* nested pid namespaces */
+	struct tree_ns *ns;	/* namespace k at ns[k - 1] */
 	char err[256];		/* why tree_plan() failed */
 };
 
 /*
- * Plan the tree of @nr entries for @layout.  Returns 0, or -1 with a
- * message in plan->err (an invalid tree, or a shape this builder does
- * not support: the message then says "not supported").
+ * Plan the tree of @nr entries, in the pid namespaces @pidns (NULL: all
+ * in the root's), for @layout.  Returns 0, or -1 with a message in
+ * plan->err (an invalid tree, or a shape this builder does not
+ * support: the message then says "not supported").
  */
 int tree_plan(struct tree_plan *plan, const struct ckpt_task_pids *pids,
-	      unsigned int nr, int layout);
+	      unsigned int nr, const struct tree_pidns *pidns, int layout);
 void tree_plan_free(struct tree_plan *plan);
 /* Print the plan, one line per node, in the order it is carried out */
 void tree_plan_print(FILE *f, const struct tree_plan *plan);
 
 /* The node whose image pid is @pid, or -1 */
 int tree_find(const struct tree_plan *plan, pid_t pid);
+/* The pid of node @i in the namespace of level @level of its chain */
+pid_t tree_pid_at(const struct tree_plan *plan, int i, int level);
 /* How many nodes @creator clones; the @i-th of them in cloning order */
 int tree_nr_clones(const struct tree_plan *plan, int creator);
 int tree_clone_at(const struct tree_plan *plan, int creator, int i);

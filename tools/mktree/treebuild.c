@@ -2,8 +2,13 @@
 /*
  * Carrying out a tree plan: see treebuild.h.
  *
- * Processes are cloned with clone3(), with set_tid = their image pid
- * unless the plan uses fresh pids; threads with CLONE_VM | CLONE_FS |
+ * Processes are cloned with clone3(), with set_tid = their image pids
+ * (one per pid namespace level, from their own namespace out) unless
+ * the plan uses fresh pids; the init of a nested pid namespace with
+ * CLONE_NEWPID, by its parent, which enters the namespace with setns()
+ * (a pidfd of the init) to clone the namespace's other tasks it is
+ * the parent of, and once it has cloned everything, enters the
+ * namespace its children were born in; threads with CLONE_VM | CLONE_FS |
  * CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM on a small
  * stack of their own, and they only make raw system calls (they share
  * the C library's state of their leader).  Every task keeps only the
@@ -41,11 +46,11 @@
 
 #define THREAD_STACK	(64 << 10)
 
-enum { MSG_CREATED, MSG_PHASE, MSG_FAIL };
+enum { MSG_CREATED, MSG_PHASE, MSG_FAIL, MSG_PID0 };
 
 enum {
 	STEP_CLONE = 1, STEP_SETSID, STEP_SETPGRP, STEP_JOIN, STEP_CGROUP,
-	STEP_REAP, STEP_ROOT, STEP_RESTART,
+	STEP_REAP, STEP_ROOT, STEP_SETNS, STEP_PID0, STEP_RESTART,
 };
 
 static const char *const step_names[] = {
@@ -53,13 +58,14 @@ static const char *const step_names[] = {
 	[STEP_SETPGRP] = "setpgid(0, 0)", [STEP_JOIN] = "setpgid to its group",
 	[STEP_CGROUP] = "moving into the freezer cgroup",
 	[STEP_REAP] = "reaping a ghost", [STEP_ROOT] = "chroot",
-	[STEP_RESTART] = "restart",
+	[STEP_SETNS] = "setns to a pid namespace",
+	[STEP_PID0] = "reading its pid in /proc", [STEP_RESTART] = "restart",
 };
 
 struct msg {
 	int32_t node;
 	int32_t what;		/* MSG_* */
-	int32_t val;		/* CREATED: pid; PHASE: 1..3; FAIL: STEP_* */
+	int32_t val;		/* CREATED, PID0: pid; PHASE: 1..3; FAIL: STEP_* */
 	int32_t err;		/* FAIL: errno; CREATED: the created node */
 };
 
@@ -87,12 +93,43 @@ static void wait_go(int phase)
 	while (n > 0 || (n < 0 && errno == EINTR));
 }
 
+/*
+ * With fresh pids, the pid of a node in the builder's namespace (level
+ * 0) is what clone3() returned to its creator, unless the creator is
+ * in a nested namespace: then the node reads it from /proc (the
+ * builder's, checked by the caller) and reports it.
+ */
+static bool reports_pid0(const struct tree_build *b, int c)
+{
+	const struct tree_plan *plan = b->plan;
+	int creator = plan->nodes[c].creator;
+
+	return plan->layout == TREE_FRESH && creator != TREE_BUILDER &&
+	       plan->nodes[creator].level;
+}
+
+/*
+ * clone3()'s set_tid for node @c: its pids from its own namespace out,
+ * but for level 0 (the tree's namespace) with fresh pids
+ */
+static size_t node_set_tid(const struct tree_build *b, int c, pid_t *tid)
+{
+	const struct tree_node *n = &b->plan->nodes[c];
+	int k, lo = b->plan->layout == TREE_FRESH ? 1 : 0;
+	size_t nr = 0;
+
+	for (k = n->level; k >= lo; k--)
+		tid[nr++] = tree_pid_at(b->plan, c, k);
+	return nr;
+}
+
 /* ---------------------------------------------------------------------
  * Threads: raw system calls only, on their own stack
  */
 struct thread_arg {
 	int node;
 	unsigned long flags;
+	bool report_pid0;	/* send MSG_PID0, then phase 1 */
 };
 
 static inline long raw3(long nr, long a, long b, long c)
@@ -115,12 +152,41 @@ static inline long raw4(long nr, long a, long b, long c, long d)
 	return ret;
 }
 
+/* The tid in "TGID/task/TID" */
+static long __attribute__((no_stack_protector))
+parse_thread_self(const char *s, long len)
+{
+	long i, tid = 0;
+
+	for (i = len; i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9'; i--)
+		;
+	if (i == len || i < 6)
+		return -1;
+	for (; i < len; i++)
+		tid = tid * 10 + s[i] - '0';
+	return tid;
+}
+
 static void __attribute__((noreturn, used, no_stack_protector))
 thread_main(struct thread_arg *arg)
 {
+	char buf[64];
 	struct msg m;
 	char c;
 	long r;
+
+	if (arg->report_pid0) {
+		r = raw3(__NR_readlink, (long)"/proc/thread-self", (long)buf,
+			 sizeof(buf));
+		m.node = arg->node;
+		m.what = MSG_PID0;
+		m.val = r > 0 ? parse_thread_self(buf, r) : -1;
+		m.err = 0;
+		raw3(__NR_write, FD_REP, (long)&m, sizeof(m));
+		m.what = MSG_PHASE;
+		m.val = 1;
+		raw3(__NR_write, FD_REP, (long)&m, sizeof(m));
+	}
 
 	do
 		r = raw3(__NR_read, FD_GO + NR_PHASES - 1, (long)&c, 1);
@@ -161,10 +227,9 @@ static long clone3_thread(struct clone_args *ca, struct thread_arg *arg)
 
 static pid_t clone_thread(struct tree_build *b, int c)
 {
-	const struct tree_node *n = &b->plan->nodes[c];
 	struct clone_args ca = { 0 };
+	pid_t tid[CKPT_PIDNS_LEVELS + 1];
 	struct thread_arg *arg;
-	pid_t tid = n->pid;
 	void *stack;
 	long ret;
 
@@ -177,14 +242,14 @@ static pid_t clone_thread(struct tree_build *b, int c)
 	}
 	arg->node = c;
 	arg->flags = b->flags;
+	arg->report_pid0 = reports_pid0(b, c);
 	ca.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
 		   CLONE_THREAD | CLONE_SYSVSEM;
 	ca.stack = (unsigned long)stack;
 	ca.stack_size = THREAD_STACK;
-	if (b->plan->layout != TREE_FRESH) {
-		ca.set_tid = (unsigned long)&tid;
-		ca.set_tid_size = 1;
-	}
+	ca.set_tid_size = node_set_tid(b, c, tid);
+	if (ca.set_tid_size)
+		ca.set_tid = (unsigned long)tid;
 	ret = clone3_thread(&ca, arg);
 	if (ret < 0) {
 		errno = -ret;
@@ -197,23 +262,27 @@ static pid_t clone_thread(struct tree_build *b, int c)
  * Processes
  */
 static void __attribute__((noreturn)) node_main(struct tree_build *b, int i);
+static bool builder_sees(const struct tree_build *b, int i);
 
 static pid_t clone_process(struct tree_build *b, int c)
 {
 	const struct tree_node *n = &b->plan->nodes[c];
+	pid_t tid[CKPT_PIDNS_LEVELS + 1];
 	struct clone_args ca = { 0 };
-	pid_t tid = n->pid;
 	long ret;
 
 	if (n->clone_parent)
 		ca.flags |= CLONE_PARENT;
 	else
 		ca.exit_signal = SIGCHLD;
-	if (c == b->plan->root && b->newpid)
+	if (c == b->plan->root && b->newpid) {
 		ca.flags |= CLONE_NEWPID;
-	else if (b->plan->layout != TREE_FRESH) {
-		ca.set_tid = (unsigned long)&tid;
-		ca.set_tid_size = 1;
+	} else {
+		if (n->new_ns)
+			ca.flags |= CLONE_NEWPID;
+		ca.set_tid_size = node_set_tid(b, c, tid);
+		if (ca.set_tid_size)
+			ca.set_tid = (unsigned long)tid;
 	}
 	fflush(NULL);
 	ret = syscall(SYS_clone3, &ca, sizeof(ca));
@@ -222,12 +291,45 @@ static pid_t clone_process(struct tree_build *b, int c)
 	return ret;
 }
 
+/*
+ * Make the children of @self (its own clones from now on) be born in
+ * pid namespace @ns: its own, or one whose init it cloned
+ */
+static int enter_ns(struct tree_build *b, int self, int ns)
+{
+	const struct tree_plan *plan = b->plan;
+	pid_t pid;
+	int fd, ret;
+
+	if (ns == plan->nodes[self].ns)
+		pid = getpid();
+	else
+		pid = b->pids[plan->ns[ns - 1].init];
+	fd = syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_setns, fd, CLONE_NEWPID);
+	close(fd);
+	return ret;
+}
+
+/* The namespace @self must have its children born in to clone node @c */
+static int clone_ns(const struct tree_plan *plan, int self, int c)
+{
+	const struct tree_node *n = &plan->nodes[c];
+
+	if (n->kind == TREE_THREAD || n->new_ns)
+		return plan->nodes[self].ns;
+	return n->ns;
+}
+
 /* Clone what @self clones, with its setsid() and setpgid() in between */
 static int clone_all(struct tree_build *b, int self)
 {
 	const struct tree_plan *plan = b->plan;
 	const struct tree_node *me = self >= 0 ? &plan->nodes[self] : NULL;
 	int k, c, nr = tree_nr_clones(plan, self);
+	int ns = me ? me->ns : 0;
 	bool set = false;
 	pid_t pid;
 
@@ -242,6 +344,11 @@ static int clone_all(struct tree_build *b, int self)
 		}
 		if (c < 0)
 			break;
+		if (me && clone_ns(plan, self, c) != ns) {
+			ns = clone_ns(plan, self, c);
+			if (enter_ns(b, self, ns))
+				return STEP_SETNS;
+		}
 		if (plan->nodes[c].kind == TREE_THREAD)
 			pid = clone_thread(b, c);
 		else
@@ -252,9 +359,11 @@ static int clone_all(struct tree_build *b, int self)
 		}
 		b->pids[c] = pid;
 		send_msg(self, MSG_CREATED, pid, c);
-		if (plan->nodes[c].kind == TREE_THREAD)
+		if (plan->nodes[c].kind == TREE_THREAD && !reports_pid0(b, c))
 			send_msg(c, MSG_PHASE, 1, 0);
 	}
+	if (me && me->fc != ns && enter_ns(b, self, me->fc))
+		return STEP_SETNS;
 	return 0;
 }
 
@@ -289,12 +398,16 @@ static int reap_ghosts(struct tree_build *b, int self)
 	return 0;
 }
 
-/* The pid of process group @pgid of the image, as the tasks see it */
-static pid_t group_pid(const struct tree_build *b, pid_t pgid)
+/* The pid of process group @pgid of the image, as node @self sees it */
+static pid_t group_pid(const struct tree_build *b, int self, pid_t pgid)
 {
-	int j = tree_find(b->plan, pgid);
+	int j = tree_find(b->plan, pgid), level = b->plan->nodes[self].level;
 
-	if (b->plan->layout != TREE_FRESH || j < 0)
+	if (j < 0)
+		return pgid;
+	if (level)
+		return tree_pid_at(b->plan, j, level);
+	if (b->plan->layout != TREE_FRESH)
 		return pgid;
 	return b->pids[j];
 }
@@ -307,6 +420,13 @@ static void __attribute__((noreturn)) node_main(struct tree_build *b, int i)
 	syscall(SYS_close_range, 3, FD_REP - 1, 0);
 	syscall(SYS_close_range, FD_GO + NR_PHASES, ~0U, 0);
 	signal(SIGPIPE, SIG_DFL);
+	if (reports_pid0(b, i)) {
+		char buf[32] = "";
+
+		if (readlink("/proc/self", buf, sizeof(buf) - 1) <= 0)
+			task_fail(i, STEP_PID0);
+		send_msg(i, MSG_PID0, atoi(buf), 0);
+	}
 	if (b->freezer && n->creator == TREE_BUILDER &&
 	    join_cgroup(b->freezer))
 		task_fail(i, STEP_CGROUP);
@@ -321,7 +441,7 @@ static void __attribute__((noreturn)) node_main(struct tree_build *b, int i)
 	send_msg(i, MSG_PHASE, 1, 0);
 
 	wait_go(0);
-	if (n->join && setpgid(0, group_pid(b, n->pgid)))
+	if (n->join && setpgid(0, group_pid(b, i, n->pgid)))
 		task_fail(i, STEP_JOIN);
 	send_msg(i, MSG_PHASE, 2, 0);
 
@@ -352,7 +472,8 @@ int tree_build_init(struct tree_build *b, const struct tree_plan *plan)
 	if (b->pids == MAP_FAILED)
 		b->pids = NULL;
 	b->phase = calloc(plan->nr, sizeof(*b->phase));
-	if (!b->pids || !b->phase) {
+	b->bpids = calloc(plan->nr, sizeof(*b->bpids));
+	if (!b->pids || !b->phase || !b->bpids) {
 		snprintf(b->err, sizeof(b->err), "out of memory");
 		return -1;
 	}
@@ -364,8 +485,10 @@ void tree_build_free(struct tree_build *b)
 	if (b->pids)
 		munmap(b->pids, b->plan->nr * sizeof(*b->pids));
 	free(b->phase);
+	free(b->bpids);
 	b->pids = NULL;
 	b->phase = NULL;
+	b->bpids = NULL;
 }
 
 static int move_fd(int fd, int to)
@@ -437,6 +560,16 @@ static int got_msg(struct tree_build *b, const struct msg *m)
 	case MSG_CREATED:
 		if (m->err >= 0 && m->err < b->plan->nr)
 			b->pids[m->err] = m->val;
+		return 0;
+	case MSG_PID0:
+		if (m->node < 0 || m->val <= 0) {
+			snprintf(b->err, sizeof(b->err),
+				 "%s: cannot read its pid in /proc/thread-self",
+				 node_name(b, m->node, name, sizeof(name)));
+			b->fail_err = EIO;
+			return -1;
+		}
+		b->bpids[m->node] = m->val;
 		return 0;
 	case MSG_PHASE:
 		if (m->node >= 0)
@@ -547,17 +680,38 @@ void tree_build_go(struct tree_build *b)
 	close(FD_REP_R);
 }
 
+/*
+ * Whether b->pids[@i], the pid that @i's creator got from clone3() in
+ * its own namespace, is a pid in the builder's namespace (else, with
+ * fresh pids, @i reported it: b->bpids[@i])
+ */
+static bool builder_sees(const struct tree_build *b, int i)
+{
+	const struct tree_plan *plan = b->plan;
+	int c = plan->nodes[i].creator;
+
+	if (c == TREE_BUILDER)
+		return true;
+	return plan->layout != TREE_CONTAINER && !plan->nodes[c].level;
+}
+
+pid_t tree_build_pid(const struct tree_build *b, int i)
+{
+	return builder_sees(b, i) ? b->pids[i] : b->bpids[i];
+}
+
 void tree_build_kill(struct tree_build *b)
 {
 	int i, status;
 
+	/* in a container, its init's end kills the rest */
 	for (i = 0; i < b->plan->nr; i++)
-		if (b->pids[i] > 0 && b->plan->nodes[i].kind != TREE_THREAD)
-			kill(b->pids[i], SIGKILL);
+		if (tree_build_pid(b, i) > 0 && b->plan->nodes[i].kind != TREE_THREAD)
+			kill(tree_build_pid(b, i), SIGKILL);
 	/* our children: what we cloned, and CLONE_PARENT clones of those */
 	for (i = 0; i < b->plan->nr; i++)
-		if (b->pids[i] > 0 &&
+		if (tree_build_pid(b, i) > 0 &&
 		    b->plan->nodes[i].parent == TREE_BUILDER &&
 		    b->plan->nodes[i].kind != TREE_THREAD)
-			waitpid(b->pids[i], &status, 0);
+			waitpid(tree_build_pid(b, i), &status, 0);
 }

@@ -34,7 +34,9 @@ struct tree_build {
 	const char *freezer;	/* -F: tasks move into CGROUP first */
 	const char *root;	/* -r: tasks chroot into DIR then */
 	bool newpid;		/* clone the root with CLONE_NEWPID */
-	pid_t *pids;		/* per node, as the builder sees it; 0 */
+	pid_t *pids;		/* per node, as its creator sees it; 0 */
+	pid_t *bpids;		/* fresh pids: nodes of nested creators, as
+				 * they read their pid in the builder's /proc */
 	int *phase;		/* per node: the last phase reported */
 	char err[512];		/* what went wrong */
 	int fail_err;		/* its errno, if any */
@@ -47,6 +49,8 @@ int tree_build_start(struct tree_build *b);
 int tree_build_sync(struct tree_build *b);
 /* Let them */
 void tree_build_go(struct tree_build *b);
+/* Node @i's pid as the builder sees it, 0 if unknown (in a container) */
+pid_t tree_build_pid(const struct tree_build *b, int i);
 /* SIGKILL everything cloned, reap the builder's children */
 void tree_build_kill(struct tree_build *b);
 void tree_build_free(struct tree_build *b);

@@ -49,6 +49,7 @@ enum {
 	CKPT_HDR_TASK,
 	CKPT_HDR_TASK_OBJS,
 	CKPT_HDR_CRED,
+	CKPT_HDR_PIDNS,
 
 	CKPT_HDR_CPU = 201,
 	CKPT_HDR_FPU,
@@ -143,9 +144,11 @@ struct ckpt_hdr_tail {
  * follow: a breadth-first walk of the process tree from the root, each
  * thread group leader followed by its other threads, then by its
  * children.  Pids are as seen in the pid namespace of the root task
- * (the container's namespace when the root is its init): ppid is the
- * tgid of the parent and is 0 for the root; pgid and sid are 0 when
- * they lie outside that namespace.  A pgid or sid that is no task's pid
+ * (the container's namespace when the root is its init), also for the
+ * tasks of namespaces nested in it (CKPT_HDR_PIDNS, which follows, has
+ * their pids at the other levels): ppid is the tgid of the parent and
+ * is 0 for the root; pgid and sid are 0 when they lie outside that
+ * namespace.  A pgid or sid that is no task's pid
  * belongs to a dead leader, which the tree builder stands in for with a
  * ghost task.  A zombie (CKPT_PIDS_ZOMBIE) has no records of its own:
  * restart makes it exit with exit_code, signalling its parent with
@@ -171,6 +174,43 @@ struct ckpt_hdr_tree {
 	__u32 nr_tasks;
 	__u32 __pad;
 	struct ckpt_task_pids pids[];	/* nr_tasks entries, record padded */
+};
+
+/*
+ * CKPT_HDR_PIDNS: follows CKPT_HDR_TREE.  The root task's pid namespace
+ * is level 0 and namespace 0; the namespaces nested in it that tasks of
+ * the image are in are numbered 1 .. nr_ns, parents before children:
+ * ns[n - 1] describes namespace n.  Then, for every entry of the tree,
+ * in tree order, the namespace the task is in and the one its children
+ * are born in (pid_ns_for_children), and a flat array of pids: each
+ * task's level + 1 pids in tree order, from its pid in the root's
+ * namespace (the tree's pid) down to its pid in its own namespace.
+ *
+ *   struct ckpt_pidns ns[nr_ns];
+ *   struct ckpt_task_ns tasks[nr_tasks];
+ *   __s32 pids[nr_pids];
+ *   padding to 8 bytes
+ */
+#define CKPT_PIDNS_LEVELS	32	/* MAX_PID_NS_LEVEL: most levels below 0 */
+
+struct ckpt_pidns {
+	__u32 parent;			/* its parent namespace: 0 .. n - 1 */
+	__u32 level;			/* the parent's + 1 */
+	__u32 init;			/* tree index of its init, pid 1 in it */
+	__u32 __pad;
+};
+
+struct ckpt_task_ns {
+	__u32 ns;			/* the namespace the task is in */
+	__u32 ns_for_children;		/* pid_ns_for_children: ns or nested */
+};
+
+struct ckpt_hdr_pidns {
+	struct ckpt_hdr h;
+	__u32 nr_ns;			/* nested namespaces */
+	__u32 nr_tasks;			/* the tree's nr_tasks */
+	__u32 nr_pids;			/* sum of the tasks' level + 1 */
+	__u32 __pad;
 };
 
 /* CKPT_HDR_TASK: per-task scalar state */

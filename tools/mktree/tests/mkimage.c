@@ -159,6 +159,7 @@ struct opts {
 	bool shmem;
 	bool unknown;
 	bool big;		/* 3000 pages of heap */
+	bool nested;		/* tasks 1, 2: init and child in a pid ns */
 };
 
 static int objs[5];	/* files, fs, sighand, signal, mm: 0 until written */
@@ -417,6 +418,35 @@ static void build(const struct opts *o)
 				t->pids[i].flags = CKPT_PIDS_ZOMBIE;
 				t->pids[i].exit_code = 3 << 8;
 			}
+			if (o->nested && i == 2)
+				t->pids[i].ppid = 43;
+		}
+	}
+	{
+		/* nested: pid namespace 1 holds 43 (its init) and 44 */
+		int nr = o->nr_tasks + o->nr_zombies, nr_ns = o->nested;
+		int nr_pids = nr + (o->nested ? 2 : 0);
+		size_t extra = nr_ns * sizeof(struct ckpt_pidns) +
+			       nr * sizeof(struct ckpt_task_ns) +
+			       nr_pids * sizeof(int32_t);
+		REC(h, ckpt_hdr_pidns, CKPT_HDR_PIDNS, extra);
+		struct ckpt_pidns *ns = (void *)(h + 1);
+		struct ckpt_task_ns *tn = (void *)(ns + nr_ns);
+		int32_t *pids = (void *)(tn + nr);
+
+		h->nr_ns = nr_ns;
+		h->nr_tasks = nr;
+		h->nr_pids = nr_pids;
+		if (o->nested) {
+			ns[0].level = 1;
+			ns[0].init = 1;
+		}
+		for (i = 0; i < nr; i++) {
+			*pids++ = 42 + i;
+			if (o->nested && i) {
+				tn[i].ns = tn[i].ns_for_children = 1;
+				*pids++ = i;
+			}
 		}
 	}
 	if (o->unknown) {
@@ -477,7 +507,8 @@ static const char *const variants =
 	"badtailmagic tailid hugelen zerolen oddlen shortlen trailing notail\n"
 	"notree nrtasks nrfds nrruns pathlen noterm badobjref objorder\n"
 	"objopen badref nrtimers timerorder notimers\n"
-	"badpagesize vmaorder runoutside";
+	"badpagesize vmaorder runoutside\n"
+	"nested nopidns pidnslevel pidnsinit";
 
 int main(int argc, char **argv)
 {
@@ -533,12 +564,22 @@ int main(int argc, char **argv)
 		o.nr_tasks = 2;
 		o.nr_zombies = 1;
 	}
+	if (!strncmp(v, "nested", 6) || !strncmp(v, "pidns", 5)) {
+		o.nr_tasks = 3;
+		o.nested = true;
+	}
 	build(&o);
 
 	if (!strcmp(v, "valid") || !strcmp(v, "shmem") || !strcmp(v, "big") ||
 	    !strcmp(v, "unknown") || !strcmp(v, "multi") ||
-	    !strcmp(v, "zombie")) {
+	    !strcmp(v, "zombie") || !strcmp(v, "nested")) {
 		/* as built */
+	} else if (!strcmp(v, "nopidns")) {
+		put32(find(CKPT_HDR_PIDNS), 7777);
+	} else if (!strcmp(v, "pidnslevel")) {
+		put32(find(CKPT_HDR_PIDNS) + 28, 2);	/* ns 1's level */
+	} else if (!strcmp(v, "pidnsinit")) {
+		put32(find(CKPT_HDR_PIDNS) + 32, 2);	/* ns 1's init */
 	} else if (!strcmp(v, "badmagic")) {
 		img[8] ^= 0xff;
 	} else if (!strcmp(v, "swapped")) {

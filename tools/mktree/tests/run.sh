@@ -106,7 +106,7 @@ VALID=$W/valid.img
 "$MKIMAGE" valid >"$VALID" || exit 1
 SIZE=$(wc -c <"$VALID")
 
-for v in valid shmem big unknown multi zombie; do
+for v in valid shmem big unknown multi zombie nested; do
 	"$MKIMAGE" $v >"$W/$v.img"
 	t "ckptinfo $v" 0 "" $CKPTINFO "$W/$v.img"
 	check "ckptinfo $v: ends with 'image ok'" grep -q '^image ok$' "$W/out"
@@ -148,6 +148,11 @@ check "ckptinfo: a zombie entry" grep -q 'task 2: pid=44 tgid=44 ppid=42 pgid=42
 check "ckptinfo: the robust list" grep -q 'robust_list=0x7f0000001000' "$W/out"
 run 0 $CKPTINFO -v "$W/zombie.img"
 check "ckptinfo -v: the robust list's length" grep -q 'robust_list_len=24' "$W/out"
+run 0 $CKPTINFO "$W/nested.img"
+check "ckptinfo: a nested pid namespace" grep -q 'pidns 1: parent=0 level=1 init=1' "$W/out"
+check "ckptinfo: a task's pids at every level" grep -q 'task 2: ns=1 ns_for_children=1 pids=44/2' "$W/out"
+run 0 $CKPTINFO --json "$W/nested.img"
+check "ckptinfo --json: the pids as an array" grep -q '"pids":\[44,2\]' "$W/out"
 run 0 $CKPTINFO "$W/unknown.img"
 check "ckptinfo shows an unknown record" grep -q 'unknown .* 24  type=7777' "$W/out"
 
@@ -187,7 +192,7 @@ oddlen invalid length 12
 shortlen length 16 is shorter than the fixed part
 trailing trailing data after the TAIL
 notail without a TAIL record
-notree TASK before the TREE record
+notree PIDNS record before the TREE record
 nrtasks tasks do not fit the length
 nrfds fds do not fit the length
 nrruns runs for 1 pages
@@ -202,6 +207,9 @@ objorder objref 2 (FILE) is open: its FILE record must come before a FILE_TABLE 
 objopen objref 7 (MM) is still waiting for its record
 vmaorder overlaps or precedes
 runoutside not inside the address space's VMAs
+nopidns expected a PIDNS record after the TREE record
+pidnslevel pid namespace 1: parent 0, level 2, init 1: malformed
+pidnsinit task 1: pid 1 in pid namespace 1 but not its init
 EOF2
 
 # Truncated at every 8-byte boundary, from a file and from a pipe
@@ -375,7 +383,12 @@ for R in "$BIN/restart" "$BIN/mktree"; do
 	t "$n: bad magic" 1 "not a checkpoint image: bad header magic" $R -i "$W/badmagic.img"
 	t "$n: bad version" 1 "format version 99 is not supported" $R -i "$W/badversion.img"
 	t "$n: bad page size" 1 "invalid page size" $R -i "$W/badpagesize.img"
-	t "$n: no tree" 1 "TASK record at offset .* before the TREE record" $R -i "$W/notree.img"
+	t "$n: no tree" 1 "PIDNS record at offset .* before the TREE record" $R -i "$W/notree.img"
+	t "$n: no PIDNS record" 1 "(unknown type) after the TREE record: expected PIDNS" $R -i "$W/nopidns.img"
+	# as root the tree is built (CLONE_NEWPID), else clone3() fails
+	t "$n -P -d: nested pid namespaces" 1 "restart failed: Function not implemented\|clone3: Operation not permitted" $R -P -d -i "$W/nested.img"
+	check "$n -d: the pids of a nested task" grep -q "task 2: pid 44 .* pidns 1 pids 44/2" "$W/err"
+	check "$n -d: the nested namespace" grep -q "pid namespace 1: in 0, level 1, init task 1" "$W/err"
 	t "$n: huge record" 1 "(TREE) has length 4294967288: more than the 16 MiB read ahead" $R -i "$W/hugelen.img"
 	t "$n: truncated" 1 "truncated image" sh -c "head -c 300 '$VALID' | $R"
 	t "$n -F missing cgroup" 1 "cannot put the task into cgroup /nonexistent" $R -F /nonexistent -i "$VALID"

@@ -3,7 +3,10 @@
  * Host tests of the tree planner (tree.c): sessions, process groups,
  * ghosts, CLONE_PARENT, cloning order and the refused shapes, without
  * a kernel.  Each case is a tree (one "pid tgid ppid pgid sid flags"
- * line per entry, flags r(oot) t(hread) z(ombie)) and either the plan
+ * line per entry, flags r(oot) t(hread) z(ombie), then for a task in a
+ * nested pid namespace "ns=N pids=P0/P1/..." and for one whose children
+ * are born in another "fc=N"; the namespace table follows from the
+ * inits, the entries with pid 1 in their namespace) and either the plan
  * tree_plan_print() must print or a piece of the error message.
  *
  *   tree-test            prints "N passed, N failed"
@@ -115,6 +118,62 @@ static const struct tcase cases[] = {
   "    task 200: ppid 0 pgid 200 sid 50, CLONE_PARENT, setpgid(0, 0)\n"
   "      task 201: ppid 200 pgid 200 sid 50, joins group 200\n", NULL },
 
+{ "nested: clone(CLONE_NEWPID), the init's children inherit the group", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 10 10 ns=1 pids=12/2\n"
+  "13 13 11 10 10 ns=1 pids=13/3\n"
+  "14 14 12 10 10 ns=1 pids=14/4\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 11: ppid 10 pgid 10 sid 10, CLONE_NEWPID, pid namespace 1, pids 11/1\n"
+  "      task 12: ppid 11 pgid 10 sid 10, pid namespace 1, pids 12/2\n"
+  "        task 14: ppid 12 pgid 10 sid 10, pid namespace 1, pids 14/4\n"
+  "      task 13: ppid 11 pgid 10 sid 10, pid namespace 1, pids 13/3\n", NULL },
+
+{ "nested in a container: unshare(CLONE_NEWPID), fork, setsid", TREE_CONTAINER,
+  "1 1 0 1 1 r\n"
+  "2 2 1 1 1 fc=1\n"
+  "3 3 2 3 3 ns=1 pids=3/1\n"
+  "4 4 3 3 3 ns=1 pids=4/2\n"
+  "5 5 3 5 3 ns=1 pids=5/3\n"
+  "6 6 4 3 3 ns=1 pids=6/4\n"
+  "7 7 1 1 1 ns=2 pids=7/1\n"
+  "8 8 7 1 1 ns=2 pids=8/2\n"
+  "9 9 8 1 1 ns=3 pids=9/3/1\n",
+  "plan: a new pid namespace; the root is its init\n"
+  "  task 1: ppid 0 pgid 1 sid 1, setsid\n"
+  "    task 7: ppid 1 pgid 1 sid 1, CLONE_NEWPID, pid namespace 2, pids 7/1\n"
+  "      task 8: ppid 7 pgid 1 sid 1, pid namespace 2, pids 8/2\n"
+  "        task 9: ppid 8 pgid 1 sid 1, CLONE_NEWPID, pid namespace 3, pids 9/3/1\n"
+  "    task 2: ppid 1 pgid 1 sid 1, joins group 1, children in pid namespace 1\n"
+  "      task 3: ppid 2 pgid 3 sid 3, setsid, CLONE_NEWPID, pid namespace 1, pids 3/1\n"
+  "        task 4: ppid 3 pgid 3 sid 3, joins group 3, pid namespace 1, pids 4/2\n"
+  "          task 6: ppid 4 pgid 3 sid 3, joins group 3, pid namespace 1, pids 6/4\n"
+  "        task 5: ppid 3 pgid 5 sid 3, setpgid(0, 0), pid namespace 1, pids 5/3\n", NULL },
+
+{ "nested: the init's parent forks more tasks, then keeps it for its children", TREE_REAPER,
+  "10 10 0 10 10 r fc=1\n"
+  "12 12 10 10 10 ns=1 pids=12/2\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "13 13 10 10 10\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid, children in pid namespace 1\n"
+  "    task 11: ppid 10 pgid 10 sid 10, CLONE_NEWPID, pid namespace 1, pids 11/1\n"
+  "    task 12: ppid 10 pgid 10 sid 10, pid namespace 1, pids 12/2\n"
+  "    task 13: ppid 10 pgid 10 sid 10, joins group 10\n", NULL },
+
+{ "nested: fresh pids, the same plan", TREE_FRESH,
+  "10 10 0 10 10 r fc=1\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 10 10 10 ns=1 pids=12/2\n"
+  "13 13 11 10 10 ns=1 pids=13/3\n",
+  "plan: this pid namespace, fresh pids\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid, children in pid namespace 1\n"
+  "    task 11: ppid 10 pgid 10 sid 10, CLONE_NEWPID, pid namespace 1, pids 11/1\n"
+  "      task 13: ppid 11 pgid 10 sid 10, pid namespace 1, pids 13/3\n"
+  "    task 12: ppid 10 pgid 10 sid 10, pid namespace 1, pids 12/2\n", NULL },
+
 { "process group led by a later sibling", TREE_REAPER,
   "10 10 0 10 10 r\n"
   "11 11 10 12 10 \n"
@@ -183,44 +242,151 @@ static const struct tcase cases[] = {
 { "zombie root", TREE_REAPER,
   "10 10 0 10 10 rz\n",
   NULL, "is a thread or a zombie: not supported" },
+{ "nested: children born in a namespace whose init is not its child", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "12 12 10 10 10 ns=1 pids=12/2\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "13 13 10 10 10 fc=1\n",
+  NULL, "its children are born in pid namespace 1, whose init 11 is not its child: not supported" },
+{ "nested: a task of the namespace whose parent entered it with setns()", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "13 13 10 10 10\n"
+  "12 12 13 10 10 ns=1 pids=12/2\n",
+  NULL, "in pid namespace 1, which its parent 13 entered with setns(): not supported" },
+{ "nested: a ghost session leader in the namespace", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 20 20 ns=1 pids=12/2\n",
+  NULL, "its dead session leader 20 would be a ghost inside a nested pid namespace: not supported" },
+{ "nested: a ghost group leader in the namespace", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 30 10 ns=1 pids=12/2\n",
+  NULL, "its dead process group leader 30 would be a ghost inside a nested pid namespace: not supported" },
+{ "nested: a group it can neither join nor inherit", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "13 13 10 13 10\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 13 10 ns=1 pids=12/2\n",
+  NULL, "its process group 13 is outside its pid namespace and not the one it is born in: not supported" },
+{ "nested: CLONE_PARENT by a session leader in another namespace", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "20 20 10 20 20\n"
+  "21 21 10 20 20 ns=1 pids=21/1\n",
+  NULL, "cloned with CLONE_PARENT across pid namespaces: not supported" },
+{ "nested: a zombie init", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 z ns=1 pids=11/1\n",
+  NULL, "its init 11 is a zombie: not supported" },
+{ "nested: pid 1 twice in a namespace", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 10 10 ns=1 pids=12/1\n",
+  NULL, "pid 12: pid 1 in pid namespace 1 is not its init" },
+{ "nested: level 0 pid differs from the tree's", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=99/1\n",
+  NULL, "pid 11: its pid at level 0 is 99" },
+{ "nested: the root in a nested namespace", TREE_REAPER,
+  "10 10 0 10 10 r ns=1 pids=10/1\n",
+  NULL, "nested pid namespaces for 1 tasks" },
 };
 
-static int parse(const char *text, struct ckpt_task_pids *pids, int max)
-{
-	char flags[8];
-	int n = 0, used;
+/* An image's pid namespaces, from the "ns= fc= pids=" of each line */
+struct pidns_text {
+	struct ckpt_pidns ns[32];
+	struct ckpt_task_ns tasks[32];
+	int32_t pids[256];
+	struct tree_pidns pi;
+};
 
+/* The value after @key on the line starting at @line, or -1 */
+static const char *field(const char *line, const char *key)
+{
+	const char *end = strchr(line, '\n'), *f = strstr(line, key);
+
+	return f && (!end || f < end) ? f + strlen(key) : NULL;
+}
+
+static int parse(const char *text, struct ckpt_task_pids *pids, int max,
+		 struct pidns_text *pt)
+{
+	unsigned int nr_pids = 0, nr_ns = 0, k;
+	char flags[8];
+	int n = 0, i;
+
+	memset(pt, 0, sizeof(*pt));
 	while (*text && n < max) {
 		struct ckpt_task_pids *p = &pids[n];
+		const char *f;
+		int level = 0;
 
 		memset(p, 0, sizeof(*p));
 		flags[0] = '\0';
-		if (sscanf(text, "%d %d %d %d %d %7[rtz]%n", &p->pid, &p->tgid,
-			   &p->ppid, &p->pgid, &p->sid, flags, &used) < 5)
+		if (sscanf(text, "%d %d %d %d %d %7[rtz]", &p->pid, &p->tgid,
+			   &p->ppid, &p->pgid, &p->sid, flags) < 5)
 			break;
 		p->flags = (strchr(flags, 'r') ? CKPT_PIDS_ROOT : 0) |
 			   (strchr(flags, 't') ? CKPT_PIDS_THREAD : 0) |
 			   (strchr(flags, 'z') ? CKPT_PIDS_ZOMBIE : 0);
 		p->exit_signal = 17;
+		f = field(text, "ns=");
+		pt->tasks[n].ns = f ? atoi(f) : 0;
+		f = field(text, "fc=");
+		pt->tasks[n].ns_for_children = f ? atoi(f) : pt->tasks[n].ns;
+		f = field(text, "pids=");
+		if (f) {
+			for (;;) {
+				pt->pids[nr_pids + level++] = atoi(f);
+				f += strspn(f, "0123456789");
+				if (*f != '/')
+					break;
+				f++;
+			}
+		} else {
+			pt->pids[nr_pids + level++] = p->pid;
+		}
+		/* an init: pid 1 in its nested namespace */
+		k = pt->tasks[n].ns;
+		if (k && pt->pids[nr_pids + level - 1] == 1 && k <= 32 &&
+		    !pt->ns[k - 1].level) {
+			pt->ns[k - 1].init = n;
+			pt->ns[k - 1].level = level - 1;
+			if (k > nr_ns)
+				nr_ns = k;
+		}
+		nr_pids += level;
 		text = strchr(text, '\n');
 		if (!text)
 			break;
 		text++;
 		n++;
 	}
+	/* a namespace's parent: that of its init's parent */
+	for (k = 0; k < nr_ns; k++)
+		for (i = 0; i < n; i++)
+			if (pids[i].pid == pids[pt->ns[k].init].ppid)
+				pt->ns[k].parent = pt->tasks[i].ns;
+	pt->pi.nr_ns = nr_ns;
+	pt->pi.ns = pt->ns;
+	pt->pi.tasks = pt->tasks;
+	pt->pi.pids = pt->pids;
+	pt->pi.nr_pids = nr_pids;
 	return n;
 }
 
 static int run_case(const struct tcase *c)
 {
 	struct ckpt_task_pids pids[32];
+	struct pidns_text pt;
 	struct tree_plan plan;
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f;
-	int n = parse(c->tree, pids, 32), ret;
+	int n = parse(c->tree, pids, 32, &pt), ret;
 
-	ret = tree_plan(&plan, pids, n, c->layout);
+	ret = tree_plan(&plan, pids, n, &pt.pi, c->layout);
 	if (ret) {
 		tree_plan_free(&plan);
 		if (c->err && strstr(plan.err, c->err))
@@ -244,11 +410,12 @@ static int run_case(const struct tcase *c)
 static int check_order(void)
 {
 	struct ckpt_task_pids pids[32];
+	struct pidns_text pt;
 	struct tree_plan plan;
 	int seen[96] = { 0 }, queue[97], qn = 0, q, i, k, bad = 0;
-	int n = parse(cases[5].tree, pids, 32);
+	int n = parse(cases[5].tree, pids, 32, &pt);
 
-	if (tree_plan(&plan, pids, n, TREE_REAPER))
+	if (tree_plan(&plan, pids, n, NULL, TREE_REAPER))
 		return 1;
 	/* walk from the builder: each creator is reached before its clones */
 	queue[qn++] = TREE_BUILDER;

@@ -14,7 +14,9 @@
  * overwrites) and feeds the mutant from a memfd to
  * restart(0, fd, RESTART_TASKSELF, logfd) in a throwaway child.  The
  * "tree" corpus image (a process, a child with two threads and another
- * child) goes through the tree builder instead: restart -i MUTANT,
+ * child) and the "pidns" one (a process that unshared CLONE_NEWPID, the
+ * init of the nested namespace it forked and the init's child) go
+ * through the tree builder instead: restart -i MUTANT,
  * which runs the coordinated restart (the kernel's multi-task path) in
  * a new pid namespace, inside a cgroup that is killed if it hangs.
  *
@@ -38,7 +40,7 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, fifo, signals, timers, tree; default all).
+ * pipes, fifo, signals, timers, tree, pidns; default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
  * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
@@ -57,6 +59,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -360,6 +363,61 @@ static void w_tree(const char *img, const char *log)
 	restored_task();
 }
 
+/*
+ * A nested pid namespace: the worker unshares CLONE_NEWPID and forks
+ * the namespace's init, which forks a child that stops itself; the
+ * worker stops the init (an init cannot stop itself) and checkpoints
+ * itself with its children.
+ */
+static void w_pidns(const char *img, const char *log)
+{
+	pid_t init;
+	int p[2], st;
+	long ret;
+	char c;
+
+	if (pipe(p) || unshare(CLONE_NEWPID))
+		_exit(CKPT_EXIT_SETUP);
+	init = fork();
+	if (init < 0)
+		_exit(CKPT_EXIT_SETUP);
+	if (!init) {
+		pid_t kid = fork();
+
+		close(p[0]);
+		if (kid < 0)
+			_exit(CKPT_EXIT_SETUP);
+		if (!kid) {
+			kill(getpid(), SIGSTOP);
+			_exit(0);
+		}
+		if (waitpid(kid, &st, WUNTRACED) != kid || !WIFSTOPPED(st) ||
+		    write(p[1], "s", 1) != 1)
+			_exit(CKPT_EXIT_SETUP);
+		close(p[1]);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1 || kill(init, SIGSTOP) ||
+	    waitpid(init, &st, WUNTRACED) != init || !WIFSTOPPED(st))
+		_exit(CKPT_EXIT_SETUP);
+	close(p[0]);
+	ret = checkpoint_self_flags(img, log, CHECKPOINT_SUBTREE);
+	if (ret)
+		kill(init, SIGKILL);
+	if (ret > 0)
+		_exit(CKPT_EXIT_CHECKPOINTED);
+	if (ret < 0) {
+		ckpt_report("checkpoint: %s", strerror(errno));
+		_exit(CKPT_EXIT_CKPT_FAILED);
+	}
+	/* restored: the init is ours again, stopped; its end ends its child */
+	kill(init, SIGKILL);
+	waitpid(init, &st, 0);
+	restored_task();
+}
+
 struct corpus {
 	const char *name;
 	void (*worker)(const char *img, const char *log);
@@ -378,6 +436,7 @@ static struct corpus corpus[] = {
 	{ .name = "signals", .worker = w_signals },
 	{ .name = "timers", .worker = w_timers },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
+	{ .name = "pidns", .worker = w_pidns, .tree = 1 },
 };
 #define NR_CORPUS ((int)(sizeof(corpus) / sizeof(corpus[0])))
 
@@ -579,6 +638,30 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 				add(r, o + 20, 4, K_FLAGS);	/* flags */
 			}
 			break;
+		case CKPT_HDR_PIDNS: {
+			const struct ckpt_hdr_pidns *h = (const void *)p;
+			size_t o = sizeof(*h), t;
+
+			F(ckpt_hdr_pidns, nr_ns, K_COUNT);
+			F(ckpt_hdr_pidns, nr_tasks, K_COUNT);
+			F(ckpt_hdr_pidns, nr_pids, K_COUNT);
+			if (r->len < sizeof(*h))
+				break;
+			if (h->nr_ns) {
+				add(r, o + 0, 4, K_OBJREF);	/* parent */
+				add(r, o + 4, 4, K_COUNT);	/* level */
+				add(r, o + 8, 4, K_OBJREF);	/* init */
+			}
+			t = o + (size_t)h->nr_ns * sizeof(struct ckpt_pidns);
+			for (j = 0; j < 3; j++) {
+				add(r, t + 8 * j, 4, K_OBJREF);		/* ns */
+				add(r, t + 8 * j + 4, 4, K_OBJREF);	/* for children */
+			}
+			t += (size_t)h->nr_tasks * sizeof(struct ckpt_task_ns);
+			for (j = 0; j < 5; j++)
+				add(r, t + 4 * j, 4, K_OBJREF);		/* pids */
+			break;
+		}
 		case CKPT_HDR_TASK:
 			F(ckpt_hdr_task, flags, K_FLAGS);
 			F(ckpt_hdr_task, personality, K_FLAGS);
@@ -818,6 +901,7 @@ static const char *type_name(uint32_t t)
 	case CKPT_HDR_HEADER_ARCH: return "HEADER_ARCH";
 	case CKPT_HDR_OBJREF: return "OBJREF";
 	case CKPT_HDR_TREE: return "TREE";
+	case CKPT_HDR_PIDNS: return "PIDNS";
 	case CKPT_HDR_TASK: return "TASK";
 	case CKPT_HDR_TASK_OBJS: return "TASK_OBJS";
 	case CKPT_HDR_CPU: return "CPU";

@@ -329,7 +329,11 @@ static pid_t map_pid(FIXTURE_DATA(proto) *self, pid_t pid)
 	return pid;
 }
 
-/* Rewrite the tree record's pids to the skeleton's, into img2 */
+/*
+ * Rewrite the tree record's pids to the skeleton's, and the same pids
+ * at level 0 of the pid namespace record that follows (no nested
+ * namespace: one pid per task), into img2
+ */
 static int rewrite_image(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(proto) *self)
 {
@@ -360,6 +364,19 @@ static int rewrite_image(struct __test_metadata *_metadata,
 			p->ppid = map_pid(self, p->ppid);
 			p->pgid = map_pid(self, p->pgid);
 			p->sid = map_pid(self, p->sid);
+		}
+		if (i + 1 < n && recs[i + 1].type == CKPT_HDR_PIDNS) {
+			struct ckpt_hdr_pidns *h = (void *)(img + recs[i + 1].off);
+			int32_t *pids = (int32_t *)((char *)(h + 1) +
+						    h->nr_tasks * sizeof(struct ckpt_task_ns));
+
+			if (h->nr_ns || h->nr_pids != NR_T) {
+				TH_LOG("pid namespace record: %u namespaces, %u pids",
+				       h->nr_ns, h->nr_pids);
+				break;
+			}
+			for (j = 0; j < h->nr_pids; j++)
+				pids[j] = map_pid(self, pids[j]);
 		}
 		ret = ckpt_write_file(self->img2, img, len);
 		break;
