@@ -494,6 +494,8 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(pidns) *self,
 			root_main();
 		if (pid < 0 || ckpt_put(W.dir, "root.pid", "%d\n", pid))
 			_exit(CKPT_EXIT_SETUP);
+		/* outside the container: do not share its output file */
+		ckpt_close_from(0);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		_exit(0);
