@@ -133,7 +133,7 @@ for pat in 'magic=ok format_version=3 arch=x86_64' 'page_size=4096' \
 	   'ip=0x401234 sp=0x7ffd1f00' 'SIGINT: handler=0x401100' \
 	   'SIGPIPE: handler=SIG_IGN' 'rlimit NOFILE: cur=1024 max=524288' \
 	   'blocked=0x200(SIGUSR1)' 'queued 0: signo=12 signal=SIGUSR2' \
-	   'TAIL .* magic=ok ckpt_id=7' '33 records, 8 objects' \
+	   'TAIL .* magic=ok ckpt_id=7' '34 records, 8 objects' \
 	   'ITIMER_REAL: value_ns=2500000000 interval_ns=0' \
 	   'ITIMER_PROF: value_ns=700000000 interval_ns=100000000' \
 	   'next_id=4 nr_timers=2' \
