@@ -523,6 +523,13 @@ static int make_corpus(struct corpus *c)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		int i;
+
+		/* the images made so far are not this worker's memory */
+		for (i = 0; i < NR_CORPUS; i++) {
+			free(corpus[i].img);
+			corpus[i].img = NULL;
+		}
 		if (ckpt_isolate(out))
 			_exit(CKPT_EXIT_SETUP);
 		c->worker(img, log);
