@@ -85,6 +85,16 @@ static bool ckpt_chrdev_supported(dev_t rdev)
 	}
 }
 
+/*
+ * How the saved tasks use @file (and its pipe): the image and the log
+ * of a self-checkpoint are the caller's, shared by nature.
+ */
+static unsigned int ckpt_file_use(struct ckpt_ctx *ctx, struct file *file)
+{
+	return file == ctx->file || file == ctx->logfile ?
+	       CKPT_USE_SHAREABLE : CKPT_USE_HOLD;
+}
+
 /* Anonymous pipes live on pipefs, named FIFOs on real file systems */
 static bool ckpt_file_on_pipefs(struct file *file)
 {
@@ -195,11 +205,8 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 				       CKPT_FILE_FIFO;
 			/* the pipe, keyed by its inode; O_PATH has none */
 			if (!(file->f_mode & FMODE_PATH)) {
-				/* the image and the log are the caller's */
 				ret = checkpoint_obj_use(ctx, inode, CKPT_OBJ_PIPE,
-							 file == ctx->file ||
-							 file == ctx->logfile ?
-							 CKPT_USE_SHAREABLE : CKPT_USE_HOLD);
+							 ckpt_file_use(ctx, file));
 				if (ret < 0)
 					goto out;
 				h->obj_objref = ret;
@@ -505,11 +512,8 @@ static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
 		int objref;
 
 		snprintf(ctx->what, sizeof(ctx->what), "fd %d", ents[i].fd);
-		/* the image and the log are the caller's, shared by nature */
 		objref = checkpoint_obj_use(ctx, farr[i], CKPT_OBJ_FILE,
-					    farr[i] == ctx->file ||
-					    farr[i] == ctx->logfile ?
-					    CKPT_USE_SHAREABLE : CKPT_USE_HOLD);
+					    ckpt_file_use(ctx, farr[i]));
 		if (objref < 0)
 			ret = objref;
 		else
