@@ -166,16 +166,46 @@ static const char *ckpt_file_unsupported(struct file *file)
 	}
 }
 
+/* Kinds of files with state of their own: eventfd, epoll, sockets, ... */
+static const struct ckpt_file_ops *ckpt_file_kinds[CKPT_FILE_MAX];
+
+/**
+ * ckpt_register_file_ops - register a kind of file
+ * @ops: its operations; must live forever
+ */
+int ckpt_register_file_ops(const struct ckpt_file_ops *ops)
+{
+	if (ops->file_type <= CKPT_FILE_FIFO || ops->file_type >= CKPT_FILE_MAX ||
+	    !ops->match || !ops->restore)
+		return -EINVAL;
+	if (ckpt_file_kinds[ops->file_type])
+		return -EBUSY;
+	ckpt_file_kinds[ops->file_type] = ops;
+	return 0;
+}
+
+static const struct ckpt_file_ops *ckpt_file_kind(struct file *file)
+{
+	int i;
+
+	for (i = 0; i < CKPT_FILE_MAX; i++)
+		if (ckpt_file_kinds[i] && ckpt_file_kinds[i]->match(file))
+			return ckpt_file_kinds[i];
+	return NULL;
+}
+
 static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 {
 	struct file *file = ptr;
 	struct inode *inode = file_inode(file);
+	const struct ckpt_file_ops *kind;
 	struct ckpt_hdr_file *h;
 	const char *why, *path;
 	char *buf;
 	int ret;
 
-	why = ckpt_file_unsupported(file);
+	kind = ckpt_file_kind(file);
+	why = kind ? NULL : ckpt_file_unsupported(file);
 	if (why)
 		return ckpt_err(ctx, -EOPNOTSUPP, "%s", why);
 
@@ -200,7 +230,12 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 			ret = ckpt_err(ctx, PTR_ERR(path), "path too long");
 			goto out;
 		}
-		if (S_ISFIFO(inode->i_mode)) {
+		if (kind) {
+			h->file_type = kind->file_type;
+			ret = kind->prepare ? kind->prepare(ctx, file, h) : 0;
+			if (ret < 0)
+				goto out;
+		} else if (S_ISFIFO(inode->i_mode)) {
 			h->file_type = ckpt_file_is_pipe(file) ? CKPT_FILE_PIPE :
 				       CKPT_FILE_FIFO;
 			/* the pipe, keyed by its inode; O_PATH has none */
@@ -230,6 +265,8 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 	ret = ckpt_write_hdr_data(ctx, &h->h, sizeof(*h), path, h->path_len);
 	if (!ret && h->file_type == CKPT_FILE_SHMEM)
 		ret = checkpoint_shmem_contents(ctx, file);
+	else if (!ret && kind && kind->checkpoint)
+		ret = kind->checkpoint(ctx, file);
 out:
 	ckpt_free(h);
 	kfree(buf);
@@ -340,9 +377,11 @@ static void *restore_file(struct ckpt_ctx *ctx)
 	}
 
 	type = h->i_mode & S_IFMT;
-	/* only the open file of a pipe or FIFO names a pipe */
-	if (h->obj_objref && (h->file_type != CKPT_FILE_PIPE &&
-			      h->file_type != CKPT_FILE_FIFO)) {
+	/* files reopened by path or holding their contents name no object */
+	if (h->obj_objref && (h->file_type == CKPT_FILE_REGULAR ||
+			      h->file_type == CKPT_FILE_DIR ||
+			      h->file_type == CKPT_FILE_CHRDEV ||
+			      h->file_type == CKPT_FILE_SHMEM)) {
 		ckpt_err(ctx, ret, "file record is malformed");
 		goto err;
 	}
@@ -388,7 +427,11 @@ static void *restore_file(struct ckpt_ctx *ctx)
 		file = ckpt_reopen(ctx, h, path);
 		break;
 	default:
-		goto bad_type;
+		if (h->file_type <= CKPT_FILE_FIFO || h->file_type >= CKPT_FILE_MAX ||
+		    !ckpt_file_kinds[h->file_type])
+			goto bad_type;
+		file = ckpt_file_kinds[h->file_type]->restore(ctx, h);
+		break;
 	}
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);

@@ -124,6 +124,34 @@ struct ckpt_obj_ops {
 
 int ckpt_register_obj_ops(const struct ckpt_obj_ops *ops);
 
+struct ckpt_hdr_file;
+
+/*
+ * struct ckpt_file_ops - a kind of open file whose state is more than
+ * a path (eventfd, epoll, sockets, ...).  The core of fs/checkpoint.c
+ * writes the common CKPT_HDR_FILE record; the kind adds its own
+ * records after it and reads them back.
+ * @file_type: CKPT_FILE_*
+ * @match: does @file belong to this kind
+ * @prepare: optional, before the file's record is written: save the
+ *           objects the file refers to (they precede it in the
+ *           stream) and fill in h->obj_objref
+ * @checkpoint: optional, write the kind's records after the file's
+ * @restore: make the file from @h (f_flags, obj_objref, ...) and the
+ *           kind's records; return a referenced file or ERR_PTR.  @h
+ *           is untrusted: check every field the kind uses.
+ */
+struct ckpt_file_ops {
+	u32 file_type;
+	bool (*match)(struct file *file);
+	int (*prepare)(struct ckpt_ctx *ctx, struct file *file,
+		       struct ckpt_hdr_file *h);
+	int (*checkpoint)(struct ckpt_ctx *ctx, struct file *file);
+	struct file *(*restore)(struct ckpt_ctx *ctx, struct ckpt_hdr_file *h);
+};
+
+int ckpt_register_file_ops(const struct ckpt_file_ops *ops);
+
 /* objhash.c */
 void ckpt_obj_hash_init(struct ckpt_ctx *ctx);
 void ckpt_obj_hash_free(struct ckpt_ctx *ctx);

@@ -435,6 +435,7 @@ enum {
 	CKPT_FILE_SHMEM,		/* shmem, memfd, shared anonymous */
 	CKPT_FILE_PIPE,			/* an end of an anonymous pipe */
 	CKPT_FILE_FIFO,			/* a named FIFO: by path */
+	CKPT_FILE_MAX
 };
 
 struct ckpt_hdr_file {
