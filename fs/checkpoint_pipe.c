@@ -255,16 +255,31 @@ struct file *restore_pipe_file(struct ckpt_ctx *ctx, int objref,
 	case O_WRONLY:
 		end = 1;
 		break;
+	case O_RDWR:
+		end = -1;
+		break;
 	default:
-		ckpt_err(ctx, -EINVAL, "pipe end open for reading and writing");
+		ckpt_err(ctx, -EINVAL, "pipe end with access mode %#x", f_flags);
 		return ERR_PTR(-EINVAL);
 	}
-	if (r->used[end]) {
-		ckpt_err(ctx, -EOPNOTSUPP, "a second open file of one pipe end");
-		return ERR_PTR(-EOPNOTSUPP);
+	if (end >= 0 && !r->used[end]) {
+		r->used[end] = true;
+		file = get_file(r->end[end]);
+	} else {
+		/*
+		 * Another file of the pipe, as an open of /proc/PID/fd/N
+		 * makes it: both ends are held till the restart ends, so
+		 * fifo_open() neither blocks nor fails.
+		 */
+		file = dentry_open(&r->end[0]->f_path,
+				   (f_flags & O_ACCMODE) | O_NONBLOCK,
+				   current_cred());
+		if (IS_ERR(file)) {
+			ckpt_err(ctx, PTR_ERR(file), "cannot open another file of pipe objref %d",
+				 objref);
+			return file;
+		}
 	}
-	r->used[end] = true;
-	file = get_file(r->end[end]);
 	ckpt_pipe_set_flags(file, f_flags);
 	return file;
 }

@@ -3,7 +3,9 @@
  * Anonymous pipes held by a self-checkpointing task: after restart each
  * pipe has the same size, the same buffered bytes (packets intact for
  * packet-mode pipes), its ends the same flags and fds, dup'd ends still
- * one file, and an end that was closed is still closed (EOF or EPIPE).
+ * one file, an end that was closed is still closed (EOF or EPIPE), and
+ * more files of one pipe (reopened through /proc/self/fd, one of them
+ * read-write) are files of their own on the same pipe.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,7 +33,8 @@ enum {
 	P_OK = 0,
 	P_SIZE = 60, P_BIG_DATA, P_BIG_EOF, P_SMALL_DATA, P_NONBLOCK_FLAG,
 	P_NONBLOCK_EAGAIN, P_PACKETS, P_EPIPE, P_DUP_SHARED, P_FDS,
-	P_SELFPIPE,
+	P_SELFPIPE, P_REOPEN_FLAGS, P_REOPEN_DATA, P_REOPEN_RDWR,
+	P_REOPEN_WRITERS,
 };
 
 struct pipes {
@@ -40,7 +43,18 @@ struct pipes {
 	int pkt[2];		/* O_DIRECT: three packets */
 	int nored[2];		/* read end closed: writes get EPIPE */
 	int dup_rd;		/* dup of small[0] */
+	int re[2];		/* more files: */
+	int re_rd;		/* re[0] reopened O_RDONLY | O_NONBLOCK */
+	int re_rw;		/* re[1] reopened O_RDWR */
 };
+
+static int reopen(int fd, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, flags);
+}
 
 static const char *pkts[] = { "one", "packet two", "the third packet" };
 
@@ -50,6 +64,13 @@ static int setup(struct pipes *p, unsigned char *big)
 
 	if (pipe(p->big) || pipe2(p->small, O_NONBLOCK) ||
 	    pipe2(p->pkt, O_DIRECT) || pipe(p->nored))
+		return -1;
+	/* before the closes below: the fds they free stay free */
+	if (pipe(p->re))
+		return -1;
+	p->re_rd = reopen(p->re[0], O_RDONLY | O_NONBLOCK);
+	p->re_rw = reopen(p->re[1], O_RDWR);
+	if (p->re_rd < 0 || p->re_rw < 0 || write(p->re[1], "abc", 3) != 3)
 		return -1;
 	if (fcntl(p->big[1], F_SETPIPE_SZ, 64 * 1024) != 64 * 1024)
 		return -1;
@@ -65,6 +86,35 @@ static int setup(struct pipes *p, unsigned char *big)
 	close(p->nored[0]);
 	p->dup_rd = dup2(p->small[0], 100);
 	return p->dup_rd == 100 ? 0 : -1;
+}
+
+/* The reopened files are files of their own on the one pipe */
+static int verify_reopened(struct pipes *p)
+{
+	char buf[8];
+
+	if (!(fcntl(p->re_rd, F_GETFL) & O_NONBLOCK) ||
+	    (fcntl(p->re[0], F_GETFL) & O_NONBLOCK) ||
+	    (fcntl(p->re_rw, F_GETFL) & O_ACCMODE) != O_RDWR)
+		return P_REOPEN_FLAGS;
+	if (read(p->re_rd, buf, sizeof(buf)) != 3 || memcmp(buf, "abc", 3))
+		return P_REOPEN_DATA;
+	if (read(p->re_rd, buf, 1) != -1 || errno != EAGAIN)
+		return P_REOPEN_DATA;
+	if (write(p->re_rw, "xy", 2) != 2 || read(p->re[0], buf, 2) != 2 ||
+	    memcmp(buf, "xy", 2))
+		return P_REOPEN_RDWR;
+	if (write(p->re[1], "z", 1) != 1 || read(p->re_rw, buf, 1) != 1 ||
+	    buf[0] != 'z')
+		return P_REOPEN_RDWR;
+	/* the read-write file is a writer: end-of-file once it is closed */
+	close(p->re[1]);
+	if (read(p->re_rd, buf, 1) != -1 || errno != EAGAIN)
+		return P_REOPEN_WRITERS;
+	close(p->re_rw);
+	if (read(p->re_rd, buf, 1) != 0)
+		return P_REOPEN_WRITERS;
+	return P_OK;
 }
 
 /* Runs in the restored task: exit status says what failed */
@@ -127,7 +177,7 @@ static int verify(struct pipes *p, unsigned char *big)
 	if (write(p->small[1], "again", 5) != 5 || read(p->small[0], buf, 5) != 5 ||
 	    memcmp(buf, "again", 5))
 		return P_SELFPIPE;
-	return P_OK;
+	return verify_reopened(p);
 }
 
 FIXTURE(pipes) {
