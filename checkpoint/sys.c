@@ -14,10 +14,12 @@
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/checkpoint.h>
+#include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/string_helpers.h>
 #include <linux/syscalls.h>
 #include <linux/sysctl.h>
 #include <linux/uio.h>
@@ -325,6 +327,34 @@ void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type,
 	return rec;
 }
 
+/*
+ * Strings from the image (paths, names) may hold any byte: escape what
+ * is not printable, so that one failure stays one line of the log.
+ * Frees @msg; returns the line to write, or NULL.
+ */
+static char *ckpt_log_escape(char *msg)
+{
+	size_t len, i;
+	char *out;
+
+	if (!msg)
+		return NULL;
+	len = strlen(msg) - 1;		/* without the newline */
+	for (i = 0; i < len; i++)
+		if (!isprint(msg[i]))
+			break;
+	if (i == len)
+		return msg;
+	out = kmalloc(len * 4 + 2, GFP_KERNEL);
+	if (out) {
+		i = string_escape_mem(msg, len, out, len * 4, ESCAPE_ANY_NP, NULL);
+		out[i] = '\n';
+		out[i + 1] = '\0';
+	}
+	kfree(msg);
+	return out;
+}
+
 /**
  * ckpt_err - record the first error of the operation and log it
  * @ctx: context
@@ -359,6 +389,7 @@ int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
 				ctx->kflags & CKPT_CTX_CHECKPOINT ?
 				"checkpoint" : "restart", &vaf);
 	va_end(args);
+	msg = ckpt_log_escape(msg);
 
 	if (msg) {
 		pr_debug("%s", msg);

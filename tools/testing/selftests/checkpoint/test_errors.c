@@ -576,6 +576,11 @@ TEST_F_TIMEOUT(errors, corrupted_images, 120)
 			break;
 		}
 	}
+	/* found by fuzz_restart: a newline in a path split the log line */
+	i = find_rec(recs, n, CKPT_HDR_FILE);
+	if (i > 0 && ((struct ckpt_hdr_file *)(img + recs[i].off))->path_len > 3)
+		CORRUPT("FILE: newline in the path",
+			((char *)REC(i))[sizeof(struct ckpt_hdr_file) + 2] = '\n');
 	i = find_rec(recs, n, CKPT_HDR_FPU);
 	if (i > 0)
 		CORRUPT("FPU: xfeatures the CPU lacks",
