@@ -90,6 +90,8 @@ static int checkpoint_write_tree(struct ckpt_ctx *ctx)
 			p->ppid = task_tgid_nr_ns(t->real_parent, ns);
 		if (!thread_group_leader(t))
 			p->flags |= CKPT_PIDS_THREAD;
+		if (test_bit(i, ctx->newuts))
+			p->flags |= CKPT_PIDS_NEWUTS;
 		if (t->exit_state) {
 			p->flags |= CKPT_PIDS_ZOMBIE;
 			p->exit_code = t->exit_code;
@@ -282,6 +284,8 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 			goto out;
 	}
 	ret = checkpoint_pidns(ctx);
+	if (!ret)
+		ret = checkpoint_utsns(ctx);
 	if (ret)
 		goto out;
 
@@ -290,6 +294,8 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 		ret = checkpoint_write_tree(ctx);
 	if (!ret)
 		ret = checkpoint_write_pidns(ctx);
+	if (!ret)
+		ret = checkpoint_write_utsns(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		/* a zombie is all in the tree record */
 		if (ctx->tasks[i]->exit_state)
@@ -307,6 +313,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = checkpoint_write_tail(ctx);
 out:
+	checkpoint_utsns_free(ctx);
 	checkpoint_pidns_free(ctx);
 	checkpoint_put_tasks(ctx);
 	put_task_struct(t);

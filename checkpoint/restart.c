@@ -99,7 +99,12 @@ static int restore_check_tree(struct ckpt_ctx *ctx, struct ckpt_hdr_tree *h,
 		if (p->pid <= 0 || p->pid >= PID_MAX_LIMIT || p->pgid < 0 ||
 		    p->sid < 0 || p->pgid >= PID_MAX_LIMIT || p->sid >= PID_MAX_LIMIT)
 			goto bad;
-		if (p->flags & ~(CKPT_PIDS_ROOT | CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE))
+		if (p->flags & ~(CKPT_PIDS_ROOT | CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE |
+				 CKPT_PIDS_NEWUTS))
+			goto bad;
+		/* a thread shares its process's namespaces, a zombie has none */
+		if (p->flags & CKPT_PIDS_NEWUTS &&
+		    p->flags & (CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE))
 			goto bad;
 		if (!!(p->flags & CKPT_PIDS_ROOT) != !i)
 			goto bad;
@@ -140,9 +145,13 @@ bad:
 			i, h->pids[i].pid);
 }
 
-/* The tree record and the pid namespace record that follows it */
+/*
+ * The tree record, the pid namespace record that follows it and the
+ * UTS namespace record if there is one (*uts is NULL otherwise)
+ */
 static struct ckpt_hdr_tree *restore_read_tree(struct ckpt_ctx *ctx,
-					       struct ckpt_pidns_image **pi)
+					       struct ckpt_pidns_image **pi,
+					       struct ckpt_hdr_utsns **uts)
 {
 	struct ckpt_hdr_tree *h;
 	struct xarray idx;
@@ -166,6 +175,13 @@ static struct ckpt_hdr_tree *restore_read_tree(struct ckpt_ctx *ctx,
 		if (IS_ERR(*pi))
 			ret = PTR_ERR(*pi);
 	}
+	if (!ret) {
+		*uts = restore_read_utsns(ctx, h);
+		if (IS_ERR(*uts)) {
+			ret = PTR_ERR(*uts);
+			restore_pidns_free(*pi);
+		}
+	}
 	if (ret) {
 		ckpt_free(h);
 		return ERR_PTR(ret);
@@ -174,10 +190,16 @@ static struct ckpt_hdr_tree *restore_read_tree(struct ckpt_ctx *ctx,
 	return h;
 }
 
+static struct task_struct *restart_self_at(void *arg, u32 i)
+{
+	return current;
+}
+
 /* restart(0, fd, RESTART_TASKSELF, logfd): the caller becomes the task */
 static int do_restart_self(struct ckpt_ctx *ctx, long *retval)
 {
 	struct ckpt_task_restore tr = {};
+	struct ckpt_hdr_utsns *uts;
 	struct ckpt_pidns_image *pi;
 	struct ckpt_hdr_tree *tree;
 	int ret;
@@ -191,7 +213,7 @@ static int do_restart_self(struct ckpt_ctx *ctx, long *retval)
 	ret = restore_read_header(ctx);
 	if (ret)
 		return ret;
-	tree = restore_read_tree(ctx, &pi);
+	tree = restore_read_tree(ctx, &pi, &uts);
 	if (IS_ERR(tree))
 		return PTR_ERR(tree);
 	restore_pidns_free(pi);
@@ -199,6 +221,9 @@ static int do_restart_self(struct ckpt_ctx *ctx, long *retval)
 		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "the image holds %u tasks: restore it with mktree",
 			       tree->nr_tasks);
+	if (!ret)
+		ret = restore_utsns(ctx, tree, uts, restart_self_at, NULL);
+	ckpt_free(uts);
 	ckpt_free(tree);
 	if (!ret)
 		ret = restore_task(ctx, &tr);
@@ -485,7 +510,9 @@ static struct task_struct *restart_task_at(void *arg, u32 i)
  * then the pid namespaces the tasks are in (checkpoint/pidns.c).
  */
 static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r,
-			       struct ckpt_pidns_image *pi)
+			       const struct ckpt_hdr_tree *tree,
+			       struct ckpt_pidns_image *pi,
+			       const struct ckpt_hdr_utsns *uts)
 {
 	struct pid_namespace *ns;
 	unsigned int i;
@@ -518,7 +545,10 @@ static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r,
 	if (ret)
 		return ckpt_err(ctx, ret,
 				"the task's pids, parent, session, group or threads are not the image's");
-	return restore_check_pidns(ctx, pi, restart_task_at, r);
+	ret = restore_check_pidns(ctx, pi, restart_task_at, r);
+	if (!ret)
+		ret = restore_utsns(ctx, tree, uts, restart_task_at, r);
+	return ret;
 }
 
 static bool restart_all_attached(struct ckpt_restart *r)
@@ -660,6 +690,7 @@ static int restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err)
 
 static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
 {
+	struct ckpt_hdr_utsns *uts;
 	struct ckpt_pidns_image *pi;
 	struct ckpt_hdr_tree *tree;
 	struct ckpt_restart *r;
@@ -669,7 +700,7 @@ static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
 	ret = restore_read_header(ctx);
 	if (ret)
 		return ret;
-	tree = restore_read_tree(ctx, &pi);
+	tree = restore_read_tree(ctx, &pi, &uts);
 	if (IS_ERR(tree))
 		return PTR_ERR(tree);
 
@@ -695,7 +726,7 @@ static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
 
 	ret = restart_wait_attach(ctx, r);
 	if (!ret)
-		ret = restart_check_tasks(ctx, r, pi);
+		ret = restart_check_tasks(ctx, r, tree, pi, uts);
 	if (!ret)
 		ret = restart_tasks(ctx, r);
 	ret = restart_finish(ctx, r, ret);
@@ -708,6 +739,7 @@ out:
 	}
 	kfree(r);
 	restore_pidns_free(pi);
+	ckpt_free(uts);
 	ckpt_free(tree);
 	return ret;
 }

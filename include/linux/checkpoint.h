@@ -61,6 +61,7 @@ struct ckpt_ctx {
 	unsigned int nr_tasks;
 	struct task_struct *tsk;	/* the task being saved */
 	struct ckpt_pidns_save *pidns;	/* their pid namespaces */
+	unsigned long *newuts;		/* those in a UTS namespace of their own */
 	pid_t tsk_pid;
 	char what[48];			/* the fd or mapping being saved */
 
@@ -218,6 +219,16 @@ struct ckpt_pidns_image *restore_read_pidns(struct ckpt_ctx *ctx,
 int restore_check_pidns(struct ckpt_ctx *ctx, struct ckpt_pidns_image *pi,
 			struct task_struct *(*task)(void *arg, u32 i), void *arg);
 void restore_pidns_free(struct ckpt_pidns_image *pi);
+
+/* checkpoint/utsns.c */
+int checkpoint_utsns(struct ckpt_ctx *ctx);
+int checkpoint_write_utsns(struct ckpt_ctx *ctx);
+void checkpoint_utsns_free(struct ckpt_ctx *ctx);
+struct ckpt_hdr_utsns *restore_read_utsns(struct ckpt_ctx *ctx,
+					  const struct ckpt_hdr_tree *tree);
+int restore_utsns(struct ckpt_ctx *ctx, const struct ckpt_hdr_tree *tree,
+		  const struct ckpt_hdr_utsns *h,
+		  struct task_struct *(*task)(void *arg, u32 i), void *arg);
 
 /* checkpoint/cred.c */
 int restore_cred_commit(struct ckpt_ctx *ctx, void *cred);

@@ -462,6 +462,7 @@ static struct {
 	uint64_t records;
 	uint32_t tree_tasks;		/* from TREE */
 	uint32_t tree_zombies;		/* of them, with no records */
+	uint32_t tree_newuts;		/* of them, with CKPT_PIDS_NEWUTS */
 	int32_t *tree_pids;		/* their pids */
 	bool have_tree, have_pidns;
 	uint64_t tasks;			/* TASK records */
@@ -584,6 +585,7 @@ static const struct flag_name pids_names[] = {
 	{ CKPT_PIDS_ROOT, "ROOT" },
 	{ CKPT_PIDS_THREAD, "THREAD" },
 	{ CKPT_PIDS_ZOMBIE, "ZOMBIE" },
+	{ CKPT_PIDS_NEWUTS, "NEWUTS" },
 	{ 0, NULL }
 };
 
@@ -797,9 +799,14 @@ static int do_tree(struct ckpt_hdr_tree *t)
 			roots++;
 		if (p.flags & CKPT_PIDS_ZOMBIE)
 			img.tree_zombies++;
+		if (p.flags & CKPT_PIDS_NEWUTS)
+			img.tree_newuts++;
 		if (p.flags & ~(CKPT_PIDS_ROOT | CKPT_PIDS_THREAD |
-				CKPT_PIDS_ZOMBIE))
+				CKPT_PIDS_ZOMBIE | CKPT_PIDS_NEWUTS))
 			return bad("task %u: unknown flags 0x%x", i, p.flags);
+		if ((p.flags & CKPT_PIDS_NEWUTS) &&
+		    (p.flags & (CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE)))
+			return bad("task %u: a thread or zombie with a UTS namespace", i);
 		if ((p.flags & CKPT_PIDS_ROOT) && (p.flags & CKPT_PIDS_ZOMBIE))
 			return bad("task %u: the root is a zombie", i);
 	}
@@ -974,7 +981,40 @@ static int do_pidns(struct ckpt_hdr_pidns *h)
 	list_end();
 	ret = do_pidns_tasks(h, ns);
 	free(ns);
+	if (img.tree_newuts) {
+		img.expect = CKPT_HDR_UTSNS;
+		img.expect_why = "after the PIDNS record of a tree with NEWUTS tasks";
+	}
 	return ret;
+}
+
+static int do_utsns(struct ckpt_hdr_utsns *h)
+{
+	struct ckpt_utsns e;
+	uint32_t k;
+
+	f_u("nr_ns", h->nr_ns);
+	if (!img.have_pidns || h->nr_ns != img.tree_newuts)
+		return bad("a UTSNS record of %u namespaces where %u tasks have NEWUTS",
+			   h->nr_ns, img.tree_newuts);
+	img.tree_newuts = 0;
+	if (cur_len != sizeof(*h) + (uint64_t)h->nr_ns * sizeof(e))
+		return bad("%u namespaces do not fit the length %u", h->nr_ns,
+			   cur_len);
+	list_begin("namespaces");
+	for (k = 0; k < h->nr_ns; k++) {
+		if (rd_must(&e, sizeof(e)))
+			return -1;
+		item_begin("utsns %u", k);
+		f_s("nodename", e.nodename, sizeof(e.nodename));
+		f_s("domainname", e.domainname, sizeof(e.domainname));
+		item_end();
+		if (!memchr(e.nodename, 0, sizeof(e.nodename)) ||
+		    !memchr(e.domainname, 0, sizeof(e.domainname)))
+			return bad("UTS namespace %u: a name is not terminated", k);
+	}
+	list_end();
+	return 0;
 }
 
 /*
@@ -1762,6 +1802,7 @@ static const struct record_type {
 	R(CKPT_HDR_TASK_OBJS,	ckpt_hdr_task_objs,	do_task_objs,	true, true),
 	R(CKPT_HDR_CRED,	ckpt_hdr_cred,		do_cred,	false, false),
 	R(CKPT_HDR_PIDNS,	ckpt_hdr_pidns,		do_pidns,	false, false),
+	R(CKPT_HDR_UTSNS,	ckpt_hdr_utsns,		do_utsns,	false, false),
 	R(CKPT_HDR_CPU,		ckpt_hdr_cpu,		do_cpu,		true, true),
 	R(CKPT_HDR_FPU,		ckpt_hdr_fpu,		do_fpu,		false, true),
 	R(CKPT_HDR_DEBUGREGS,	ckpt_hdr_debugregs,	do_debugregs,	true, true),

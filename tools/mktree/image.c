@@ -27,6 +27,7 @@ static const struct {
 	{ CKPT_HDR_TASK_OBJS,	"TASK_OBJS" },
 	{ CKPT_HDR_CRED,	"CRED" },
 	{ CKPT_HDR_PIDNS,	"PIDNS" },
+	{ CKPT_HDR_UTSNS,	"UTSNS" },
 	{ CKPT_HDR_CPU,		"CPU" },
 	{ CKPT_HDR_FPU,		"FPU" },
 	{ CKPT_HDR_DEBUGREGS,	"DEBUGREGS" },
@@ -423,11 +424,12 @@ void ckpt_print_tree(FILE *f, const struct ckpt_image_info *info)
 	for (i = 0; i < info->nr_tasks; i++) {
 		const struct ckpt_task_pids *p = &info->pids[i];
 
-		fprintf(f, "  task %u: pid %d tgid %d ppid %d pgid %d sid %d flags 0x%x%s%s%s",
+		fprintf(f, "  task %u: pid %d tgid %d ppid %d pgid %d sid %d flags 0x%x%s%s%s%s",
 			i, p->pid, p->tgid, p->ppid, p->pgid, p->sid, p->flags,
 			p->flags & CKPT_PIDS_ROOT ? " root" : "",
 			p->flags & CKPT_PIDS_THREAD ? " thread" : "",
-			p->flags & CKPT_PIDS_ZOMBIE ? " zombie" : "");
+			p->flags & CKPT_PIDS_ZOMBIE ? " zombie" : "",
+			p->flags & CKPT_PIDS_NEWUTS ? " newuts" : "");
 		if (p->flags & CKPT_PIDS_ZOMBIE)
 			fprintf(f, " exit_code 0x%x", (unsigned int)p->exit_code);
 		fprintf(f, " exit_signal %d", p->exit_signal);

@@ -115,6 +115,12 @@ static int read_entries(struct tree_plan *plan,
 		if ((n->kind == TREE_THREAD) == (p->pid == p->tgid))
 			return plan_err(plan, "pid %d: tgid %d does not fit its thread flag",
 					p->pid, p->tgid);
+		if (p->flags & CKPT_PIDS_NEWUTS) {
+			if (n->kind != TREE_TASK)
+				return plan_err(plan, "pid %d: a thread or zombie with a UTS namespace of its own",
+						p->pid);
+			n->new_uts = true;
+		}
 		if (p->flags & CKPT_PIDS_ROOT) {
 			plan->root = i;
 			roots++;
@@ -561,6 +567,34 @@ static int plan_builder(struct tree_plan *plan)
 
 static int check_ns_order(struct tree_plan *plan);
 
+/* The node whose UTS namespace @i is in (TREE_BUILDER: the builder's) */
+static int uts_owner(const struct tree_plan *plan, int i)
+{
+	while (i != TREE_BUILDER && !plan->nodes[i].new_uts)
+		i = plan->nodes[i].parent;
+	return i;
+}
+
+/*
+ * A process inherits the UTS namespace of the one that clones it: a
+ * creator other than its parent must share its parent's
+ */
+static int check_uts(struct tree_plan *plan)
+{
+	int i;
+
+	for (i = 0; i < plan->nr; i++) {
+		const struct tree_node *n = &plan->nodes[i];
+
+		if (n->kind != TREE_TASK || n->new_uts || n->creator == n->parent ||
+		    uts_owner(plan, n->creator) == uts_owner(plan, n->parent))
+			continue;
+		return plan_err(plan, "pid %d: its session or group needs a creator in another UTS namespace: not supported",
+				n->pid);
+	}
+	return 0;
+}
+
 int tree_plan(struct tree_plan *plan, const struct ckpt_task_pids *pids,
 	      unsigned int nr, const struct tree_pidns *pidns, int layout)
 {
@@ -597,7 +631,7 @@ int tree_plan(struct tree_plan *plan, const struct ckpt_task_pids *pids,
 	for (i = 0; i < j; i++)
 		if (plan_pgrp(plan, order[i]))
 			goto fail;
-	if (plan_pidns_groups(plan) || check_ns_order(plan))
+	if (plan_pidns_groups(plan) || check_ns_order(plan) || check_uts(plan))
 		goto fail;
 	free(order);
 	return 0;

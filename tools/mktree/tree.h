@@ -41,6 +41,7 @@ struct tree_node {
 	int level;		/* the level of ns: 0 for the root's */
 	const pid_t *lpids;	/* its pids at levels 0 .. level */
 	bool new_ns;		/* the init of ns: CLONE_NEWPID, pid 1 in it */
+	bool new_uts;		/* in a UTS namespace of its own: CLONE_NEWUTS */
 };
 
 /*

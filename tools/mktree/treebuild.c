@@ -275,6 +275,8 @@ static pid_t clone_process(struct tree_build *b, int c)
 		ca.flags |= CLONE_PARENT;
 	else
 		ca.exit_signal = SIGCHLD;
+	if (n->new_uts)
+		ca.flags |= CLONE_NEWUTS;
 	if (c == b->plan->root && b->newpid) {
 		ca.flags |= CLONE_NEWPID;
 	} else {

@@ -50,6 +50,7 @@ enum {
 	CKPT_HDR_TASK_OBJS,
 	CKPT_HDR_CRED,
 	CKPT_HDR_PIDNS,
+	CKPT_HDR_UTSNS,
 
 	CKPT_HDR_CPU = 201,
 	CKPT_HDR_FPU,
@@ -168,6 +169,7 @@ struct ckpt_task_pids {
 #define CKPT_PIDS_ROOT		0x1	/* the checkpointed root task */
 #define CKPT_PIDS_THREAD	0x2	/* not the thread group leader */
 #define CKPT_PIDS_ZOMBIE	0x4	/* dead, not yet reaped */
+#define CKPT_PIDS_NEWUTS	0x8	/* in a UTS namespace not its parent's */
 
 struct ckpt_hdr_tree {
 	struct ckpt_hdr h;
@@ -211,6 +213,26 @@ struct ckpt_hdr_pidns {
 	__u32 nr_tasks;			/* the tree's nr_tasks */
 	__u32 nr_pids;			/* sum of the tasks' level + 1 */
 	__u32 __pad;
+};
+
+/*
+ * CKPT_HDR_UTSNS: follows CKPT_HDR_PIDNS when tasks of the tree have
+ * CKPT_PIDS_NEWUTS: the names of their UTS namespaces, one entry per
+ * such task in tree order.  Every other task is in its parent's.
+ */
+#define CKPT_UTS_NAME_LEN	65	/* __NEW_UTS_LEN + 1 */
+
+struct ckpt_utsns {
+	char nodename[CKPT_UTS_NAME_LEN];	/* NUL-terminated */
+	char domainname[CKPT_UTS_NAME_LEN];
+	char __pad[6];
+};
+
+struct ckpt_hdr_utsns {
+	struct ckpt_hdr h;
+	__u32 nr_ns;
+	__u32 __pad;
+	struct ckpt_utsns ns[];
 };
 
 /* CKPT_HDR_TASK: per-task scalar state */

@@ -365,7 +365,8 @@ static void w_tree(const char *img, const char *log)
 
 /*
  * A nested pid namespace: the worker unshares CLONE_NEWPID and forks
- * the namespace's init, which forks a child that stops itself; the
+ * the namespace's init, which unshares CLONE_NEWUTS (named "fuzz-ns")
+ * and forks a child that stops itself; the
  * worker stops the init (an init cannot stop itself) and checkpoints
  * itself with its children.
  */
@@ -382,8 +383,12 @@ static void w_pidns(const char *img, const char *log)
 	if (init < 0)
 		_exit(CKPT_EXIT_SETUP);
 	if (!init) {
-		pid_t kid = fork();
+		pid_t kid;
 
+		/* and a UTS namespace of its own: a UTSNS record */
+		if (unshare(CLONE_NEWUTS) || sethostname("fuzz-ns", 7))
+			_exit(CKPT_EXIT_SETUP);
+		kid = fork();
 		close(p[0]);
 		if (kid < 0)
 			_exit(CKPT_EXIT_SETUP);
@@ -669,6 +674,13 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 				add(r, t + 4 * j, 4, K_OBJREF);		/* pids */
 			break;
 		}
+		case CKPT_HDR_UTSNS:
+			F(ckpt_hdr_utsns, nr_ns, K_COUNT);
+			/* the end of each name: its NUL */
+			add(r, sizeof(struct ckpt_hdr_utsns) + 7, 1, K_FLAGS);
+			add(r, sizeof(struct ckpt_hdr_utsns) + CKPT_UTS_NAME_LEN - 1, 1,
+			    K_FLAGS);
+			break;
 		case CKPT_HDR_TASK:
 			F(ckpt_hdr_task, flags, K_FLAGS);
 			F(ckpt_hdr_task, personality, K_FLAGS);

@@ -14,6 +14,12 @@
  * the namespace (init is pid 1 again, in a new pid namespace), its
  * memory pattern is intact, and init reaps its children by their
  * pids; restart --copy-status passes init's exit status 0 on.
+ *
+ * UTS namespaces: init unshares one named "ckpt-ctr" that the others
+ * inherit, C3 one of its own ("inner-c3", domain "dom.c3").  The tree
+ * record flags exactly those two NEWUTS; after restart each task sees
+ * the host and domain names it had, and the test's own host name is
+ * untouched.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +57,7 @@ static struct {
 	pid_t kids[4];
 	int nr_kids;
 	uint64_t *mem;
+	struct utsname uts;
 	char why[200];
 } W;
 
@@ -86,6 +94,8 @@ static void __attribute__((noreturn)) task(int idx)
 	W.ppid = getppid();
 	W.sid = getsid(0);
 	W.pgid = getpgid(0);
+	if (uname(&W.uts))
+		_exit(CKPT_EXIT_SETUP);
 	W.mem = mmap(NULL, MEM_LEN, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (W.mem == MAP_FAILED)
@@ -103,6 +113,14 @@ static void __attribute__((noreturn)) task(int idx)
 		wfail("sid %d, was %d", getsid(0), W.sid);
 	if (getpgid(0) != W.pgid)
 		wfail("pgid %d, was %d", getpgid(0), W.pgid);
+	{
+		struct utsname u;
+
+		if (uname(&u) || strcmp(u.nodename, W.uts.nodename) ||
+		    strcmp(u.domainname, W.uts.domainname))
+			wfail("host name %s, domain %s; were %s, %s", u.nodename,
+			      u.domainname, W.uts.nodename, W.uts.domainname);
+	}
 	off = ckpt_check(W.mem, MEM_LEN, seed);
 	if (off >= 0)
 		wfail("memory differs at offset %ld", off);
@@ -135,7 +153,7 @@ static void __attribute__((noreturn)) init_main(void)
 {
 	pid_t pid;
 
-	if (setsid() < 0)
+	if (setsid() < 0 || unshare(CLONE_NEWUTS) || sethostname("ckpt-ctr", 8))
 		_exit(CKPT_EXIT_SETUP);
 	pid = xfork();
 	if (pid == 0) {
@@ -154,6 +172,9 @@ static void __attribute__((noreturn)) init_main(void)
 	pid = xfork();
 	if (pid == 0) {
 		setpgid(0, 0);
+		if (unshare(CLONE_NEWUTS) || sethostname("inner-c3", 8) ||
+		    setdomainname("dom.c3", 6))
+			_exit(CKPT_EXIT_SETUP);
 		task(T_C3);
 	}
 	W.kids[W.nr_kids++] = pid;
@@ -215,6 +236,7 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 	struct ckpt_task_pids pids[16];
 	struct ckpt_hdr_header hh;
 	struct info pre[NR_TASKS], post;
+	struct utsname host, host_after;
 	int i, j, n, status, reaped = 0, got, fd;
 	char path[CKPT_PATH_LEN + 32], num[16], err[256], *buf;
 	pid_t init;
@@ -223,6 +245,7 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 		SKIP(return, "checkpoint or restart tool not installed");
 	if (ckpt_cg_create(&self->env, "container"))
 		SKIP(return, "no cgroup v2 freezer");
+	ASSERT_EQ(uname(&host), 0);
 
 	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
 	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
@@ -304,6 +327,9 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 		for (j = 0; j < NR_TASKS && pre[j].pid != pids[i].pid; j++)
 			;
 		EXPECT_LT(j, NR_TASKS) TH_LOG("entry %d: pid %d", i, pids[i].pid);
+		if (j < NR_TASKS)
+			EXPECT_EQ(!!(pids[i].flags & CKPT_PIDS_NEWUTS),
+				  j == T_INIT || j == T_C3) TH_LOG("%s: NEWUTS", names[j]);
 		if (j < NR_TASKS && i) {
 			EXPECT_EQ(pids[i].ppid, pre[j].ppid) TH_LOG("%s", names[j]);
 			EXPECT_EQ(pids[i].sid, pre[j].sid) TH_LOG("%s", names[j]);
@@ -346,6 +372,9 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 		EXPECT_EQ(post.sid, pre[i].sid) TH_LOG("%s", names[i]);
 		EXPECT_EQ(post.pgid, pre[i].pgid) TH_LOG("%s", names[i]);
 	}
+	ASSERT_EQ(uname(&host_after), 0);
+	EXPECT_STREQ(host_after.nodename, host.nodename);
+	EXPECT_STREQ(host_after.domainname, host.domainname);
 }
 
 TEST_HARNESS_MAIN
