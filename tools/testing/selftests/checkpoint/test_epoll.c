@@ -19,6 +19,11 @@
  *              ready ones reported, their files' states intact.
  *   item_file_elsewhere  an item whose file is open in no fd of the task
  *              (another process holds it): EOPNOTSUPP and a log line.
+ *   tree       a process and its child sharing an epoll, the eventfd and
+ *              the pipe it watches, frozen, checkpointed from outside and
+ *              restarted with the restart tool: each file is saved once,
+ *              and what the child writes after the restart wakes the
+ *              parent's epoll_wait() with the items' data.
  *   bad_images  images whose eventfd, signalfd, timerfd or epoll records
  *              were edited: EINVAL (EOPNOTSUPP for an alarm clock) and a
  *              log line, the image never runs.
@@ -27,12 +32,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -609,6 +616,212 @@ TEST_F_TIMEOUT(epoll, item_file_elsewhere, 60)
 	free(img);
 	free(log);
 	free(out);
+}
+
+/* ------------------------------------------------------------------ */
+/* tree: an epoll shared by a process and its child */
+
+static struct {
+	char dir[CKPT_PATH_LEN], go[CKPT_PATH_LEN + 8];
+	int idx;
+	char why[160];
+} W;
+
+static void wfail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void wfail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (W.why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(W.why, sizeof(W.why), fmt, ap);
+	va_end(ap);
+	ckpt_report("task %d: %s", W.idx, W.why);
+}
+
+static void put(const char *prefix)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s%d", prefix, W.idx);
+	ckpt_put(W.dir, name, "%s\n", W.why[0] ? W.why : "ok");
+}
+
+static void __attribute__((noreturn)) tree_root(void)
+{
+	struct epoll_event evs[4];
+	int efd, ep, p[2], n, i, seen = 0, status;
+	uint64_t v;
+	pid_t kid;
+	char c;
+
+	efd = eventfd(0, EFD_NONBLOCK);
+	ep = epoll_create1(0);
+	if (efd < 0 || ep < 0 || pipe(p) || add(ep, efd, EPOLLIN, 0xe1) ||
+	    add(ep, p[0], EPOLLIN, 0xe2))
+		_exit(CKPT_EXIT_SETUP);
+	kid = fork();
+	if (kid < 0)
+		_exit(CKPT_EXIT_SETUP);
+	if (kid == 0) {
+		W.idx = 1;
+		put("ready.");
+		if (ckpt_await_file(W.go, 20, 1800 * 1000))
+			_exit(98);
+		/* restored: wake the parent through the shared files */
+		v = 3;
+		if (write(efd, &v, sizeof(v)) != sizeof(v) || write(p[1], "c", 1) != 1)
+			wfail("write: %s", strerror(errno));
+		put("res.");
+		_exit(W.why[0] ? 1 : 0);
+	}
+	W.idx = 0;
+	put("ready.");
+	if (ckpt_await_file(W.go, 20, 1800 * 1000))
+		_exit(98);
+
+	/* restored: nothing is ready until the child wrote */
+	if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status) || WEXITSTATUS(status))
+		wfail("child: %s", ckpt_status_str(status));
+	n = epoll_wait(ep, evs, 4, 5000);
+	for (i = 0; i < n; i++) {
+		if (evs[i].events != EPOLLIN)
+			wfail("events %#x", evs[i].events);
+		if (evs[i].data.u64 == 0xe1)
+			seen |= 1;
+		else if (evs[i].data.u64 == 0xe2)
+			seen |= 2;
+		else
+			wfail("data %#llx", (unsigned long long)evs[i].data.u64);
+	}
+	if (n != 2 || seen != 3)
+		wfail("%d ready, seen %#x", n, seen);
+	if (read(efd, &v, sizeof(v)) != sizeof(v) || v != 3)
+		wfail("eventfd %llu", (unsigned long long)v);
+	if (read(p[0], &c, 1) != 1 || c != 'c')
+		wfail("pipe");
+	if (epoll_wait(ep, evs, 4, 0) != 0)
+		wfail("still ready");
+	put("res.");
+	_exit(W.why[0] ? 1 : 0);
+}
+
+FIXTURE(epoll_tree) {
+	struct ckpt_env env;
+	char *img, *log, *out, *rst_out;
+	char comm[16];
+	pid_t root, tool;
+};
+
+FIXTURE_SETUP(epoll_tree)
+{
+	ASSERT_EQ(ckpt_env_init(&self->env, "epoll-tree"), 0);
+	self->img = ckpt_path(&self->env, "image");
+	self->log = ckpt_path(&self->env, "log");
+	self->out = ckpt_path(&self->env, "out");
+	self->rst_out = ckpt_path(&self->env, "restart.out");
+	snprintf(self->comm, sizeof(self->comm), "cke%d", getpid() % 100000);
+}
+
+FIXTURE_TEARDOWN_PARENT(epoll_tree)
+{
+	ckpt_kill_comm(self->comm);
+	ckpt_kill_tree(self->tool);
+	ckpt_env_fini(&self->env);
+}
+
+/* How many FILE records of @file_type the image has */
+static int count_files(const char *path, uint32_t file_type)
+{
+	static struct ckpt_rec recs[4096];
+	char err[256], *img;
+	int n, i, nr = 0;
+	size_t len;
+
+	img = ckpt_slurp(path, &len);
+	if (!img)
+		return -1;
+	n = ckpt_image_walk(img, len, recs, 4096, err, sizeof(err));
+	for (i = 0; i < n && i < 4096; i++) {
+		const struct ckpt_hdr_file *f = (const void *)(img + recs[i].off);
+
+		if (recs[i].type == CKPT_HDR_FILE && f->file_type == file_type)
+			nr++;
+	}
+	free(img);
+	return n < 0 ? -1 : nr;
+}
+
+TEST_F_TIMEOUT(epoll_tree, shared, 240)
+{
+	const char *extra[] = { "--pidns", "--copy-status", NULL };
+	int status, reaped = 0, got, i;
+	char path[CKPT_PATH_LEN + 16], *res;
+	pid_t root;
+
+	if (!ckpt_tool("restart"))
+		SKIP(return, "restart tool not installed");
+	if (ckpt_cg_create(&self->env, "epoll"))
+		SKIP(return, "no cgroup v2 freezer");
+	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
+	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
+
+	/* self is shared with the harness: the child must not write it */
+	root = ckpt_fork();
+	ASSERT_GE(root, 0);
+	if (root == 0) {
+		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out) ||
+		    setsid() < 0)
+			_exit(CKPT_EXIT_SETUP);
+		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		tree_root();
+	}
+	self->root = root;
+	ckpt_track(&self->env, self->root);
+	got = ckpt_await_files(self->env.dir, "ready.", 2, 60000, self->root,
+			       &status, &reaped);
+	if (got != 2)
+		ckpt_dump("tree", self->out, 4096);
+	ASSERT_EQ(got, 2);
+	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
+	ASSERT_GT(ckpt_checkpoint_file(self->root, self->img, self->log,
+				       CHECKPOINT_SUBTREE, NULL), 0);
+	/* shared by both processes, saved once */
+	EXPECT_EQ(count_files(self->img, CKPT_FILE_EPOLL), 1);
+	EXPECT_EQ(count_files(self->img, CKPT_FILE_EVENTFD), 1);
+	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
+	ckpt_wait(self->root, &status, 0, 10000);
+	ckpt_untrack(&self->env, self->root);
+	self->root = 0;
+	ASSERT_EQ(ckpt_write_file(W.go, "go\n", 3), 0);
+
+	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
+	ASSERT_GT(self->tool, 0);
+	ckpt_track(&self->env, self->tool);
+	got = ckpt_await_files(self->env.dir, "res.", 2, 150000, self->tool,
+			       &status, &reaped);
+	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
+		reaped = 1;
+	ckpt_untrack(&self->env, self->tool);
+	if (reaped)
+		self->tool = 0;
+	if (got != 2 || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		ckpt_dump("restart", self->rst_out, 4096);
+		ckpt_dump("log", self->log, 2048);
+		ckpt_dump("tree", self->out, 4096);
+	}
+	EXPECT_EQ(got, 2);
+	EXPECT_TRUE(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("restart --copy-status: %s",
+		       reaped ? ckpt_status_str(status) : "did not exit");
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/res.%d", self->env.dir, i);
+		res = ckpt_slurp(path, NULL);
+		EXPECT_TRUE(res && !strcmp(res, "ok\n")) TH_LOG("task %d: %s", i,
+								 res ? res : "no result");
+		free(res);
+	}
 }
 
 /* ------------------------------------------------------------------ */
