@@ -123,10 +123,8 @@ static int epoll_prepare(struct ckpt_ctx *ctx, struct file *file,
 			break;
 		}
 		/* an item holds no reference: it is no use of the file */
-		if (ckpt_obj_lookup(ctx, tfile))
-			continue;
 		ret = checkpoint_obj_use(ctx, tfile, CKPT_OBJ_FILE,
-					 CKPT_USE_SHAREABLE);
+					 CKPT_USE_NOREF);
 		if (ret > 0)
 			ret = 0;
 	}

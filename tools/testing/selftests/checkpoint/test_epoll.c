@@ -19,6 +19,10 @@
  *              ready ones reported, their files' states intact.
  *   item_file_elsewhere  an item whose file is open in no fd of the task
  *              (another process holds it): EOPNOTSUPP and a log line.
+ *   item_file_outsider  an item's file also open in another process,
+ *              the epoll met before the file's own fd: EBUSY, as for any
+ *              file shared with a task outside the checkpoint (an item
+ *              holds no reference to its file: it is no use of it).
  *   tree       a process and its child sharing an epoll, the eventfd and
  *              the pipe it watches, frozen, checkpointed from outside and
  *              restarted with the restart tool: each file is saved once,
@@ -610,6 +614,72 @@ TEST_F_TIMEOUT(epoll, item_file_elsewhere, 60)
 	ASSERT_NE(text, NULL);
 	EXPECT_NE(strstr(text, ": the file of an epoll item is open in no fd of the task"),
 		  NULL) {
+		TH_LOG("log: %s", text);
+	}
+	free(text);
+	free(img);
+	free(log);
+	free(out);
+}
+
+/* ------------------------------------------------------------------ */
+/* item_file_outsider */
+
+TEST_F_TIMEOUT(epoll, item_file_outsider, 60)
+{
+	char *img = ckpt_path(&self->env, "img");
+	char *log = ckpt_path(&self->env, "log");
+	char *out = ckpt_path(&self->env, "out");
+	char *text;
+	int status;
+	pid_t pid;
+
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int fd, logfd, ep, p[2], ret, err;
+		pid_t holder;
+
+		if (ckpt_isolate(out))
+			_exit(CKPT_EXIT_SETUP);
+		fd = open(img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		/* the epoll's fd comes first */
+		ep = epoll_create1(0);
+		if (fd < 0 || logfd < 0 || ep < 0 || pipe(p) || ep > p[0] ||
+		    add(ep, p[0], EPOLLIN, 1))
+			_exit(CKPT_EXIT_SETUP);
+		holder = fork();
+		if (holder == 0) {
+			/* holds the read end's file, nothing else of ours */
+			for (fd = 0; fd < 64; fd++)
+				if (fd != p[0])
+					close(fd);
+			for (;;)
+				pause();
+		}
+		if (holder < 0)
+			_exit(CKPT_EXIT_SETUP);
+		ckpt_msleep(100);
+		ret = ckpt_self(fd, logfd);
+		err = errno;
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+		if (ret == 0)
+			_exit(1);
+		_exit(ret < 0 && err == EBUSY ? 0 : CKPT_EXIT_CHECKPOINTED);
+	}
+	ckpt_track(&self->env, pid);
+	ckpt_wait_or_kill(pid, &status, 30000);
+	ckpt_untrack(&self->env, pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0) {
+		ckpt_dump("worker", out, 4096);
+		ckpt_dump("log", log, 4096);
+	}
+	text = ckpt_slurp(log, NULL);
+	ASSERT_NE(text, NULL);
+	EXPECT_NE(strstr(text, "is also used by a task outside the checkpoint"), NULL) {
 		TH_LOG("log: %s", text);
 	}
 	free(text);
