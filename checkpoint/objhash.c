@@ -124,9 +124,12 @@ int ckpt_obj_lookup(struct ckpt_ctx *ctx, void *ptr)
  * @type: its CKPT_OBJ_* kind
  * @use: CKPT_USE_HOLD for a reference through which the tasks share the
  *       object's state (an fd, a task's mm), CKPT_USE_SHAREABLE for one
- *       that outsiders may share harmlessly (a mapping's file)
+ *       that outsiders may share harmlessly (a mapping's file),
+ *       CKPT_USE_NOREF for a pointer that holds no reference (an epoll
+ *       item's file)
  *
- * Each call counts one reference of the saved tasks to @ptr.
+ * Each call but CKPT_USE_NOREF ones counts one reference of the saved
+ * tasks to @ptr.
  * Returns a positive objref or -errno.
  */
 int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
@@ -147,6 +150,8 @@ int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
 	if (obj) {
 		if (WARN_ON_ONCE(obj->ops != ops))
 			return -EINVAL;
+		if (use & CKPT_USE_NOREF)
+			return obj->objref;
 		obj->uses++;
 		obj->held |= !(use & CKPT_USE_SHAREABLE);
 		return obj->objref;
@@ -158,8 +163,8 @@ int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
 	obj->ptr = ptr;
 	obj->ops = ops;
 	obj->objref = ctx->obj_next++;
-	obj->uses = 1;
-	obj->held = !(use & CKPT_USE_SHAREABLE);
+	obj->uses = use & CKPT_USE_NOREF ? 0 : 1;
+	obj->held = !(use & (CKPT_USE_SHAREABLE | CKPT_USE_NOREF));
 	obj->pid = ctx->tsk_pid;
 	strscpy(obj->what, ctx->what);
 	if (ops->ref_grab)

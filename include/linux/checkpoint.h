@@ -163,6 +163,7 @@ int ckpt_obj_check_users(struct ckpt_ctx *ctx);
 /* checkpoint_obj_use(): the kind of use */
 #define CKPT_USE_HOLD		0	/* the object's state is shared */
 #define CKPT_USE_SHAREABLE	BIT(0)	/* may be shared with outsiders */
+#define CKPT_USE_NOREF		BIT(1)	/* holds no reference: not a use */
 
 static inline int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type)
 {

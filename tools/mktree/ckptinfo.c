@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -640,7 +641,34 @@ static const char *const file_types[] = {
 	[CKPT_FILE_REGULAR] = "REGULAR", [CKPT_FILE_DIR] = "DIR",
 	[CKPT_FILE_CHRDEV] = "CHRDEV", [CKPT_FILE_SHMEM] = "SHMEM",
 	[CKPT_FILE_PIPE] = "PIPE", [CKPT_FILE_FIFO] = "FIFO",
+	[CKPT_FILE_EVENTFD] = "EVENTFD", [CKPT_FILE_SIGNALFD] = "SIGNALFD",
+	[CKPT_FILE_TIMERFD] = "TIMERFD", [CKPT_FILE_EPOLL] = "EPOLL",
 };
+
+static const struct flag_name efd_names[] = {
+	{ CKPT_EFD_SEMAPHORE, "SEMAPHORE" },
+	{ 0, NULL }
+};
+
+static const struct flag_name timerfd_names[] = {
+	{ CKPT_TIMERFD_ABSTIME, "ABSTIME" },
+	{ CKPT_TIMERFD_CANCEL_ON_SET, "CANCEL_ON_SET" },
+	{ CKPT_TIMERFD_ARMED, "ARMED" },
+	{ CKPT_TIMERFD_CANCELED, "CANCELED" },
+	{ 0, NULL }
+};
+
+/* EPOLL* bits (<sys/epoll.h> values) */
+static const struct flag_name epoll_names[] = {
+	{ 0x001, "IN" }, { 0x002, "PRI" }, { 0x004, "OUT" }, { 0x008, "ERR" },
+	{ 0x010, "HUP" }, { 0x020, "NVAL" }, { 0x040, "RDNORM" },
+	{ 0x080, "RDBAND" }, { 0x100, "WRNORM" }, { 0x200, "WRBAND" },
+	{ 0x400, "MSG" }, { 0x2000, "RDHUP" }, { 1U << 28, "EXCLUSIVE" },
+	{ 1U << 29, "WAKEUP" }, { 1U << 30, "ONESHOT" }, { 1U << 31, "ET" },
+	{ 0, NULL }
+};
+
+#define EPOLL_KNOWN_BITS	0xf0002fffU
 
 static const struct flag_name pipe_names[] = {
 	{ CKPT_PIPE_FIFO, "FIFO" },
@@ -1446,6 +1474,17 @@ static int do_file(struct ckpt_hdr_file *f)
 	} else if (f->obj_objref) {
 		return bad("a %s file with obj_objref %d", type, f->obj_objref);
 	}
+	if (f->file_type >= CKPT_FILE_EVENTFD && f->file_type <= CKPT_FILE_EPOLL) {
+		static const uint32_t hdr[] = {
+			CKPT_HDR_EVENTFD, CKPT_HDR_SIGNALFD, CKPT_HDR_TIMERFD,
+			CKPT_HDR_EPOLL,
+		};
+
+		if ((f->f_flags & O_ACCMODE) != O_RDWR)
+			return bad("a %s file not open for reading and writing", type);
+		img.expect = hdr[f->file_type - CKPT_FILE_EVENTFD];
+		img.expect_why = "after the file record of its kind";
+	}
 	if (f->file_type == CKPT_FILE_SHMEM) {
 		img.pages_of = PAGES_SHMEM;
 		img.shmem_size = f->i_size;
@@ -1487,6 +1526,78 @@ static int do_pipe(struct ckpt_hdr_pipe *p)
 	if (total != p->data_len)
 		return bad("pipe buffers hold %" PRIu64 " bytes, not %" PRIu64,
 			   total, (uint64_t)p->data_len);
+	return 0;
+}
+
+static int do_eventfd(struct ckpt_hdr_eventfd *e)
+{
+	f_u("count", e->count);
+	f_flags("flags", e->flags, efd_names);
+	if (e->flags & ~CKPT_EFD_SEMAPHORE)
+		return bad("unknown eventfd flags %#x", e->flags);
+	return 0;
+}
+
+static int do_signalfd(struct ckpt_hdr_signalfd *s)
+{
+	f_sigset("sigmask", s->sigmask);
+	if (s->sigmask & ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1))))
+		return bad("a signalfd mask with SIGKILL or SIGSTOP");
+	return 0;
+}
+
+static int do_timerfd(struct ckpt_hdr_timerfd *t)
+{
+	const uint32_t known = CKPT_TIMERFD_ABSTIME | CKPT_TIMERFD_CANCEL_ON_SET |
+			       CKPT_TIMERFD_ARMED | CKPT_TIMERFD_CANCELED;
+
+	f_i("clock", t->clockid);
+	f_flags("flags", t->flags, timerfd_names);
+	f_u(t->flags & CKPT_TIMERFD_ABSTIME ? "expiry_ns" : "value_ns", t->value);
+	f_u("interval_ns", t->interval);
+	f_u("ticks", t->ticks);
+	if (verbose)
+		f_u("now_ns", t->now);
+	if (t->clockid != CLOCK_REALTIME && t->clockid != CLOCK_MONOTONIC &&
+	    t->clockid != CLOCK_BOOTTIME)
+		return bad("timerfd clock %d is not REALTIME, MONOTONIC or BOOTTIME",
+			   t->clockid);
+	if (t->flags & ~known)
+		return bad("unknown timerfd flags %#x", t->flags);
+	if (t->value > INT64_MAX || t->interval > INT64_MAX || t->now > INT64_MAX)
+		return bad("timerfd times out of range");
+	if (!(t->flags & CKPT_TIMERFD_ARMED) && t->value)
+		return bad("a disarmed timerfd with a value");
+	return 0;
+}
+
+static int do_epoll(struct ckpt_hdr_epoll *e)
+{
+	struct ckpt_epoll_item it;
+	uint32_t i;
+
+	f_u("nr_items", e->nr_items);
+	if (cur_len != sizeof(*e) + (uint64_t)e->nr_items * sizeof(it))
+		return bad("%u items do not fit the length %u", e->nr_items,
+			   cur_len);
+	list_begin("items");
+	for (i = 0; i < e->nr_items; i++) {
+		if (rd_must(&it, sizeof(it)))
+			return -1;
+		item_begin("item %u", i);
+		f_i("fd", it.fd);
+		f_i("file", it.file_objref);
+		f_flags("events", it.events, epoll_names);
+		f_x("data", it.data);
+		item_end();
+		if (it.fd < 0)
+			return bad("item %u: negative fd %d", i, it.fd);
+		if (it.events & ~EPOLL_KNOWN_BITS)
+			return bad("item %u: unknown events %#x", i, it.events);
+		if (check_ref("file_objref", it.file_objref, CKPT_OBJ_FILE, false))
+			return -1;
+	}
+	list_end();
 	return 0;
 }
 
@@ -1814,6 +1925,10 @@ static const struct record_type {
 	R(CKPT_HDR_FILE,	ckpt_hdr_file,		do_file,	false, false),
 	R(CKPT_HDR_FS,		ckpt_hdr_fs,		do_fs,		false, false),
 	R(CKPT_HDR_PIPE,	ckpt_hdr_pipe,		do_pipe,	false, false),
+	R(CKPT_HDR_EVENTFD,	ckpt_hdr_eventfd,	do_eventfd,	true, false),
+	R(CKPT_HDR_SIGNALFD,	ckpt_hdr_signalfd,	do_signalfd,	true, false),
+	R(CKPT_HDR_TIMERFD,	ckpt_hdr_timerfd,	do_timerfd,	true, false),
+	R(CKPT_HDR_EPOLL,	ckpt_hdr_epoll,		do_epoll,	false, false),
 	R(CKPT_HDR_SIGHAND,	ckpt_hdr_sighand,	do_sighand,	false, false),
 	R(CKPT_HDR_SIGNAL,	ckpt_hdr_signal,	do_signal,	true, false),
 	R(CKPT_HDR_TASK_SIGNAL,	ckpt_hdr_task_signal,	do_task_signal,	true, true),
@@ -1878,6 +1993,13 @@ static int check_order(uint32_t type)
 	if (type == CKPT_HDR_SIGPENDING) {
 		if (expected != CKPT_HDR_SIGPENDING)
 			return bad("SIGPENDING not after SIGNAL or TASK_SIGNAL");
+		return 0;
+	}
+	if (type == CKPT_HDR_EVENTFD || type == CKPT_HDR_SIGNALFD ||
+	    type == CKPT_HDR_TIMERFD || type == CKPT_HDR_EPOLL) {
+		if (expected != type)
+			return bad("%s not after the file record of its kind",
+				   ckpt_hdr_name(type));
 		return 0;
 	}
 	if (type == CKPT_HDR_TIMERS) {

@@ -65,6 +65,10 @@ enum {
 	CKPT_HDR_FILE,
 	CKPT_HDR_FS,
 	CKPT_HDR_PIPE,
+	CKPT_HDR_EVENTFD,
+	CKPT_HDR_SIGNALFD,
+	CKPT_HDR_TIMERFD,
+	CKPT_HDR_EPOLL,
 
 	CKPT_HDR_SIGHAND = 501,
 	CKPT_HDR_SIGNAL,
@@ -457,6 +461,10 @@ enum {
 	CKPT_FILE_SHMEM,		/* shmem, memfd, shared anonymous */
 	CKPT_FILE_PIPE,			/* an end of an anonymous pipe */
 	CKPT_FILE_FIFO,			/* a named FIFO: by path */
+	CKPT_FILE_EVENTFD,		/* + CKPT_HDR_EVENTFD */
+	CKPT_FILE_SIGNALFD,		/* + CKPT_HDR_SIGNALFD */
+	CKPT_FILE_TIMERFD,		/* + CKPT_HDR_TIMERFD */
+	CKPT_FILE_EPOLL,		/* + CKPT_HDR_EPOLL */
 	CKPT_FILE_MAX
 };
 
@@ -496,6 +504,75 @@ struct ckpt_hdr_pipe {
 	__aligned_u64 data_len;		/* sum of the buffers' len */
 	__u32 flags;			/* CKPT_PIPE_* */
 	__u32 __pad;
+};
+
+/*
+ * CKPT_HDR_EVENTFD: follows the CKPT_HDR_FILE record of a
+ * CKPT_FILE_EVENTFD file: its counter and flags (O_NONBLOCK is the
+ * file's f_flags, close-on-exec the fd's).
+ */
+#define CKPT_EFD_SEMAPHORE	0x1	/* EFD_SEMAPHORE */
+
+struct ckpt_hdr_eventfd {
+	struct ckpt_hdr h;
+	__aligned_u64 count;
+	__u32 flags;			/* CKPT_EFD_* */
+	__u32 __pad;
+};
+
+/*
+ * CKPT_HDR_SIGNALFD: follows the file record of a CKPT_FILE_SIGNALFD
+ * file: the signals it accepts, as signalfd(2) was given them.
+ */
+struct ckpt_hdr_signalfd {
+	struct ckpt_hdr h;
+	__aligned_u64 sigmask;		/* bit n-1 for signal n */
+};
+
+/*
+ * CKPT_HDR_TIMERFD: follows the file record of a CKPT_FILE_TIMERFD
+ * file.  An armed relative timer saves the time it had left; restart
+ * takes off the time that passed since the checkpoint (on
+ * CLOCK_REALTIME, from now), counting the expirations missed meanwhile
+ * in ticks.  An armed absolute timer (CKPT_TIMERFD_ABSTIME) saves its
+ * expiry on its clock and keeps it.  Alarm clocks are not supported.
+ */
+#define CKPT_TIMERFD_ABSTIME		0x1	/* TFD_TIMER_ABSTIME */
+#define CKPT_TIMERFD_CANCEL_ON_SET	0x2	/* TFD_TIMER_CANCEL_ON_SET */
+#define CKPT_TIMERFD_ARMED		0x4	/* value is set */
+#define CKPT_TIMERFD_CANCELED		0x8	/* the clock was set: ECANCELED */
+
+struct ckpt_hdr_timerfd {
+	struct ckpt_hdr h;
+	__s32 clockid;			/* CLOCK_REALTIME, _MONOTONIC, _BOOTTIME */
+	__u32 flags;			/* CKPT_TIMERFD_* */
+	__aligned_u64 value;		/* ns left, or the expiry if ABSTIME */
+	__aligned_u64 interval;		/* ns, 0: one-shot */
+	__aligned_u64 ticks;		/* expirations not yet read */
+	__aligned_u64 now;		/* CLOCK_REALTIME at the checkpoint, ns */
+};
+
+/*
+ * CKPT_HDR_EPOLL: follows the file record of a CKPT_FILE_EPOLL file:
+ * its interest list.  Each item names its target file (CKPT_OBJ_FILE,
+ * saved before the epoll's file record, so shared files and nested
+ * epolls stay shared), the fd number it was added with, its events
+ * (EPOLL* bits as epoll_ctl(2) left them: a one-shot item that fired
+ * has none but EPOLLONESHOT and the other flags) and its data.
+ */
+struct ckpt_epoll_item {
+	__s32 file_objref;		/* CKPT_OBJ_FILE */
+	__s32 fd;
+	__u32 events;			/* EPOLLIN, ..., EPOLLET, EPOLLONESHOT */
+	__u32 __pad;
+	__aligned_u64 data;		/* epoll_event.data */
+};
+
+struct ckpt_hdr_epoll {
+	struct ckpt_hdr h;
+	__u32 nr_items;
+	__u32 __pad;
+	struct ckpt_epoll_item items[];	/* nr_items entries */
 };
 
 /* CKPT_HDR_FS: cwd, root and umask (object CKPT_OBJ_FS) */

@@ -5,7 +5,8 @@
  * It makes a small corpus of valid images by running self-checkpointing
  * workers (anonymous memory; files and a dup; pipes holding data; a
  * named FIFO holding data; pending signals with handlers; interval and
- * POSIX timers, one of them with its signal pending), then, for a
+ * POSIX timers, one of them with its signal pending; eventfds, a
+ * signalfd, timerfds and epolls, one nested in the other), then, for a
  * number of iterations or
  * seconds from a fixed seed, takes a corpus image, mutates it knowing
  * the record structure of include/uapi/linux/checkpoint_hdr.h (record
@@ -40,7 +41,7 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, fifo, signals, timers, tree, pidns; default all).
+ * pipes, fifo, signals, timers, events, tree, pidns; default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
  * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
@@ -66,11 +67,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,6 +213,56 @@ static void w_fifo(const char *img, const char *log)
 	if (rd < 0 || wr < 0 || rw < 0 || op < 0 ||
 	    fcntl(wr, F_SETPIPE_SZ, 32768) < 0 ||
 	    write(wr, "hello fifo", 10) != 10 || write(rw, "more", 4) != 4)
+		_exit(CKPT_EXIT_SETUP);
+	checkpoint_self(img, log);
+}
+
+/* eventfds, a signalfd, timerfds and two epolls, one watching the other */
+static void w_events(const char *img, const char *log)
+{
+	struct itimerspec rel = { .it_value = { 100, 0 }, .it_interval = { 1, 0 } };
+	struct itimerspec abs = { .it_value = { 0, 0 } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	int efd, sem, sfd, trel, tabs, ep, inner, p[2];
+	struct timespec now;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	clock_gettime(CLOCK_REALTIME, &now);
+	abs.it_value.tv_sec = now.tv_sec + 1000;
+	efd = eventfd(5, EFD_NONBLOCK);
+	sem = eventfd(3, EFD_SEMAPHORE | EFD_CLOEXEC);
+	sfd = signalfd(-1, &set, SFD_NONBLOCK);
+	trel = timerfd_create(CLOCK_MONOTONIC, 0);
+	tabs = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
+	ep = epoll_create1(0);
+	inner = epoll_create1(EPOLL_CLOEXEC);
+	if (efd < 0 || sem < 0 || sfd < 0 || trel < 0 || tabs < 0 || ep < 0 ||
+	    inner < 0 || pipe(p) || write(p[1], "e", 1) != 1 ||
+	    timerfd_settime(trel, 0, &rel, NULL) ||
+	    timerfd_settime(tabs, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &abs, NULL))
+		_exit(CKPT_EXIT_SETUP);
+	ev.data.u64 = 1;
+	if (epoll_ctl(inner, EPOLL_CTL_ADD, sem, &ev))
+		_exit(CKPT_EXIT_SETUP);
+	ev.data.u64 = 2;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, inner, &ev))
+		_exit(CKPT_EXIT_SETUP);
+	ev.data.u64 = 3;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev))
+		_exit(CKPT_EXIT_SETUP);
+	ev.events = EPOLLIN | EPOLLET;
+	ev.data.u64 = 4;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev))
+		_exit(CKPT_EXIT_SETUP);
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	ev.data.u64 = 5;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, trel, &ev))
+		_exit(CKPT_EXIT_SETUP);
+	ev.data.u64 = 6;
+	if (epoll_ctl(inner, EPOLL_CTL_ADD, sfd, &ev))
 		_exit(CKPT_EXIT_SETUP);
 	checkpoint_self(img, log);
 }
@@ -440,6 +495,7 @@ static struct corpus corpus[] = {
 	{ .name = "fifo", .worker = w_fifo },
 	{ .name = "signals", .worker = w_signals },
 	{ .name = "timers", .worker = w_timers },
+	{ .name = "events", .worker = w_events },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
 	{ .name = "pidns", .worker = w_pidns, .tree = 1 },
 };
@@ -870,6 +926,37 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 				T(overrun, K_COUNT);
 				T(queued_overrun, K_COUNT);
 #undef T
+			}
+			break;
+		case CKPT_HDR_EVENTFD:
+			F(ckpt_hdr_eventfd, count, K_COUNT);
+			F(ckpt_hdr_eventfd, flags, K_FLAGS);
+			break;
+		case CKPT_HDR_SIGNALFD:
+			F(ckpt_hdr_signalfd, sigmask, K_FLAGS);
+			break;
+		case CKPT_HDR_TIMERFD:
+			F(ckpt_hdr_timerfd, clockid, K_FLAGS);
+			F(ckpt_hdr_timerfd, flags, K_FLAGS);
+			F(ckpt_hdr_timerfd, value, K_COUNT);
+			F(ckpt_hdr_timerfd, interval, K_COUNT);
+			F(ckpt_hdr_timerfd, ticks, K_COUNT);
+			F(ckpt_hdr_timerfd, now, K_COUNT);
+			break;
+		case CKPT_HDR_EPOLL:
+			F(ckpt_hdr_epoll, nr_items, K_COUNT);
+			cnt = r->len >= 16 ? u32at(p, 8) : 0;
+			for (j = 0; j < cnt && j < 4; j++) {
+				size_t o = sizeof(struct ckpt_hdr_epoll) +
+					   j * sizeof(struct ckpt_epoll_item);
+
+#define E(m, k) add(r, o + offsetof(struct ckpt_epoll_item, m), \
+		    sizeof(((struct ckpt_epoll_item *)0)->m), k)
+				E(file_objref, K_OBJREF);
+				E(fd, K_COUNT);
+				E(events, K_FLAGS);
+				E(data, K_COUNT);
+#undef E
 			}
 			break;
 		case CKPT_HDR_TAIL:
@@ -1761,7 +1848,7 @@ int main(int argc, char **argv)
 		 * fixed pass leaves it out until that is fixed.
 		 */
 		if (!only)
-			only = "plain,files,pipes,fifo,signals,timers";
+			only = "plain,files,pipes,fifo,signals,timers,events";
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");
