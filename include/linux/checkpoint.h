@@ -185,6 +185,7 @@ int ckpt_read_hdr_type(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
 void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type,
 			 size_t minlen, size_t maxlen);
 int ckpt_read_pad(struct ckpt_ctx *ctx, size_t len);
+int ckpt_peek_type(struct ckpt_ctx *ctx);
 void ckpt_free(const void *ptr);
 
 static inline size_t ckpt_align(size_t len)
