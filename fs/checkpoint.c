@@ -17,9 +17,11 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/init.h>
+#include <linux/fcntl.h>
 #include <linux/kdev_t.h>
 #include <linux/magic.h>
 #include <linux/major.h>
+#include <linux/memfd.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/pipe_fs_i.h>
@@ -194,6 +196,32 @@ static const struct ckpt_file_ops *ckpt_file_kind(struct file *file)
 	return NULL;
 }
 
+/* A memfd_create(2) file: anonymous shmem named "memfd:..." */
+#define CKPT_MEMFD_PREFIX	"memfd:"
+
+static bool ckpt_name_is_memfd(const char *name)
+{
+	return !strncmp(name, CKPT_MEMFD_PREFIX, strlen(CKPT_MEMFD_PREFIX));
+}
+
+static int checkpoint_memfd_seals(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct ckpt_hdr_file_seals h = {
+		.h = { .type = CKPT_HDR_FILE_SEALS, .len = sizeof(h) },
+	};
+	long seals = memfd_fcntl(file, F_GET_SEALS, 0);
+
+	if (seals < 0)
+		return ckpt_err(ctx, seals, "cannot read the seals of a memfd");
+	/* restart could not map it writable again under that seal */
+	if ((seals & F_SEAL_FUTURE_WRITE) && !(seals & F_SEAL_WRITE) &&
+	    mapping_writably_mapped(file->f_mapping))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"a memfd sealed with F_SEAL_FUTURE_WRITE and mapped writable is not supported");
+	h.seals = seals;
+	return ckpt_write_obj(ctx, &h.h);
+}
+
 static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 {
 	struct file *file = ptr;
@@ -263,24 +291,89 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 	h->path_len = strlen(path) + 1;
 
 	ret = ckpt_write_hdr_data(ctx, &h->h, sizeof(*h), path, h->path_len);
-	if (!ret && h->file_type == CKPT_FILE_SHMEM)
+	if (!ret && h->file_type == CKPT_FILE_SHMEM) {
 		ret = checkpoint_shmem_contents(ctx, file);
-	else if (!ret && kind && kind->checkpoint)
+		if (!ret && ckpt_name_is_memfd(path))
+			ret = checkpoint_memfd_seals(ctx, file);
+	} else if (!ret && kind && kind->checkpoint) {
 		ret = kind->checkpoint(ctx, file);
+	}
 out:
 	ckpt_free(h);
 	kfree(buf);
 	return ret;
 }
 
+/* Read the seals of a memfd if the record follows; F_SEAL_SEAL if not */
+static int restore_memfd_seals_read(struct ckpt_ctx *ctx, unsigned int *seals)
+{
+	struct ckpt_hdr_file_seals h;
+	int ret;
+
+	*seals = F_SEAL_SEAL;
+	ret = ckpt_peek_type(ctx);
+	if (ret != CKPT_HDR_FILE_SEALS)
+		return ret < 0 ? ret : 0;
+	ret = ckpt_read_hdr_type(ctx, &h.h, CKPT_HDR_FILE_SEALS, sizeof(h), sizeof(h));
+	if (!ret)
+		ret = ckpt_kread(ctx, &h.h + 1, sizeof(h) - sizeof(h.h));
+	if (ret)
+		return ret;
+	if (h.seals & ~CKPT_SEALS_ALL)
+		return ckpt_err(ctx, -EINVAL, "memfd seals %#x are unknown", h.seals);
+	*seals = h.seals;
+	return 0;
+}
+
+/*
+ * A memfd: the mode, then the seals on the file memfd_create() would
+ * have made, whose contents are in place; then the file is opened
+ * again as the saved one was (access mode, flags), as an open of
+ * /proc/PID/fd/N would.
+ */
+static struct file *restore_memfd(struct ckpt_ctx *ctx, struct ckpt_hdr_file *h,
+				  struct file *file, unsigned int seals)
+{
+	struct file *nfile;
+	int ret;
+
+	ret = vfs_fchmod(file, h->i_mode & 07777);
+	if (ret) {
+		ckpt_err(ctx, ret, "memfd: cannot restore the mode %o", h->i_mode);
+		return ERR_PTR(ret);
+	}
+	if (seals != F_SEAL_SEAL) {
+		/* as memfd_create(MFD_ALLOW_SEALING) on the new file */
+		SHMEM_I(file_inode(file))->seals &= ~F_SEAL_SEAL;
+		ret = memfd_fcntl(file, F_ADD_SEALS, seals);
+		if (ret) {
+			ckpt_err(ctx, ret, "memfd: cannot restore the seals %#x", seals);
+			return ERR_PTR(ret);
+		}
+	}
+	nfile = dentry_open(&file->f_path, h->f_flags | O_LARGEFILE, current_cred());
+	if (IS_ERR(nfile))
+		ckpt_err(ctx, PTR_ERR(nfile), "memfd: cannot open it with flags %#x",
+			 h->f_flags);
+	return nfile;
+}
+
 static struct file *restore_shmem_file(struct ckpt_ctx *ctx,
 				       struct ckpt_hdr_file *h, const char *name)
 {
-	struct file *file;
+	bool memfd = ckpt_name_is_memfd(name);
+	struct file *file, *nfile;
+	unsigned int seals;
 	int ret;
 
-	if (h->i_size > MAX_LFS_FILESIZE)
+	if (h->i_size > MAX_LFS_FILESIZE || (h->i_mode & ~(S_IFMT | 07777)) ||
+	    (memfd && (h->f_flags & O_DIRECTORY)) ||
+	    (!memfd && h->f_flags != (O_RDWR | O_LARGEFILE) &&
+	     h->f_flags != O_RDWR)) {
+		ckpt_err(ctx, -EINVAL, "shmem file %*pE: bad size, mode or flags",
+			 (int)strlen(name), name);
 		return ERR_PTR(-EINVAL);
+	}
 	if (!strcmp(name, "dev/zero"))
 		file = shmem_kernel_file_setup(name, h->i_size, VM_NORESERVE);
 	else
@@ -288,11 +381,17 @@ static struct file *restore_shmem_file(struct ckpt_ctx *ctx,
 	if (IS_ERR(file))
 		return file;
 	ret = restore_shmem_contents(ctx, file);
+	if (!ret && memfd)
+		ret = restore_memfd_seals_read(ctx, &seals);
 	if (ret) {
 		fput(file);
 		return ERR_PTR(ret);
 	}
-	return file;
+	if (!memfd)
+		return file;
+	nfile = restore_memfd(ctx, h, file, seals);
+	fput(file);
+	return nfile;
 }
 
 /* Is @inode still the file of @h: its type and, for a device, number */

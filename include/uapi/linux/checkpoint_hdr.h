@@ -64,6 +64,7 @@ enum {
 	CKPT_HDR_FILE,
 	CKPT_HDR_FS,
 	CKPT_HDR_PIPE,
+	CKPT_HDR_FILE_SEALS = 410,
 
 	CKPT_HDR_SIGHAND = 501,
 	CKPT_HDR_SIGNAL,
@@ -448,6 +449,21 @@ struct ckpt_hdr_file {
 	__aligned_u64 i_size;
 	__u32 path_len;			/* with the NUL; 0 if none */
 	__s32 obj_objref;		/* CKPT_FILE_PIPE, _FIFO: CKPT_OBJ_PIPE */
+};
+
+/*
+ * CKPT_HDR_FILE_SEALS: follows the contents of a CKPT_FILE_SHMEM file
+ * made by memfd_create(2) (its path starts with "memfd:"): its seals,
+ * as F_GET_SEALS returns them (F_SEAL_* bits; F_SEAL_SEAL set when no
+ * more seals may be added, e.g. without MFD_ALLOW_SEALING).  An image
+ * without it restores the memfd with F_SEAL_SEAL only.
+ */
+#define CKPT_SEALS_ALL		0x3f	/* F_SEAL_SEAL .. F_SEAL_EXEC */
+
+struct ckpt_hdr_file_seals {
+	struct ckpt_hdr h;
+	__u32 seals;
+	__u32 __pad;
 };
 
 /*
