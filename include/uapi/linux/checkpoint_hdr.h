@@ -65,6 +65,9 @@ enum {
 	CKPT_HDR_FS,
 	CKPT_HDR_PIPE,
 	CKPT_HDR_FILE_SEALS = 410,
+	CKPT_HDR_FILE_INODE = 411,
+	CKPT_HDR_FILE_UNLINKED = 412,
+	CKPT_HDR_FILE_DATA = 413,
 
 	CKPT_HDR_SIGHAND = 501,
 	CKPT_HDR_SIGNAL,
@@ -86,6 +89,7 @@ enum {
 	CKPT_OBJ_SIGNAL,
 	CKPT_OBJ_PIPE,
 	CKPT_OBJ_CRED,
+	CKPT_OBJ_INODE,
 	CKPT_OBJ_MAX
 };
 
@@ -436,6 +440,7 @@ enum {
 	CKPT_FILE_SHMEM,		/* shmem, memfd, shared anonymous */
 	CKPT_FILE_PIPE,			/* an end of an anonymous pipe */
 	CKPT_FILE_FIFO,			/* a named FIFO: by path */
+	CKPT_FILE_UNLINKED = 12,	/* a regular file with no name left */
 	CKPT_FILE_MAX
 };
 
@@ -464,6 +469,42 @@ struct ckpt_hdr_file_seals {
 	struct ckpt_hdr h;
 	__u32 seals;
 	__u32 __pad;
+};
+
+/*
+ * A regular file opened and then unlinked (no name left, nlink 0) is a
+ * CKPT_FILE_UNLINKED file whose obj_objref names its inode, an object
+ * of type CKPT_OBJ_INODE described by CKPT_HDR_FILE_INODE.  The first
+ * file of that inode in the stream is followed by CKPT_HDR_FILE_UNLINKED
+ * (the directory it was in) and its contents as CKPT_HDR_FILE_DATA
+ * records ending with one of len 0; restart makes it an O_TMPFILE (with
+ * O_EXCL: it cannot be linked) in that directory.  The other files of
+ * the inode are opened on the same restored inode, without data.
+ */
+struct ckpt_hdr_file_inode {
+	struct ckpt_hdr h;
+	__u32 i_mode;			/* S_IFREG and permissions */
+	__u32 __pad;
+	__aligned_u64 i_size;
+};
+
+struct ckpt_hdr_file_unlinked {
+	struct ckpt_hdr h;
+	__u32 dir_len;			/* with the NUL */
+	__u32 __pad;
+	/* the directory's absolute path, then padding */
+};
+
+/*
+ * CKPT_HDR_FILE_DATA: len bytes of a file's contents at offset, then
+ * padding.  Holes are not written; offsets increase.
+ */
+#define CKPT_FILE_DATA_MAX	65536	/* bytes in one record */
+
+struct ckpt_hdr_file_data {
+	struct ckpt_hdr h;
+	__aligned_u64 offset;
+	__aligned_u64 len;
 };
 
 /*
