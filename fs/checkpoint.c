@@ -490,6 +490,8 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 	} else if (!ret && kind && kind->checkpoint) {
 		ret = kind->checkpoint(ctx, file);
 	}
+	if (!ret)
+		ret = checkpoint_file_locks(ctx, file);
 out:
 	ckpt_free(h);
 	kfree(buf);
@@ -863,6 +865,11 @@ static void *restore_file(struct ckpt_ctx *ctx)
 			goto err;
 		}
 	}
+	ret = restore_file_locks(ctx, file);
+	if (ret) {
+		fput(file);
+		goto err;
+	}
 	ckpt_free(h);
 	return file;
 
@@ -982,6 +989,8 @@ static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
 	if (!ret)
 		ret = ckpt_write_hdr_data(ctx, &h.h, sizeof(h), ents,
 					  nr * sizeof(*ents));
+	if (!ret)
+		ret = checkpoint_posix_locks(ctx, ptr, farr, ents, nr);
 	for (i = 0; i < nr; i++)
 		fput(farr[i]);
 	kvfree(farr);
@@ -995,6 +1004,7 @@ static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
  */
 struct ckpt_files_restore {
 	struct files_struct *files;	/* once a task committed it */
+	void *locks;			/* its POSIX locks, or NULL */
 	unsigned int nr;
 	struct {
 		unsigned int fd;
@@ -1009,6 +1019,8 @@ static void files_restore_drop(void *ptr)
 
 	if (r->files)
 		put_files_struct(r->files);
+	if (r->locks)
+		restore_posix_locks_free(r->locks);
 	kvfree(r);
 }
 
@@ -1016,6 +1028,7 @@ static void *restore_files(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_file_table *h;
 	struct ckpt_files_restore *r;
+	struct file **farr;
 	unsigned int i;
 	int ret = -EINVAL;
 
@@ -1052,6 +1065,19 @@ static void *restore_files(struct ckpt_ctx *ctx)
 		r->ent[i].fd = e->fd;
 		r->ent[i].flags = e->flags & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0;
 		r->ent[i].file = file;
+	}
+	farr = kvmalloc_array(h->nr_fds ?: 1, sizeof(*farr), GFP_KERNEL);
+	if (!farr) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (i = 0; i < h->nr_fds; i++)
+		farr[i] = r->ent[i].file;
+	r->locks = restore_posix_locks_read(ctx, h->fds, farr, h->nr_fds);
+	kvfree(farr);
+	if (IS_ERR(r->locks)) {
+		ret = PTR_ERR(r->locks);
+		goto err;
 	}
 	ckpt_free(h);
 	return r;
@@ -1101,6 +1127,9 @@ int restore_files_commit(struct ckpt_ctx *ctx, void *ptr)
 			ckpt_err(ctx, ret, "fd %u: cannot install the file",
 				 r->ent[i].fd);
 	}
+	/* the table's POSIX locks are current's */
+	if (!ret && r->locks)
+		ret = restore_posix_locks(ctx, r->locks);
 	if (!ret) {
 		r->files = current->files;
 		atomic_inc(&r->files->count);

@@ -20,6 +20,7 @@
 #include <uapi/linux/checkpoint_hdr.h>
 
 struct file;
+struct files_struct;
 struct task_struct;
 struct ckpt_pidns_save;
 struct ckpt_pidns_image;
@@ -256,6 +257,18 @@ int restore_fs_commit(struct ckpt_ctx *ctx, void *fs);
 struct file *restore_file_get(struct ckpt_ctx *ctx, int objref);
 int checkpoint_shmem_contents(struct ckpt_ctx *ctx, struct file *file);
 int restore_shmem_contents(struct ckpt_ctx *ctx, struct file *file);
+
+/* fs/checkpoint_locks.c */
+int checkpoint_file_locks(struct ckpt_ctx *ctx, struct file *file);
+int restore_file_locks(struct ckpt_ctx *ctx, struct file *file);
+int checkpoint_posix_locks(struct ckpt_ctx *ctx, struct files_struct *files,
+			   struct file **farr, const struct ckpt_fd_ent *ents,
+			   unsigned int nr);
+void *restore_posix_locks_read(struct ckpt_ctx *ctx,
+			       const struct ckpt_fd_ent *fds, struct file **files,
+			       unsigned int nr);
+int restore_posix_locks(struct ckpt_ctx *ctx, void *locks);
+void restore_posix_locks_free(void *locks);
 
 /* fs/checkpoint_pipe.c */
 struct file *restore_pipe_file(struct ckpt_ctx *ctx, int objref,

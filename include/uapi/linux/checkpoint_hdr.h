@@ -68,6 +68,7 @@ enum {
 	CKPT_HDR_FILE_INODE = 411,
 	CKPT_HDR_FILE_UNLINKED = 412,
 	CKPT_HDR_FILE_DATA = 413,
+	CKPT_HDR_FILE_LOCKS = 414,
 
 	CKPT_HDR_SIGHAND = 501,
 	CKPT_HDR_SIGNAL,
@@ -505,6 +506,42 @@ struct ckpt_hdr_file_data {
 	struct ckpt_hdr h;
 	__aligned_u64 offset;
 	__aligned_u64 len;
+};
+
+/*
+ * CKPT_HDR_FILE_LOCKS: file locks held by the checkpointed tasks,
+ * re-taken at restart (a conflicting lock held by someone else then
+ * makes it fail with EBUSY).  After a file's records (and after those
+ * of its kind): the flock(2) and OFD locks that file owns.  After a
+ * CKPT_HDR_FILE_TABLE: the POSIX (fcntl F_SETLK) locks that fd table's
+ * processes own, each taken through fd.  Ranges are inclusive; end is
+ * CKPT_LOCK_EOF for a lock to the end of the file (l_len 0).  pid is
+ * informative: restart takes a lock in the task that restores it.
+ */
+#define CKPT_LOCK_FLOCK		1	/* flock(2), owned by the file */
+#define CKPT_LOCK_OFD		2	/* F_OFD_SETLK, owned by the file */
+#define CKPT_LOCK_POSIX		3	/* F_SETLK, owned by the fd table */
+
+#define CKPT_LOCK_READ		0	/* F_RDLCK, LOCK_SH */
+#define CKPT_LOCK_WRITE		1	/* F_WRLCK, LOCK_EX */
+
+#define CKPT_LOCK_EOF		0x7fffffffffffffffULL	/* OFFSET_MAX */
+#define CKPT_LOCKS_MAX		65536
+
+struct ckpt_file_lock {
+	__u32 kind;			/* CKPT_LOCK_FLOCK, _OFD, _POSIX */
+	__u32 type;			/* CKPT_LOCK_READ, _WRITE */
+	__aligned_u64 start;
+	__aligned_u64 end;		/* inclusive, or CKPT_LOCK_EOF */
+	__s32 fd;			/* POSIX: the fd, else -1 */
+	__s32 pid;			/* informative */
+};
+
+struct ckpt_hdr_file_locks {
+	struct ckpt_hdr h;
+	__u32 nr_locks;
+	__u32 __pad;
+	struct ckpt_file_lock locks[];
 };
 
 /*
