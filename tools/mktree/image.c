@@ -38,6 +38,11 @@ static const struct {
 	{ CKPT_HDR_FILE,	"FILE" },
 	{ CKPT_HDR_FS,		"FS" },
 	{ CKPT_HDR_PIPE,	"PIPE" },
+	{ CKPT_HDR_FILE_SEALS,	"FILE_SEALS" },
+	{ CKPT_HDR_FILE_INODE,	"FILE_INODE" },
+	{ CKPT_HDR_FILE_UNLINKED, "FILE_UNLINKED" },
+	{ CKPT_HDR_FILE_DATA,	"FILE_DATA" },
+	{ CKPT_HDR_FILE_LOCKS,	"FILE_LOCKS" },
 	{ CKPT_HDR_SIGHAND,	"SIGHAND" },
 	{ CKPT_HDR_SIGNAL,	"SIGNAL" },
 	{ CKPT_HDR_TASK_SIGNAL,	"TASK_SIGNAL" },
@@ -59,6 +64,7 @@ static const struct {
 	[CKPT_OBJ_SIGNAL]	= { "SIGNAL",		CKPT_HDR_SIGNAL },
 	[CKPT_OBJ_PIPE]		= { "PIPE",		CKPT_HDR_PIPE },
 	[CKPT_OBJ_CRED]		= { "CRED",		CKPT_HDR_CRED },
+	[CKPT_OBJ_INODE]	= { "INODE",		CKPT_HDR_FILE_INODE },
 };
 
 const char *ckpt_hdr_name(uint32_t type)
