@@ -226,6 +226,27 @@ static int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 	return 0;
 }
 
+/**
+ * ckpt_peek_type - the type of the next record, which stays unread
+ * @ctx: restart context
+ *
+ * For records that may follow another one.  Returns the type (an
+ * object's CKPT_HDR_OBJREF too), 0 for a type no record has, or -errno.
+ */
+int ckpt_peek_type(struct ckpt_ctx *ctx)
+{
+	int ret;
+
+	if (!ctx->peeked) {
+		ret = ckpt_read_hdr(ctx, &ctx->peek);
+		if (ret)
+			return ret;
+		ctx->peeked = true;
+	}
+	/* a type that is not an int is nobody's: its reader will say so */
+	return ctx->peek.type <= INT_MAX ? ctx->peek.type : 0;
+}
+
 /*
  * Objects precede their first reference: restore every CKPT_HDR_OBJREF
  * found before the record the caller wants.

@@ -17,15 +17,19 @@
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/init.h>
+#include <linux/fcntl.h>
 #include <linux/kdev_t.h>
 #include <linux/magic.h>
 #include <linux/major.h>
+#include <linux/memfd.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/pipe_fs_i.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
+
+#include "internal.h"
 
 /* open(2) flags that survive in f_flags and are restored */
 #define CKPT_FILE_FLAGS	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DSYNC | \
@@ -144,8 +148,8 @@ static const char *ckpt_file_unsupported(struct file *file)
 			return NULL;
 		if (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)
 			return "kernel-internal files (secretmem, ...) are not supported yet";
-		if (d_unlinked(file->f_path.dentry))
-			return "files opened and then unlinked are not supported yet";
+		if (d_unlinked(file->f_path.dentry) && file_inode(file)->i_nlink)
+			return "files unlinked but still linked elsewhere are not supported";
 		return NULL;
 	case S_IFDIR:
 		if (file->f_path.mnt->mnt_sb->s_flags & SB_KERNMOUNT)
@@ -194,6 +198,211 @@ static const struct ckpt_file_ops *ckpt_file_kind(struct file *file)
 	return NULL;
 }
 
+/* A memfd_create(2) file: anonymous shmem named "memfd:..." */
+#define CKPT_MEMFD_PREFIX	"memfd:"
+
+static bool ckpt_name_is_memfd(const char *name)
+{
+	return !strncmp(name, CKPT_MEMFD_PREFIX, strlen(CKPT_MEMFD_PREFIX));
+}
+
+static int checkpoint_memfd_seals(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct ckpt_hdr_file_seals h = {
+		.h = { .type = CKPT_HDR_FILE_SEALS, .len = sizeof(h) },
+	};
+	long seals = memfd_fcntl(file, F_GET_SEALS, 0);
+
+	if (seals < 0)
+		return ckpt_err(ctx, seals, "cannot read the seals of a memfd");
+	/* restart could not map it writable again under that seal */
+	if ((seals & F_SEAL_FUTURE_WRITE) && !(seals & F_SEAL_WRITE) &&
+	    mapping_writably_mapped(file->f_mapping))
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"a memfd sealed with F_SEAL_FUTURE_WRITE and mapped writable is not supported");
+	h.seals = seals;
+	return ckpt_write_obj(ctx, &h.h);
+}
+
+/* Unlinked regular files: their inode is an object with the contents */
+
+static bool ckpt_file_is_unlinked(struct file *file)
+{
+	return S_ISREG(file_inode(file)->i_mode) &&
+	       !ckpt_file_is_anon_shmem(file) &&
+	       d_unlinked(file->f_path.dentry);
+}
+
+static void inode_grab(void *ptr)
+{
+	ihold(ptr);
+}
+
+static void inode_drop(void *ptr)
+{
+	iput(ptr);
+}
+
+static int checkpoint_inode(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct inode *inode = ptr;
+	struct ckpt_hdr_file_inode h = {
+		.h = { .type = CKPT_HDR_FILE_INODE, .len = sizeof(h) },
+		.i_mode = inode->i_mode,
+		.i_size = i_size_read(inode),
+	};
+
+	return ckpt_write_obj(ctx, &h.h);
+}
+
+/* restart: the inode, and once its first file is restored, that file */
+struct ckpt_inode_restore {
+	umode_t mode;
+	loff_t size;
+	struct file *file;
+};
+
+static void *restore_inode(struct ckpt_ctx *ctx)
+{
+	struct ckpt_inode_restore *r;
+	struct ckpt_hdr_file_inode h;
+	int ret;
+
+	ret = ckpt_read_hdr_type(ctx, &h.h, CKPT_HDR_FILE_INODE, sizeof(h), sizeof(h));
+	if (!ret)
+		ret = ckpt_kread(ctx, &h.h + 1, sizeof(h) - sizeof(h.h));
+	if (ret)
+		return ERR_PTR(ret);
+	if (!S_ISREG(h.i_mode) || (h.i_mode & ~(S_IFMT | 07777)) ||
+	    h.i_size > MAX_LFS_FILESIZE) {
+		ckpt_err(ctx, -EINVAL, "unlinked inode record: bad mode %o or size %llu",
+			 h.i_mode, h.i_size);
+		return ERR_PTR(-EINVAL);
+	}
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->mode = h.i_mode;
+	r->size = h.i_size;
+	return r;
+}
+
+static void inode_restore_drop(void *ptr)
+{
+	struct ckpt_inode_restore *r = ptr;
+
+	if (r->file)
+		fput(r->file);
+	kfree(r);
+}
+
+static const struct ckpt_obj_ops ckpt_inode_ops = {
+	.obj_type = CKPT_OBJ_INODE,
+	.obj_name = "unlinked inode",
+	.ref_grab = inode_grab,
+	.ref_drop = inode_drop,
+	.checkpoint = checkpoint_inode,
+	.restore = restore_inode,
+	.restore_drop = inode_restore_drop,
+};
+
+/* Write the data of @file (a private reader) in [0, size), skipping holes */
+static int checkpoint_file_data(struct ckpt_ctx *ctx, struct file *file,
+				loff_t size)
+{
+	struct ckpt_hdr_file_data h = {
+		.h = { .type = CKPT_HDR_FILE_DATA },
+	};
+	loff_t pos = 0, end;
+	void *buf;
+	int ret = 0;
+
+	buf = kvmalloc(CKPT_FILE_DATA_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (pos < size && !ret) {
+		/* file systems without SEEK_DATA say all is data */
+		pos = vfs_llseek(file, pos, SEEK_DATA);
+		if (pos == -ENXIO || pos >= size)
+			break;
+		if (pos < 0) {
+			ret = pos;
+			break;
+		}
+		end = vfs_llseek(file, pos, SEEK_HOLE);
+		if (end < 0) {
+			ret = end;
+			break;
+		}
+		end = min(end, size);
+		while (pos < end && !ret) {
+			size_t len = min_t(loff_t, end - pos, CKPT_FILE_DATA_MAX);
+			loff_t off = pos;
+			ssize_t n = kernel_read(file, buf, len, &off);
+
+			if (n <= 0) {
+				ret = n < 0 ? n : -EIO;
+				break;
+			}
+			h.offset = pos;
+			h.len = n;
+			ret = ckpt_write_hdr_data(ctx, &h.h, sizeof(h), buf, n);
+			pos += n;
+			if (fatal_signal_pending(current))
+				ret = -EINTR;
+			cond_resched();
+		}
+	}
+	kvfree(buf);
+	if (ret)
+		return ckpt_err(ctx, ret, "cannot save the contents of an unlinked file");
+	h.offset = 0;
+	h.len = 0;
+	return ckpt_write_hdr_data(ctx, &h.h, sizeof(h), NULL, 0);
+}
+
+/* The directory and the contents of the first file of an unlinked inode */
+static int checkpoint_unlinked(struct ckpt_ctx *ctx, struct file *file)
+{
+	struct ckpt_hdr_file_unlinked h = {
+		.h = { .type = CKPT_HDR_FILE_UNLINKED },
+	};
+	struct file *reader;
+	struct path dir;
+	char *buf, *p;
+	int ret;
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	dir.mnt = file->f_path.mnt;
+	dir.dentry = dget_parent(file->f_path.dentry);
+	p = d_path(&dir, buf, PATH_MAX);
+	if (IS_ERR(p))
+		ret = ckpt_err(ctx, PTR_ERR(p), "the directory of an unlinked file has no path");
+	else if (d_unlinked(dir.dentry))
+		ret = ckpt_err(ctx, -EOPNOTSUPP,
+			       "the directory of an unlinked file was removed too");
+	else
+		ret = 0;
+	dput(dir.dentry);
+	if (!ret) {
+		h.dir_len = strlen(p) + 1;
+		ret = ckpt_write_hdr_data(ctx, &h.h, sizeof(h), p, h.dir_len);
+	}
+	kfree(buf);
+	if (ret)
+		return ret;
+
+	/* a reader of our own: the task's file keeps its position and mode */
+	reader = dentry_open(&file->f_path, O_RDONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(reader))
+		return ckpt_err(ctx, PTR_ERR(reader), "cannot read an unlinked file");
+	ret = checkpoint_file_data(ctx, reader, i_size_read(file_inode(file)));
+	fput(reader);
+	return ret;
+}
+
 static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 {
 	struct file *file = ptr;
@@ -201,6 +410,7 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 	const struct ckpt_file_ops *kind;
 	struct ckpt_hdr_file *h;
 	const char *why, *path;
+	bool first = false;
 	char *buf;
 	int ret;
 
@@ -235,6 +445,14 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 			ret = kind->prepare ? kind->prepare(ctx, file, h) : 0;
 			if (ret < 0)
 				goto out;
+		} else if (ckpt_file_is_unlinked(file)) {
+			/* its inode carries the contents, once */
+			h->file_type = CKPT_FILE_UNLINKED;
+			first = !ckpt_obj_lookup(ctx, inode);
+			ret = checkpoint_obj(ctx, inode, CKPT_OBJ_INODE);
+			if (ret < 0)
+				goto out;
+			h->obj_objref = ret;
 		} else if (S_ISFIFO(inode->i_mode)) {
 			h->file_type = ckpt_file_is_pipe(file) ? CKPT_FILE_PIPE :
 				       CKPT_FILE_FIFO;
@@ -263,24 +481,93 @@ static int checkpoint_file(struct ckpt_ctx *ctx, void *ptr)
 	h->path_len = strlen(path) + 1;
 
 	ret = ckpt_write_hdr_data(ctx, &h->h, sizeof(*h), path, h->path_len);
-	if (!ret && h->file_type == CKPT_FILE_SHMEM)
+	if (!ret && h->file_type == CKPT_FILE_SHMEM) {
 		ret = checkpoint_shmem_contents(ctx, file);
-	else if (!ret && kind && kind->checkpoint)
+		if (!ret && ckpt_name_is_memfd(path))
+			ret = checkpoint_memfd_seals(ctx, file);
+	} else if (!ret && h->file_type == CKPT_FILE_UNLINKED && first) {
+		ret = checkpoint_unlinked(ctx, file);
+	} else if (!ret && kind && kind->checkpoint) {
 		ret = kind->checkpoint(ctx, file);
+	}
+	if (!ret)
+		ret = checkpoint_file_locks(ctx, file);
 out:
 	ckpt_free(h);
 	kfree(buf);
 	return ret;
 }
 
+/* Read the seals of a memfd if the record follows; F_SEAL_SEAL if not */
+static int restore_memfd_seals_read(struct ckpt_ctx *ctx, unsigned int *seals)
+{
+	struct ckpt_hdr_file_seals h;
+	int ret;
+
+	*seals = F_SEAL_SEAL;
+	ret = ckpt_peek_type(ctx);
+	if (ret != CKPT_HDR_FILE_SEALS)
+		return ret < 0 ? ret : 0;
+	ret = ckpt_read_hdr_type(ctx, &h.h, CKPT_HDR_FILE_SEALS, sizeof(h), sizeof(h));
+	if (!ret)
+		ret = ckpt_kread(ctx, &h.h + 1, sizeof(h) - sizeof(h.h));
+	if (ret)
+		return ret;
+	if (h.seals & ~CKPT_SEALS_ALL)
+		return ckpt_err(ctx, -EINVAL, "memfd seals %#x are unknown", h.seals);
+	*seals = h.seals;
+	return 0;
+}
+
+/*
+ * A memfd: the mode, then the seals on the file memfd_create() would
+ * have made, whose contents are in place; then the file is opened
+ * again as the saved one was (access mode, flags), as an open of
+ * /proc/PID/fd/N would.
+ */
+static struct file *restore_memfd(struct ckpt_ctx *ctx, struct ckpt_hdr_file *h,
+				  struct file *file, unsigned int seals)
+{
+	struct file *nfile;
+	int ret;
+
+	ret = vfs_fchmod(file, h->i_mode & 07777);
+	if (ret) {
+		ckpt_err(ctx, ret, "memfd: cannot restore the mode %o", h->i_mode);
+		return ERR_PTR(ret);
+	}
+	if (seals != F_SEAL_SEAL) {
+		/* as memfd_create(MFD_ALLOW_SEALING) on the new file */
+		SHMEM_I(file_inode(file))->seals &= ~F_SEAL_SEAL;
+		ret = memfd_fcntl(file, F_ADD_SEALS, seals);
+		if (ret) {
+			ckpt_err(ctx, ret, "memfd: cannot restore the seals %#x", seals);
+			return ERR_PTR(ret);
+		}
+	}
+	nfile = dentry_open(&file->f_path, h->f_flags | O_LARGEFILE, current_cred());
+	if (IS_ERR(nfile))
+		ckpt_err(ctx, PTR_ERR(nfile), "memfd: cannot open it with flags %#x",
+			 h->f_flags);
+	return nfile;
+}
+
 static struct file *restore_shmem_file(struct ckpt_ctx *ctx,
 				       struct ckpt_hdr_file *h, const char *name)
 {
-	struct file *file;
+	bool memfd = ckpt_name_is_memfd(name);
+	struct file *file, *nfile;
+	unsigned int seals;
 	int ret;
 
-	if (h->i_size > MAX_LFS_FILESIZE)
+	if (h->i_size > MAX_LFS_FILESIZE || (h->i_mode & ~(S_IFMT | 07777)) ||
+	    (memfd && (h->f_flags & O_DIRECTORY)) ||
+	    (!memfd && h->f_flags != (O_RDWR | O_LARGEFILE) &&
+	     h->f_flags != O_RDWR)) {
+		ckpt_err(ctx, -EINVAL, "shmem file %*pE: bad size, mode or flags",
+			 (int)strlen(name), name);
 		return ERR_PTR(-EINVAL);
+	}
 	if (!strcmp(name, "dev/zero"))
 		file = shmem_kernel_file_setup(name, h->i_size, VM_NORESERVE);
 	else
@@ -288,10 +575,134 @@ static struct file *restore_shmem_file(struct ckpt_ctx *ctx,
 	if (IS_ERR(file))
 		return file;
 	ret = restore_shmem_contents(ctx, file);
+	if (!ret && memfd)
+		ret = restore_memfd_seals_read(ctx, &seals);
 	if (ret) {
 		fput(file);
 		return ERR_PTR(ret);
 	}
+	if (!memfd)
+		return file;
+	nfile = restore_memfd(ctx, h, file, seals);
+	fput(file);
+	return nfile;
+}
+
+/* restart: the directory and contents of an unlinked file, as an O_TMPFILE */
+static struct file *restore_unlinked_tmpfile(struct ckpt_ctx *ctx,
+					     struct ckpt_inode_restore *ri)
+{
+	struct ckpt_hdr_file_unlinked *h;
+	struct ckpt_hdr_file_data d;
+	struct file *file;
+	loff_t next = 0;
+	char *dir;
+	void *buf = NULL;
+	int ret;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_FILE_UNLINKED, sizeof(*h) + 2,
+			       sizeof(*h) + ckpt_align(CKPT_PATH_MAX));
+	if (IS_ERR(h))
+		return ERR_CAST(h);
+	dir = (char *)(h + 1);
+	if (!h->dir_len || h->dir_len > CKPT_PATH_MAX ||
+	    ckpt_align(sizeof(*h) + h->dir_len) != h->h.len ||
+	    strnlen(dir, h->dir_len) != h->dir_len - 1 || dir[0] != '/') {
+		ckpt_err(ctx, -EINVAL, "unlinked file record is malformed");
+		ckpt_free(h);
+		return ERR_PTR(-EINVAL);
+	}
+	/* O_EXCL: like the original, it can never be linked again */
+	file = filp_open(dir, O_TMPFILE | O_EXCL | O_RDWR | O_LARGEFILE, 0600);
+	if (IS_ERR(file)) {
+		ckpt_err(ctx, PTR_ERR(file), "cannot make an unlinked file in %*pE",
+			 (int)strlen(dir), dir);
+		ckpt_free(h);
+		return file;
+	}
+	ckpt_free(h);
+
+	buf = kvmalloc(CKPT_FILE_DATA_MAX, GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (;;) {
+		loff_t pos;
+		ssize_t n;
+
+		ret = ckpt_read_hdr_type(ctx, &d.h, CKPT_HDR_FILE_DATA, sizeof(d),
+					 sizeof(d) + CKPT_FILE_DATA_MAX);
+		if (!ret)
+			ret = ckpt_kread(ctx, &d.h + 1, sizeof(d) - sizeof(d.h));
+		if (ret)
+			goto err;
+		/* the last one is 0+0 */
+		if (d.len > CKPT_FILE_DATA_MAX ||
+		    (d.len && (d.offset < next || d.offset > ri->size ||
+			       d.len > ri->size - d.offset)) ||
+		    (!d.len && d.offset) ||
+		    ckpt_align(sizeof(d) + d.len) != d.h.len) {
+			ret = ckpt_err(ctx, -EINVAL, "file data record %llu+%llu is malformed",
+				       d.offset, d.len);
+			goto err;
+		}
+		if (!d.len)
+			break;
+		ret = ckpt_kread(ctx, buf, d.h.len - sizeof(d));
+		if (ret)
+			goto err;
+		pos = d.offset;
+		n = kernel_write(file, buf, d.len, &pos);
+		if (n != d.len) {
+			ret = ckpt_err(ctx, n < 0 ? n : -EIO,
+				       "cannot write the contents of an unlinked file");
+			goto err;
+		}
+		next = d.offset + d.len;
+	}
+	ret = do_ftruncate(file, ri->size, 0);
+	if (!ret)
+		ret = vfs_fchmod(file, ri->mode & 07777);
+	if (ret) {
+		ckpt_err(ctx, ret, "cannot restore the size or mode of an unlinked file");
+		goto err;
+	}
+	kvfree(buf);
+	return file;
+err:
+	kvfree(buf);
+	fput(file);
+	return ERR_PTR(ret);
+}
+
+/*
+ * An unlinked file: its inode's first file brings the contents; every
+ * file of the inode is opened on it with its own flags.
+ */
+static struct file *restore_unlinked_file(struct ckpt_ctx *ctx,
+					  struct ckpt_hdr_file *h)
+{
+	struct ckpt_inode_restore *ri;
+	struct file *file;
+
+	if (h->f_flags & O_DIRECTORY) {
+		ckpt_err(ctx, -EINVAL, "unlinked file record: bad flags %#x", h->f_flags);
+		return ERR_PTR(-EINVAL);
+	}
+	ri = ckpt_obj_fetch(ctx, h->obj_objref, CKPT_OBJ_INODE);
+	if (IS_ERR(ri))
+		return ERR_CAST(ri);
+	if (!ri->file) {
+		file = restore_unlinked_tmpfile(ctx, ri);
+		if (IS_ERR(file))
+			return file;
+		ri->file = file;
+	}
+	file = dentry_open(&ri->file->f_path, h->f_flags, current_cred());
+	if (IS_ERR(file))
+		ckpt_err(ctx, PTR_ERR(file), "cannot open an unlinked file with flags %#x",
+			 h->f_flags);
 	return file;
 }
 
@@ -378,6 +789,8 @@ static void *restore_file(struct ckpt_ctx *ctx)
 
 	type = h->i_mode & S_IFMT;
 	/* files reopened by path or holding their contents name no object */
+	if (h->file_type == CKPT_FILE_UNLINKED && type != S_IFREG)
+		goto bad_type;
 	if (h->obj_objref && (h->file_type == CKPT_FILE_REGULAR ||
 			      h->file_type == CKPT_FILE_DIR ||
 			      h->file_type == CKPT_FILE_CHRDEV ||
@@ -416,6 +829,9 @@ static void *restore_file(struct ckpt_ctx *ctx)
 			goto bad_type;
 		file = restore_shmem_file(ctx, h, path);
 		break;
+	case CKPT_FILE_UNLINKED:
+		file = restore_unlinked_file(ctx, h);
+		break;
 	case CKPT_FILE_REGULAR:
 	case CKPT_FILE_DIR:
 	case CKPT_FILE_CHRDEV:
@@ -448,6 +864,11 @@ static void *restore_file(struct ckpt_ctx *ctx)
 				 path, h->f_pos);
 			goto err;
 		}
+	}
+	ret = restore_file_locks(ctx, file);
+	if (ret) {
+		fput(file);
+		goto err;
 	}
 	ckpt_free(h);
 	return file;
@@ -568,6 +989,8 @@ static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
 	if (!ret)
 		ret = ckpt_write_hdr_data(ctx, &h.h, sizeof(h), ents,
 					  nr * sizeof(*ents));
+	if (!ret)
+		ret = checkpoint_posix_locks(ctx, ptr, farr, ents, nr);
 	for (i = 0; i < nr; i++)
 		fput(farr[i]);
 	kvfree(farr);
@@ -581,6 +1004,7 @@ static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
  */
 struct ckpt_files_restore {
 	struct files_struct *files;	/* once a task committed it */
+	void *locks;			/* its POSIX locks, or NULL */
 	unsigned int nr;
 	struct {
 		unsigned int fd;
@@ -595,6 +1019,8 @@ static void files_restore_drop(void *ptr)
 
 	if (r->files)
 		put_files_struct(r->files);
+	if (r->locks)
+		restore_posix_locks_free(r->locks);
 	kvfree(r);
 }
 
@@ -602,6 +1028,7 @@ static void *restore_files(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_file_table *h;
 	struct ckpt_files_restore *r;
+	struct file **farr;
 	unsigned int i;
 	int ret = -EINVAL;
 
@@ -638,6 +1065,19 @@ static void *restore_files(struct ckpt_ctx *ctx)
 		r->ent[i].fd = e->fd;
 		r->ent[i].flags = e->flags & CKPT_FD_CLOEXEC ? O_CLOEXEC : 0;
 		r->ent[i].file = file;
+	}
+	farr = kvmalloc_array(h->nr_fds ?: 1, sizeof(*farr), GFP_KERNEL);
+	if (!farr) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (i = 0; i < h->nr_fds; i++)
+		farr[i] = r->ent[i].file;
+	r->locks = restore_posix_locks_read(ctx, h->fds, farr, h->nr_fds);
+	kvfree(farr);
+	if (IS_ERR(r->locks)) {
+		ret = PTR_ERR(r->locks);
+		goto err;
 	}
 	ckpt_free(h);
 	return r;
@@ -687,6 +1127,9 @@ int restore_files_commit(struct ckpt_ctx *ctx, void *ptr)
 			ckpt_err(ctx, ret, "fd %u: cannot install the file",
 				 r->ent[i].fd);
 	}
+	/* the table's POSIX locks are current's */
+	if (!ret && r->locks)
+		ret = restore_posix_locks(ctx, r->locks);
 	if (!ret) {
 		r->files = current->files;
 		atomic_inc(&r->files->count);
@@ -918,6 +1361,8 @@ static int __init checkpoint_fs_init(void)
 	int ret;
 
 	ret = ckpt_register_obj_ops(&ckpt_file_ops);
+	if (!ret)
+		ret = ckpt_register_obj_ops(&ckpt_inode_ops);
 	if (!ret)
 		ret = ckpt_register_obj_ops(&ckpt_files_ops);
 	if (!ret)

@@ -20,6 +20,7 @@
 #include <uapi/linux/checkpoint_hdr.h>
 
 struct file;
+struct files_struct;
 struct task_struct;
 struct ckpt_pidns_save;
 struct ckpt_pidns_image;
@@ -187,6 +188,7 @@ int ckpt_read_hdr_type(struct ckpt_ctx *ctx, struct ckpt_hdr *h, int type,
 void *ckpt_read_obj_type(struct ckpt_ctx *ctx, int type,
 			 size_t minlen, size_t maxlen);
 int ckpt_read_pad(struct ckpt_ctx *ctx, size_t len);
+int ckpt_peek_type(struct ckpt_ctx *ctx);
 void ckpt_free(const void *ptr);
 
 static inline size_t ckpt_align(size_t len)
@@ -267,6 +269,18 @@ int restore_fs_commit(struct ckpt_ctx *ctx, void *fs);
 struct file *restore_file_get(struct ckpt_ctx *ctx, int objref);
 int checkpoint_shmem_contents(struct ckpt_ctx *ctx, struct file *file);
 int restore_shmem_contents(struct ckpt_ctx *ctx, struct file *file);
+
+/* fs/checkpoint_locks.c */
+int checkpoint_file_locks(struct ckpt_ctx *ctx, struct file *file);
+int restore_file_locks(struct ckpt_ctx *ctx, struct file *file);
+int checkpoint_posix_locks(struct ckpt_ctx *ctx, struct files_struct *files,
+			   struct file **farr, const struct ckpt_fd_ent *ents,
+			   unsigned int nr);
+void *restore_posix_locks_read(struct ckpt_ctx *ctx,
+			       const struct ckpt_fd_ent *fds, struct file **files,
+			       unsigned int nr);
+int restore_posix_locks(struct ckpt_ctx *ctx, void *locks);
+void restore_posix_locks_free(void *locks);
 
 /* fs/checkpoint_pipe.c */
 struct file *restore_pipe_file(struct ckpt_ctx *ctx, int objref,

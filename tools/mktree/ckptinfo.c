@@ -643,6 +643,18 @@ static const char *const file_types[] = {
 	[CKPT_FILE_PIPE] = "PIPE", [CKPT_FILE_FIFO] = "FIFO",
 	[CKPT_FILE_EVENTFD] = "EVENTFD", [CKPT_FILE_SIGNALFD] = "SIGNALFD",
 	[CKPT_FILE_TIMERFD] = "TIMERFD", [CKPT_FILE_EPOLL] = "EPOLL",
+	[CKPT_FILE_UNLINKED] = "UNLINKED",
+};
+
+static const struct flag_name seal_names[] = {
+	{ 0x1, "SEAL" }, { 0x2, "SHRINK" }, { 0x4, "GROW" }, { 0x8, "WRITE" },
+	{ 0x10, "FUTURE_WRITE" }, { 0x20, "EXEC" },
+	{ 0, NULL }
+};
+
+static const char *const lock_kinds[] = {
+	[CKPT_LOCK_FLOCK] = "FLOCK", [CKPT_LOCK_OFD] = "OFD",
+	[CKPT_LOCK_POSIX] = "POSIX",
 };
 
 static const struct flag_name efd_names[] = {
@@ -1471,6 +1483,10 @@ static int do_file(struct ckpt_hdr_file *f)
 				   fifo ? "an anonymous pipe" : "a FIFO's");
 		if (fifo && path[0] != '/')
 			return bad("FIFO path is not absolute");
+	} else if (f->file_type == CKPT_FILE_UNLINKED) {
+		f_i("inode", f->obj_objref);
+		if (check_ref("obj_objref", f->obj_objref, CKPT_OBJ_INODE, false))
+			return -1;
 	} else if (f->obj_objref) {
 		return bad("a %s file with obj_objref %d", type, f->obj_objref);
 	}
@@ -1596,6 +1612,92 @@ static int do_epoll(struct ckpt_hdr_epoll *e)
 			return bad("item %u: unknown events %#x", i, it.events);
 		if (check_ref("file_objref", it.file_objref, CKPT_OBJ_FILE, false))
 			return -1;
+	}
+	list_end();
+	return 0;
+}
+
+static int do_file_seals(struct ckpt_hdr_file_seals *s)
+{
+	f_flags("seals", s->seals, seal_names);
+	if (s->seals & ~CKPT_SEALS_ALL)
+		return bad("unknown seals %#x", s->seals);
+	return 0;
+}
+
+static int do_file_inode(struct ckpt_hdr_file_inode *i)
+{
+	char mode[16];
+
+	snprintf(mode, sizeof(mode), "0%o", i->i_mode);
+	f_w("mode", mode);
+	f_u("size", i->i_size);
+	if ((i->i_mode & 0170000) != 0100000 || (i->i_mode & ~0177777))
+		return bad("mode 0%o is not that of a regular file", i->i_mode);
+	return 0;
+}
+
+static int do_file_unlinked(struct ckpt_hdr_file_unlinked *u)
+{
+	static char path[CKPT_PATH_MAX];
+
+	if (cur_len != round8(sizeof(*u) + (uint64_t)u->dir_len))
+		return bad("a directory of %u bytes does not fit the length %u",
+			   u->dir_len, cur_len);
+	if (rd_path("dir", path, u->dir_len))
+		return -1;
+	f_s("dir", path, u->dir_len);
+	if (path[0] != '/')
+		return bad("directory path is not absolute");
+	return 0;
+}
+
+static int do_file_data(struct ckpt_hdr_file_data *d)
+{
+	f_u("offset", d->offset);
+	f_u("len", d->len);
+	if (d->len > CKPT_FILE_DATA_MAX ||
+	    cur_len != round8(sizeof(*d) + d->len))
+		return bad("%" PRIu64 " bytes of data do not fit the length %u",
+			   (uint64_t)d->len, cur_len);
+	/* The data is not printed */
+	return skip(d->len);
+}
+
+static int do_file_locks(struct ckpt_hdr_file_locks *h)
+{
+	struct ckpt_file_lock l;
+	uint32_t i;
+
+	f_u("nr_locks", h->nr_locks);
+	if (!h->nr_locks || h->nr_locks > CKPT_LOCKS_MAX ||
+	    cur_len != sizeof(*h) + (uint64_t)h->nr_locks * sizeof(l))
+		return bad("%u locks do not fit the length %u", h->nr_locks,
+			   cur_len);
+	list_begin("locks");
+	for (i = 0; i < h->nr_locks; i++) {
+		const char *kind;
+
+		if (rd_must(&l, sizeof(l)))
+			return -1;
+		kind = name_of(lock_kinds, ARRAY_SIZE(lock_kinds), l.kind);
+		item_begin("lock %u", i);
+		f_w("kind", kind ? kind : "unknown");
+		f_w("type", l.type == CKPT_LOCK_WRITE ? "WRITE" :
+			    l.type == CKPT_LOCK_READ ? "READ" : "unknown");
+		f_u("start", l.start);
+		if (l.end == CKPT_LOCK_EOF)
+			f_w("end", "EOF");
+		else
+			f_u("end", l.end);
+		if (l.kind == CKPT_LOCK_POSIX)
+			f_i("fd", l.fd);
+		f_i("pid", l.pid);
+		item_end();
+		if (!kind || l.type > CKPT_LOCK_WRITE || l.start > l.end ||
+		    l.end > CKPT_LOCK_EOF)
+			return bad("lock %u: kind %u, type %u, range %" PRIu64 "-%" PRIu64,
+				   i, l.kind, l.type, (uint64_t)l.start, (uint64_t)l.end);
 	}
 	list_end();
 	return 0;
@@ -1929,6 +2031,11 @@ static const struct record_type {
 	R(CKPT_HDR_SIGNALFD,	ckpt_hdr_signalfd,	do_signalfd,	true, false),
 	R(CKPT_HDR_TIMERFD,	ckpt_hdr_timerfd,	do_timerfd,	true, false),
 	R(CKPT_HDR_EPOLL,	ckpt_hdr_epoll,		do_epoll,	false, false),
+	R(CKPT_HDR_FILE_SEALS,	ckpt_hdr_file_seals,	do_file_seals,	true, false),
+	R(CKPT_HDR_FILE_INODE,	ckpt_hdr_file_inode,	do_file_inode,	true, false),
+	R(CKPT_HDR_FILE_UNLINKED, ckpt_hdr_file_unlinked, do_file_unlinked, false, false),
+	R(CKPT_HDR_FILE_DATA,	ckpt_hdr_file_data,	do_file_data,	false, false),
+	R(CKPT_HDR_FILE_LOCKS,	ckpt_hdr_file_locks,	do_file_locks,	false, false),
 	R(CKPT_HDR_SIGHAND,	ckpt_hdr_sighand,	do_sighand,	false, false),
 	R(CKPT_HDR_SIGNAL,	ckpt_hdr_signal,	do_signal,	true, false),
 	R(CKPT_HDR_TASK_SIGNAL,	ckpt_hdr_task_signal,	do_task_signal,	true, true),
@@ -2022,6 +2129,13 @@ static int check_order(uint32_t type)
 		return 0;
 	}
 	if (type == CKPT_HDR_OBJREF || !record_type(type))
+		return 0;
+	/*
+	 * What may follow a file's record (and a fd table's, for locks)
+	 * comes while the objects the file is nested in are still open
+	 */
+	if (type == CKPT_HDR_FILE_SEALS || type == CKPT_HDR_FILE_UNLINKED ||
+	    type == CKPT_HDR_FILE_DATA || type == CKPT_HDR_FILE_LOCKS)
 		return 0;
 
 	ref = img.nr_open ? img.open[img.nr_open - 1] : 0;

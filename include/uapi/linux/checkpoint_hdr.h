@@ -69,6 +69,11 @@ enum {
 	CKPT_HDR_SIGNALFD,
 	CKPT_HDR_TIMERFD,
 	CKPT_HDR_EPOLL,
+	CKPT_HDR_FILE_SEALS = 410,
+	CKPT_HDR_FILE_INODE = 411,
+	CKPT_HDR_FILE_UNLINKED = 412,
+	CKPT_HDR_FILE_DATA = 413,
+	CKPT_HDR_FILE_LOCKS = 414,
 
 	CKPT_HDR_SIGHAND = 501,
 	CKPT_HDR_SIGNAL,
@@ -90,6 +95,7 @@ enum {
 	CKPT_OBJ_SIGNAL,
 	CKPT_OBJ_PIPE,
 	CKPT_OBJ_CRED,
+	CKPT_OBJ_INODE,
 	CKPT_OBJ_MAX
 };
 
@@ -465,6 +471,7 @@ enum {
 	CKPT_FILE_SIGNALFD,		/* + CKPT_HDR_SIGNALFD */
 	CKPT_FILE_TIMERFD,		/* + CKPT_HDR_TIMERFD */
 	CKPT_FILE_EPOLL,		/* + CKPT_HDR_EPOLL */
+	CKPT_FILE_UNLINKED = 12,	/* a regular file with no name left */
 	CKPT_FILE_MAX
 };
 
@@ -478,6 +485,93 @@ struct ckpt_hdr_file {
 	__aligned_u64 i_size;
 	__u32 path_len;			/* with the NUL; 0 if none */
 	__s32 obj_objref;		/* CKPT_FILE_PIPE, _FIFO: CKPT_OBJ_PIPE */
+};
+
+/*
+ * CKPT_HDR_FILE_SEALS: follows the contents of a CKPT_FILE_SHMEM file
+ * made by memfd_create(2) (its path starts with "memfd:"): its seals,
+ * as F_GET_SEALS returns them (F_SEAL_* bits; F_SEAL_SEAL set when no
+ * more seals may be added, e.g. without MFD_ALLOW_SEALING).  An image
+ * without it restores the memfd with F_SEAL_SEAL only.
+ */
+#define CKPT_SEALS_ALL		0x3f	/* F_SEAL_SEAL .. F_SEAL_EXEC */
+
+struct ckpt_hdr_file_seals {
+	struct ckpt_hdr h;
+	__u32 seals;
+	__u32 __pad;
+};
+
+/*
+ * A regular file opened and then unlinked (no name left, nlink 0) is a
+ * CKPT_FILE_UNLINKED file whose obj_objref names its inode, an object
+ * of type CKPT_OBJ_INODE described by CKPT_HDR_FILE_INODE.  The first
+ * file of that inode in the stream is followed by CKPT_HDR_FILE_UNLINKED
+ * (the directory it was in) and its contents as CKPT_HDR_FILE_DATA
+ * records ending with one of len 0; restart makes it an O_TMPFILE (with
+ * O_EXCL: it cannot be linked) in that directory.  The other files of
+ * the inode are opened on the same restored inode, without data.
+ */
+struct ckpt_hdr_file_inode {
+	struct ckpt_hdr h;
+	__u32 i_mode;			/* S_IFREG and permissions */
+	__u32 __pad;
+	__aligned_u64 i_size;
+};
+
+struct ckpt_hdr_file_unlinked {
+	struct ckpt_hdr h;
+	__u32 dir_len;			/* with the NUL */
+	__u32 __pad;
+	/* the directory's absolute path, then padding */
+};
+
+/*
+ * CKPT_HDR_FILE_DATA: len bytes of a file's contents at offset, then
+ * padding.  Holes are not written; offsets increase.
+ */
+#define CKPT_FILE_DATA_MAX	65536	/* bytes in one record */
+
+struct ckpt_hdr_file_data {
+	struct ckpt_hdr h;
+	__aligned_u64 offset;
+	__aligned_u64 len;
+};
+
+/*
+ * CKPT_HDR_FILE_LOCKS: file locks held by the checkpointed tasks,
+ * re-taken at restart (a conflicting lock held by someone else then
+ * makes it fail with EBUSY).  After a file's records (and after those
+ * of its kind): the flock(2) and OFD locks that file owns.  After a
+ * CKPT_HDR_FILE_TABLE: the POSIX (fcntl F_SETLK) locks that fd table's
+ * processes own, each taken through fd.  Ranges are inclusive; end is
+ * CKPT_LOCK_EOF for a lock to the end of the file (l_len 0).  pid is
+ * informative: restart takes a lock in the task that restores it.
+ */
+#define CKPT_LOCK_FLOCK		1	/* flock(2), owned by the file */
+#define CKPT_LOCK_OFD		2	/* F_OFD_SETLK, owned by the file */
+#define CKPT_LOCK_POSIX		3	/* F_SETLK, owned by the fd table */
+
+#define CKPT_LOCK_READ		0	/* F_RDLCK, LOCK_SH */
+#define CKPT_LOCK_WRITE		1	/* F_WRLCK, LOCK_EX */
+
+#define CKPT_LOCK_EOF		0x7fffffffffffffffULL	/* OFFSET_MAX */
+#define CKPT_LOCKS_MAX		65536
+
+struct ckpt_file_lock {
+	__u32 kind;			/* CKPT_LOCK_FLOCK, _OFD, _POSIX */
+	__u32 type;			/* CKPT_LOCK_READ, _WRITE */
+	__aligned_u64 start;
+	__aligned_u64 end;		/* inclusive, or CKPT_LOCK_EOF */
+	__s32 fd;			/* POSIX: the fd, else -1 */
+	__s32 pid;			/* informative */
+};
+
+struct ckpt_hdr_file_locks {
+	struct ckpt_hdr h;
+	__u32 nr_locks;
+	__u32 __pad;
+	struct ckpt_file_lock locks[];
 };
 
 /*

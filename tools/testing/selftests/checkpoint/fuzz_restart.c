@@ -6,7 +6,8 @@
  * workers (anonymous memory; files and a dup; pipes holding data; a
  * named FIFO holding data; pending signals with handlers; interval and
  * POSIX timers, one of them with its signal pending; eventfds, a
- * signalfd, timerfds and epolls, one nested in the other), then, for a
+ * signalfd, timerfds and epolls, one nested in the other; a sealed
+ * memfd, an unlinked file and file locks), then, for a
  * number of iterations or
  * seconds from a fixed seed, takes a corpus image, mutates it knowing
  * the record structure of include/uapi/linux/checkpoint_hdr.h (record
@@ -41,7 +42,7 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, fifo, signals, timers, events, tree, pidns; default all).
+ * pipes, fifo, signals, timers, events, locks, tree, pidns; default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
  * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
@@ -69,6 +70,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/signalfd.h>
@@ -88,7 +90,7 @@
 #define MARKER		DIR_PATH "/restored-task-ran"
 #define MAX_RECS	4096
 #define MAX_FIELDS	8192
-#define MAX_CORPUS	8
+#define MAX_CORPUS	9
 
 /* ---------------------------------------------------------------- */
 /* Random numbers: splitmix64 */
@@ -264,6 +266,38 @@ static void w_events(const char *img, const char *log)
 	ev.data.u64 = 6;
 	if (epoll_ctl(inner, EPOLL_CTL_ADD, sfd, &ev))
 		_exit(CKPT_EXIT_SETUP);
+	checkpoint_self(img, log);
+}
+
+/*
+ * Files without a name and locks: a sealed memfd, a file opened and
+ * then unlinked (with a hole, two files of it, a mapping), and flock,
+ * OFD and POSIX locks
+ */
+static void w_locks(const char *img, const char *log)
+{
+	const char *path = DIR_PATH "/unlinked", *lk = DIR_PATH "/locked";
+	struct flock w = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
+	struct flock o = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 20 };
+	int m = memfd_create("fuzz-sealed", MFD_ALLOW_SEALING);
+	int u, u2, l, l2;
+	char *map;
+
+	u = open(path, O_RDWR | O_CREAT | O_TRUNC, 0640);
+	u2 = open(path, O_RDONLY);
+	l = open(lk, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	l2 = open(lk, O_RDWR);
+	if (m < 0 || u < 0 || u2 < 0 || l < 0 || l2 < 0 ||
+	    write(m, "sealed data", 11) != 11 ||
+	    fcntl(m, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_SHRINK) ||
+	    write(u, "unlinked", 8) != 8 || pwrite(u, "tail", 4, 3 << 16) != 4 ||
+	    unlink(path) || flock(l, LOCK_EX | LOCK_NB) ||
+	    fcntl(l, F_SETLK, &w) || fcntl(l2, F_OFD_SETLK, &o))
+		_exit(CKPT_EXIT_SETUP);
+	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, u, 0);
+	if (map == MAP_FAILED)
+		_exit(CKPT_EXIT_SETUP);
+	lseek(u2, 5, SEEK_SET);
 	checkpoint_self(img, log);
 }
 
@@ -496,6 +530,7 @@ static struct corpus corpus[] = {
 	{ .name = "signals", .worker = w_signals },
 	{ .name = "timers", .worker = w_timers },
 	{ .name = "events", .worker = w_events },
+	{ .name = "locks", .worker = w_locks },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
 	{ .name = "pidns", .worker = w_pidns, .tree = 1 },
 };
@@ -838,6 +873,37 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			F(ckpt_hdr_file, path_len, K_COUNT);
 			F(ckpt_hdr_file, obj_objref, K_OBJREF);
 			break;
+		case CKPT_HDR_FILE_SEALS:
+			F(ckpt_hdr_file_seals, seals, K_FLAGS);
+			break;
+		case CKPT_HDR_FILE_INODE:
+			F(ckpt_hdr_file_inode, i_mode, K_FLAGS);
+			F(ckpt_hdr_file_inode, i_size, K_COUNT);
+			break;
+		case CKPT_HDR_FILE_UNLINKED:
+			F(ckpt_hdr_file_unlinked, dir_len, K_COUNT);
+			break;
+		case CKPT_HDR_FILE_DATA:
+			F(ckpt_hdr_file_data, offset, K_COUNT);
+			F(ckpt_hdr_file_data, len, K_COUNT);
+			break;
+		case CKPT_HDR_FILE_LOCKS:
+			F(ckpt_hdr_file_locks, nr_locks, K_COUNT);
+			cnt = r->len >= 16 ? u32at(p, 8) : 0;
+			for (j = 0; j < cnt && j < 4; j++) {
+				size_t o = sizeof(struct ckpt_hdr_file_locks) +
+					   j * sizeof(struct ckpt_file_lock);
+
+#define L(m, k) add(r, o + offsetof(struct ckpt_file_lock, m), \
+		    sizeof(((struct ckpt_file_lock *)0)->m), k)
+				L(kind, K_FLAGS);
+				L(type, K_FLAGS);
+				L(start, K_COUNT);
+				L(end, K_COUNT);
+				L(fd, K_COUNT);
+#undef L
+			}
+			break;
 		case CKPT_HDR_FS:
 			F(ckpt_hdr_fs, umask, K_FLAGS);
 			F(ckpt_hdr_fs, cwd_len, K_COUNT);
@@ -1020,6 +1086,11 @@ static const char *type_name(uint32_t t)
 	case CKPT_HDR_FILE: return "FILE";
 	case CKPT_HDR_FS: return "FS";
 	case CKPT_HDR_PIPE: return "PIPE";
+	case CKPT_HDR_FILE_SEALS: return "FILE_SEALS";
+	case CKPT_HDR_FILE_INODE: return "FILE_INODE";
+	case CKPT_HDR_FILE_UNLINKED: return "FILE_UNLINKED";
+	case CKPT_HDR_FILE_DATA: return "FILE_DATA";
+	case CKPT_HDR_FILE_LOCKS: return "FILE_LOCKS";
 	case CKPT_HDR_SIGHAND: return "SIGHAND";
 	case CKPT_HDR_SIGNAL: return "SIGNAL";
 	case CKPT_HDR_TASK_SIGNAL: return "TASK_SIGNAL";
@@ -1849,6 +1920,7 @@ int main(int argc, char **argv)
 		 */
 		if (!only)
 			only = "plain,files,pipes,fifo,signals,timers,events";
+			only = "plain,files,pipes,fifo,signals,timers,locks";
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File locks across checkpoint/restart: flock() locks, OFD locks and
+ * POSIX record locks held by the checkpointed task are held again by
+ * the restored one, as another process sees them (flock LOCK_NB,
+ * F_GETLK, F_OFD_GETLK, /proc/locks), with the restored task's pid;
+ * they are released as before.  A lock that someone else holds at
+ * restart makes it fail with EBUSY; a lease makes checkpoint fail with
+ * EOPNOTSUPP.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "../kselftest_harness.h"
+#pragma GCC diagnostic pop
+#pragma GCC diagnostic ignored "-Wclobbered"
+/* setup and verify callbacks share one signature */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "ckpt_util.h"
+#include <linux/checkpoint_hdr.h>
+
+FIXTURE(locks) {
+	struct ckpt_env env;
+	char *img, *log, *out, *f, *g, *h;
+};
+
+FIXTURE_SETUP(locks)
+{
+	ASSERT_EQ(ckpt_env_init(&self->env, "locks"), 0);
+	self->img = ckpt_path(&self->env, "image");
+	self->log = ckpt_path(&self->env, "log");
+	self->out = ckpt_path(&self->env, "out");
+	self->f = ckpt_path(&self->env, "flocked");
+	self->g = ckpt_path(&self->env, "ranges");
+	self->h = ckpt_path(&self->env, "shared");
+	ASSERT_EQ(ckpt_write_file(self->f, "f", 1), 0);
+	ASSERT_EQ(ckpt_write_file(self->g, "g", 1), 0);
+	ASSERT_EQ(ckpt_write_file(self->h, "h", 1), 0);
+}
+
+FIXTURE_TEARDOWN_PARENT(locks)
+{
+	ckpt_env_fini(&self->env);
+}
+
+static int first_error;
+
+static void fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(int code, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ckpt_report("FAIL (%d): %s", code, buf);
+	if (!first_error)
+		first_error = code;
+}
+
+#define FD_F		10	/* flock LOCK_EX */
+#define FD_G		11	/* POSIX: write 0-99, read 200-EOF */
+#define FD_G2		12	/* another file of g: OFD write 100-149 */
+#define FD_H		13	/* flock LOCK_SH */
+#define FD_G3		14	/* dup of FD_G2 */
+
+static int setlk(int fd, int cmd, short type, off_t start, off_t len)
+{
+	struct flock fl = {
+		.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len,
+	};
+
+	return fcntl(fd, cmd, &fl);
+}
+
+/* The conflicting lock F_GETLK / F_OFD_GETLK finds: l_type, l_pid */
+static int getlk(int fd, int cmd, short type, off_t start, off_t len, pid_t *pid)
+{
+	struct flock fl = {
+		.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len,
+	};
+
+	if (fcntl(fd, cmd, &fl))
+		return -1;
+	*pid = fl.l_pid;
+	return fl.l_type;
+}
+
+static int open_at(const char *path, int flags, int fd)
+{
+	int f = open(path, flags);
+
+	if (f < 0 || dup2(f, fd) != fd)
+		return -1;
+	close(f);
+	return 0;
+}
+
+static int lk_setup(FIXTURE_DATA(locks) *self)
+{
+	if (open_at(self->f, O_RDWR, FD_F) || open_at(self->g, O_RDWR, FD_G) ||
+	    open_at(self->g, O_RDWR, FD_G2) || open_at(self->h, O_RDONLY, FD_H) ||
+	    dup2(FD_G2, FD_G3) != FD_G3)
+		return CKPT_EXIT_SETUP;
+	if (flock(FD_F, LOCK_EX | LOCK_NB) || flock(FD_H, LOCK_SH | LOCK_NB) ||
+	    setlk(FD_G, F_SETLK, F_WRLCK, 0, 100) ||
+	    setlk(FD_G, F_SETLK, F_RDLCK, 200, 0) ||
+	    setlk(FD_G2, F_OFD_SETLK, F_WRLCK, 100, 50))
+		return CKPT_EXIT_SETUP;
+	return 0;
+}
+
+enum {
+	L_FLOCK = 1, L_FLOCK_SH, L_POSIX_W, L_POSIX_PID, L_POSIX_R, L_OFD,
+	L_OFD_PID, L_FREE, L_PROC_LOCKS, L_CHILD, L_RELEASE,
+};
+
+/* In a child: what another process sees; exits with the first error */
+static int probe(FIXTURE_DATA(locks) *self, pid_t holder)
+{
+	int f = open(self->f, O_RDWR), g = open(self->g, O_RDWR), h = open(self->h, O_RDONLY);
+	pid_t pid = 0;
+	int t;
+
+	if (f < 0 || g < 0 || h < 0)
+		return 80;
+	if (!flock(f, LOCK_SH | LOCK_NB) || errno != EWOULDBLOCK)
+		fail(L_FLOCK, "the flock LOCK_EX lock is not held");
+	if (flock(h, LOCK_SH | LOCK_NB) || flock(h, LOCK_UN))
+		fail(L_FLOCK_SH, "the flock LOCK_SH lock excludes a shared one");
+	if (!flock(h, LOCK_EX | LOCK_NB) || errno != EWOULDBLOCK)
+		fail(L_FLOCK_SH, "the flock LOCK_SH lock is not held");
+	t = getlk(g, F_GETLK, F_RDLCK, 10, 1, &pid);
+	if (t != F_WRLCK)
+		fail(L_POSIX_W, "F_GETLK at 10: type %d, expected the write lock", t);
+	else if (pid != holder)
+		fail(L_POSIX_PID, "the POSIX lock's pid is %d, expected %d", pid, holder);
+	t = getlk(g, F_GETLK, F_RDLCK, 300, 10, &pid);
+	if (t != F_UNLCK)
+		fail(L_POSIX_R, "F_GETLK read at 300: type %d, the read lock conflicts", t);
+	t = getlk(g, F_GETLK, F_WRLCK, 1 << 30, 1, &pid);
+	if (t != F_RDLCK || pid != holder)
+		fail(L_POSIX_R, "F_GETLK write at 1G: type %d pid %d, expected the read lock", t, pid);
+	t = getlk(g, F_OFD_GETLK, F_RDLCK, 120, 1, &pid);
+	if (t != F_WRLCK)
+		fail(L_OFD, "F_OFD_GETLK at 120: type %d, expected the OFD write lock", t);
+	else if (pid != -1)
+		fail(L_OFD_PID, "the OFD lock's pid is %d, expected -1", pid);
+	t = getlk(g, F_GETLK, F_WRLCK, 150, 50, &pid);
+	if (t != F_UNLCK)
+		fail(L_FREE, "F_GETLK 150-199: type %d pid %d, expected free", t, pid);
+	/* the holder's locks block ours */
+	if (!setlk(g, F_SETLK, F_RDLCK, 0, 1) || (errno != EAGAIN && errno != EACCES))
+		fail(L_POSIX_W, "a read lock at 0 was granted");
+	return first_error;
+}
+
+/* The lines of /proc/locks of inode @ino with @what in them */
+static int proc_locks(ino_t ino, const char *what)
+{
+	char *text = ckpt_slurp("/proc/locks", NULL), *line, *save = NULL;
+	char key[64];
+	int n = 0;
+
+	if (!text)
+		return -1;
+	snprintf(key, sizeof(key), ":%llu ", (unsigned long long)ino);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, key) && strstr(line, what))
+			n++;
+	free(text);
+	return n;
+}
+
+static int lk_verify(FIXTURE_DATA(locks) *self)
+{
+	struct stat sf, sg;
+	char mine[64];
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0)
+		_exit(probe(self, getppid()));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		fail(L_CHILD, "the probing child failed");
+	else if (WEXITSTATUS(status))
+		fail(WEXITSTATUS(status), "the probing child saw check %d fail",
+		     WEXITSTATUS(status));
+
+	if (stat(self->f, &sf) || stat(self->g, &sg))
+		return 81;
+	snprintf(mine, sizeof(mine), " %d ", getpid());
+	if (proc_locks(sf.st_ino, "FLOCK  ADVISORY  WRITE") != 1 ||
+	    proc_locks(sg.st_ino, "POSIX  ADVISORY  WRITE") != 1 ||
+	    proc_locks(sg.st_ino, "POSIX  ADVISORY  READ") != 1 ||
+	    proc_locks(sg.st_ino, "OFDLCK ADVISORY  WRITE") != 1 ||
+	    proc_locks(sg.st_ino, mine) != 2) {
+		char *text = ckpt_slurp("/proc/locks", NULL);
+
+		fail(L_PROC_LOCKS, "/proc/locks (pid %d, inodes %llu %llu):\n%s", getpid(),
+		     (unsigned long long)sf.st_ino, (unsigned long long)sg.st_ino, text);
+		free(text);
+	}
+
+	/* they are ours: released as before */
+	if (flock(FD_F, LOCK_UN) || setlk(FD_G, F_SETLK, F_UNLCK, 0, 0) ||
+	    close(FD_G2) || proc_locks(sg.st_ino, "OFDLCK") != 1 || close(FD_G3) ||
+	    proc_locks(sg.st_ino, "ADVISORY") != 0 || proc_locks(sf.st_ino, "ADVISORY"))
+		fail(L_RELEASE, "the restored locks are not released as they should be");
+	return first_error;
+}
+
+static int worker_run(FIXTURE_DATA(locks) *self, int (*setup)(FIXTURE_DATA(locks) *),
+		      int (*verify)(FIXTURE_DATA(locks) *))
+{
+	int status;
+	pid_t pid;
+
+	pid = ckpt_fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd, logfd, ret;
+		long id;
+
+		if (ckpt_isolate(self->out))
+			_exit(CKPT_EXIT_SETUP);
+		fd = open(self->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		logfd = open(self->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd < 0 || logfd < 0)
+			_exit(CKPT_EXIT_SETUP);
+		ret = setup(self);
+		if (ret)
+			_exit(ret);
+		id = ckpt_self(fd, logfd);
+		if (id == 0)
+			_exit(verify(self));
+		_exit(id > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
+	}
+	ckpt_track(&self->env, pid);
+	ckpt_wait_or_kill(pid, &status, 30000);
+	ckpt_untrack(&self->env, pid);
+	if (!WIFEXITED(status))
+		return 1000;
+	return WEXITSTATUS(status);
+}
+
+static int restart_run(FIXTURE_DATA(locks) *self)
+{
+	int status;
+	pid_t pid;
+
+	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
+	if (pid < 0)
+		return -1;
+	ckpt_track(&self->env, pid);
+	ckpt_wait_or_kill(pid, &status, 60000);
+	ckpt_untrack(&self->env, pid);
+	if (!WIFEXITED(status))
+		return 1000;
+	return WEXITSTATUS(status);
+}
+
+static int log_has(FIXTURE_DATA(locks) *self, const char *what)
+{
+	char *text = ckpt_slurp(self->log, NULL);
+	int ret = text && strstr(text, what);
+
+	if (!ret)
+		fprintf(stderr, "# log has no \"%s\": %s\n", what, text ? text : "(none)");
+	free(text);
+	return ret;
+}
+
+/* The locks of the image's CKPT_HDR_FILE_LOCKS records, by kind */
+static void count_locks(const char *path, int *nr)
+{
+	static struct ckpt_rec recs[4096];
+	char err[256];
+	size_t len;
+	char *img = ckpt_slurp(path, &len);
+	int n, i;
+	uint32_t j;
+
+	memset(nr, 0, 4 * sizeof(*nr));
+	if (!img)
+		return;
+	n = ckpt_image_walk(img, len, recs, 4096, err, sizeof(err));
+	for (i = 0; i < n && i < 4096; i++) {
+		const struct ckpt_hdr_file_locks *h = (const void *)(img + recs[i].off);
+
+		if (recs[i].type != CKPT_HDR_FILE_LOCKS)
+			continue;
+		for (j = 0; j < h->nr_locks; j++)
+			if (h->locks[j].kind < 4)
+				nr[h->locks[j].kind]++;
+	}
+	free(img);
+}
+
+#define ASSERT_CHECKPOINTED(self, rc) do {					\
+	if ((rc) != CKPT_EXIT_CHECKPOINTED) {					\
+		ckpt_dump("worker", (self)->out, 8192);				\
+		ckpt_dump("log", (self)->log, 4096);				\
+	}									\
+	ASSERT_EQ((rc), CKPT_EXIT_CHECKPOINTED);				\
+} while (0)
+
+TEST_F_TIMEOUT(locks, held_again, 120)
+{
+	int rc = worker_run(self, lk_setup, lk_verify), nr[4];
+
+	ASSERT_CHECKPOINTED(self, rc);
+	count_locks(self->img, nr);
+	EXPECT_EQ(nr[CKPT_LOCK_FLOCK], 2);
+	EXPECT_EQ(nr[CKPT_LOCK_OFD], 1);
+	EXPECT_EQ(nr[CKPT_LOCK_POSIX], 2);
+	rc = restart_run(self);
+	if (rc) {
+		ckpt_dump("restored task", self->out, 8192);
+		ckpt_dump("log", self->log, 4096);
+	}
+	EXPECT_EQ(rc, 0) TH_LOG("restored task failed check %d", rc);
+	/* the restored task is gone: so are its locks */
+	{
+		int fd = open(self->f, O_RDWR);
+
+		EXPECT_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
+		close(fd);
+	}
+}
+
+static int no_verify(FIXTURE_DATA(locks) *self)
+{
+	return 99;
+}
+
+/* Someone else holds a conflicting lock at restart: EBUSY, logged */
+static void conflict(struct __test_metadata *_metadata, FIXTURE_DATA(locks) *self,
+		     int kind)
+{
+	int rc = worker_run(self, lk_setup, no_verify), fd;
+
+	ASSERT_CHECKPOINTED(self, rc);
+	fd = open(kind == CKPT_LOCK_FLOCK ? self->f : self->g, O_RDWR);
+	ASSERT_GE(fd, 0);
+	if (kind == CKPT_LOCK_FLOCK) {
+		ASSERT_EQ(flock(fd, LOCK_SH | LOCK_NB), 0);
+	} else if (kind == CKPT_LOCK_OFD) {
+		ASSERT_EQ(setlk(fd, F_OFD_SETLK, F_RDLCK, 140, 1), 0);
+	} else {
+		ASSERT_EQ(setlk(fd, F_SETLK, F_RDLCK, 50, 1), 0);
+	}
+	unlink(self->log);
+	ckpt_restarter_quiet = 1;
+	rc = restart_run(self);
+	ckpt_restarter_quiet = 0;
+	EXPECT_EQ(rc, CKPT_EXIT_RESTART_ERRNO + EBUSY);
+	EXPECT_TRUE(log_has(self, "a conflicting lock is held"));
+	/* nothing of the failed restart holds a lock */
+	if (kind == CKPT_LOCK_FLOCK) {
+		int g = open(self->g, O_RDWR);
+
+		EXPECT_EQ(setlk(g, F_OFD_SETLK, F_WRLCK, 0, 0), 0);
+		close(g);
+	} else {
+		int f = open(self->f, O_RDWR);
+
+		EXPECT_EQ(flock(f, LOCK_EX | LOCK_NB), 0);
+		close(f);
+	}
+	close(fd);
+}
+
+TEST_F_TIMEOUT(locks, flock_conflict, 120)
+{
+	conflict(_metadata, self, CKPT_LOCK_FLOCK);
+}
+
+TEST_F_TIMEOUT(locks, ofd_conflict, 120)
+{
+	conflict(_metadata, self, CKPT_LOCK_OFD);
+}
+
+TEST_F_TIMEOUT(locks, posix_conflict, 120)
+{
+	conflict(_metadata, self, CKPT_LOCK_POSIX);
+}
+
+static int lease_setup(FIXTURE_DATA(locks) *self)
+{
+	if (open_at(self->h, O_RDONLY, FD_H))
+		return CKPT_EXIT_SETUP;
+	if (fcntl(FD_H, F_SETLEASE, F_RDLCK))
+		return CKPT_EXIT_SKIP;
+	return 0;
+}
+
+TEST_F_TIMEOUT(locks, lease_refused, 60)
+{
+	int rc = worker_run(self, lease_setup, no_verify);
+
+	if (rc == CKPT_EXIT_SKIP)
+		SKIP(return, "no leases");
+	EXPECT_EQ(rc, CKPT_EXIT_CKPT_FAILED);
+	EXPECT_TRUE(log_has(self, "file leases are not supported"));
+}
+
+TEST_HARNESS_MAIN
