@@ -375,6 +375,8 @@ static int ckpt_sock_listenq(struct ckpt_ctx *ctx, struct socket *sock)
 				fput(csock->file);
 		}
 		sock_put(client);
+		if (ret > 0)
+			ret = 0;
 	}
 	if (ret < 0)
 		goto out;
