@@ -43,6 +43,9 @@ static const struct {
 	{ CKPT_HDR_TASK_SIGNAL,	"TASK_SIGNAL" },
 	{ CKPT_HDR_SIGPENDING,	"SIGPENDING" },
 	{ CKPT_HDR_TIMERS,	"TIMERS" },
+	{ CKPT_HDR_SOCKET,	"SOCKET" },
+	{ CKPT_HDR_SOCKET_QUEUE, "SOCKET_QUEUE" },
+	{ CKPT_HDR_SOCKET_LISTENQ, "SOCKET_LISTENQ" },
 	{ CKPT_HDR_TAIL,	"TAIL" },
 };
 
@@ -59,6 +62,7 @@ static const struct {
 	[CKPT_OBJ_SIGNAL]	= { "SIGNAL",		CKPT_HDR_SIGNAL },
 	[CKPT_OBJ_PIPE]		= { "PIPE",		CKPT_HDR_PIPE },
 	[CKPT_OBJ_CRED]		= { "CRED",		CKPT_HDR_CRED },
+	[CKPT_OBJ_SOCK]		= { "SOCK",		CKPT_HDR_SOCKET },
 };
 
 const char *ckpt_hdr_name(uint32_t type)

@@ -45,7 +45,7 @@ enum {
 	U_SEQPACKET, U_BUFFERS, U_PASSCRED, U_SHUTDOWN, U_ORPHAN, U_ABSTRACT,
 	U_ABSTRACT_NAME, U_PATH, U_PATH_INODE, U_PATH_NEW, U_TYPES, U_AGAIN,
 	U_PENDING, U_PENDING_REPLY, U_ESTABLISHED, U_CLOSED_CLIENT,
-	U_SEQ_PENDING, U_NEW_CLIENT, U_LISTEN_NAME,
+	U_SEQ_PENDING, U_NEW_CLIENT, U_LISTEN_NAME, U_SECOND_PENDING,
 };
 
 /* The scratch directory, for tasks that must not touch the fixture */
@@ -317,7 +317,7 @@ static int verify_socks(struct socks *s, unsigned char *big)
 
 /* The listening sockets of the second test */
 struct listeners {
-	int lst, c1, c2, a2, c3gone, sl, c4;
+	int lst, c1, c2, a2, c6, sl, c4;
 	ino_t ino;
 	char path[CKPT_PATH_LEN + 16], slname[64];
 };
@@ -353,6 +353,11 @@ static int setup_listeners(struct listeners *l)
 	    connect(c3, (struct sockaddr *)&sun, len) || write(c3, "gone soon", 9) != 9)
 		return -1;
 	close(c3);
+	/* and c6, pending, shut down for writing after its data */
+	l->c6 = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (l->c6 < 0 || connect(l->c6, (struct sockaddr *)&sun, len) ||
+	    write(l->c6, "third", 5) != 5 || shutdown(l->c6, SHUT_WR))
+		return -1;
 
 	/* a seqpacket listener on an abstract name, one pending client */
 	snprintf(l->slname, sizeof(l->slname), "ckpt-unix-seq-%d", getpid());
@@ -371,7 +376,7 @@ static int verify_listeners(struct listeners *l)
 	struct sockaddr_un sun, got;
 	socklen_t len, glen = sizeof(got);
 	struct stat st;
-	int a1, a3, a4, c5, a5;
+	int a1, a3, a4, c5, a5, a6;
 
 	signal(SIGPIPE, SIG_IGN);
 	len = mkaddr(&sun, l->path, 0);
@@ -391,6 +396,10 @@ static int verify_listeners(struct listeners *l)
 	a3 = accept(l->lst, NULL, NULL);
 	if (a3 < 0 || expect(a3, "gone soon", 9) || !is_eof(a3))
 		return U_CLOSED_CLIENT;
+	a6 = accept(l->lst, NULL, NULL);
+	if (a6 < 0 || expect(a6, "third", 5) || !is_eof(a6) ||
+	    write(a6, "bye", 3) != 3 || expect(l->c6, "bye", 3))
+		return U_SECOND_PENDING;
 	a4 = accept(l->sl, NULL, NULL);
 	if (a4 < 0 || expect_msg(a4, "rec1") || expect_msg(a4, "record 2") ||
 	    !nothing_queued(a4))
@@ -449,6 +458,30 @@ static int count_records(const char *img, uint32_t type)
 	return n < 0 ? -1 : count;
 }
 
+/* ckptinfo reads the image without complaint and shows @what */
+static void check_ckptinfo(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(usock) *self, const char *what)
+{
+	const char *tool = ckpt_tool("ckptinfo");
+	char *out = ckpt_path(&self->env, "ckptinfo.out");
+	char *argv[] = { (char *)tool, self->img, NULL };
+	int status;
+	char *text;
+	pid_t pid;
+
+	if (!tool)
+		return;
+	pid = ckpt_spawn(argv, out);
+	ASSERT_GT(pid, 0);
+	ckpt_wait_or_kill(pid, &status, 30000);
+	text = ckpt_slurp(out, NULL);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		ckpt_dump("ckptinfo", out, 4096);
+	EXPECT_TRUE(text && strstr(text, what)) TH_LOG("ckptinfo does not show %s", what);
+	free(text);
+	free(out);
+}
+
 enum { SELF_SOCKS, SELF_LISTENERS };
 
 /* Self-checkpoint a worker holding sockets, restart it, see it check them */
@@ -492,6 +525,8 @@ static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(usock) *se
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(WEXITSTATUS(status), CKPT_EXIT_CHECKPOINTED);
 	EXPECT_GE(count_records(self->img, CKPT_HDR_SOCKET), min_socks);
+	check_ckptinfo(_metadata, self, which == SELF_SOCKS ? "state=ORPHAN" :
+		       "SOCKET_LISTENQ");
 
 	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
 	ASSERT_GE(pid, 0);
@@ -519,8 +554,8 @@ TEST_F_TIMEOUT(usock, pairs_bound_and_orphans, 120)
 
 TEST_F_TIMEOUT(usock, listeners_and_pending_connections, 120)
 {
-	/* lst, c1, c2, a2, sl, c4 */
-	self_test(_metadata, self, SELF_LISTENERS, 6);
+	/* lst, c1, c2, a2, c6, sl, c4 */
+	self_test(_metadata, self, SELF_LISTENERS, 7);
 }
 
 /*
