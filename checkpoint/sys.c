@@ -14,6 +14,7 @@
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/checkpoint.h>
+#include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/sched/signal.h>
@@ -361,6 +362,12 @@ int ckpt_err(struct ckpt_ctx *ctx, int err, const char *fmt, ...)
 	va_end(args);
 
 	if (msg) {
+		size_t i, len = strlen(msg);
+
+		/* one line, whatever the image's strings hold */
+		for (i = 0; i + 1 < len; i++)
+			if (iscntrl(msg[i]))
+				msg[i] = '?';
 		pr_debug("%s", msg);
 		if (ctx->logfile)
 			kernel_write(ctx->logfile, msg, strlen(msg),
