@@ -490,6 +490,12 @@ static struct {
 	const char *expect_why;
 	bool timers_next;		/* the SIGPENDING of a SIGNAL: TIMERS next */
 
+	/* Sockets: the QUEUE after a SOCKET, a listener's LISTENQ, its QUEUEs */
+	bool sock_listen;		/* the SOCKET read last is listening */
+	bool listenq_next;		/* a SOCKET_LISTENQ is due */
+	uint32_t sock_backlog;
+	uint32_t conns_left;		/* QUEUE records of the LISTENQ to come */
+
 	/* The address space being read: its VMAs, then its pages */
 	uint32_t vmas_left;
 	bool holes_next;		/* an MM_HOLES record follows the VMAs */
@@ -644,6 +650,29 @@ static const char *const file_types[] = {
 	[CKPT_FILE_EVENTFD] = "EVENTFD", [CKPT_FILE_SIGNALFD] = "SIGNALFD",
 	[CKPT_FILE_TIMERFD] = "TIMERFD", [CKPT_FILE_EPOLL] = "EPOLL",
 	[CKPT_FILE_UNLINKED] = "UNLINKED",
+	[CKPT_FILE_SOCKET] = "SOCKET",
+};
+
+static const char *const sock_types[] = {
+	[1] = "STREAM", [2] = "DGRAM", [5] = "SEQPACKET",
+};
+
+static const char *const sock_states[] = {
+	[CKPT_SOCK_UNCONNECTED] = "UNCONNECTED", [CKPT_SOCK_LISTEN] = "LISTEN",
+	[CKPT_SOCK_CONNECTED] = "CONNECTED", [CKPT_SOCK_ORPHAN] = "ORPHAN",
+	[CKPT_SOCK_CONNECTING] = "CONNECTING", [CKPT_SOCK_SENDS_TO] = "SENDS_TO",
+};
+
+static const struct flag_name sock_flag_names[] = {
+	{ CKPT_SOCK_PASSCRED, "PASSCRED" }, { CKPT_SOCK_PASSSEC, "PASSSEC" },
+	{ CKPT_SOCK_PASSPIDFD, "PASSPIDFD" }, { CKPT_SOCK_SNDBUF, "SNDBUF" },
+	{ CKPT_SOCK_RCVBUF, "RCVBUF" },
+	{ 0, NULL }
+};
+
+static const struct flag_name sock_shutdown_names[] = {
+	{ CKPT_SOCK_RCV_SHUTDOWN, "RCV" }, { CKPT_SOCK_SEND_SHUTDOWN, "SEND" },
+	{ 0, NULL }
 };
 
 static const struct flag_name seal_names[] = {
@@ -1487,6 +1516,10 @@ static int do_file(struct ckpt_hdr_file *f)
 		f_i("inode", f->obj_objref);
 		if (check_ref("obj_objref", f->obj_objref, CKPT_OBJ_INODE, false))
 			return -1;
+	} else if (f->file_type == CKPT_FILE_SOCKET) {
+		f_i("socket", f->obj_objref);
+		if (check_ref("obj_objref", f->obj_objref, CKPT_OBJ_SOCK, false))
+			return -1;
 	} else if (f->obj_objref) {
 		return bad("a %s file with obj_objref %d", type, f->obj_objref);
 	}
@@ -1700,6 +1733,144 @@ static int do_file_locks(struct ckpt_hdr_file_locks *h)
 				   i, l.kind, l.type, (uint64_t)l.start, (uint64_t)l.end);
 	}
 	list_end();
+	return 0;
+}
+
+static int do_socket(struct ckpt_hdr_socket *h)
+{
+	const char *type = name_of(sock_types, ARRAY_SIZE(sock_types), h->type);
+	const char *state = name_of(sock_states, ARRAY_SIZE(sock_states), h->state);
+	static char buf[CKPT_SOCK_ADDR_MAX + 1], path[CKPT_PATH_MAX];
+	const char *name = buf + 2;	/* sun_path */
+
+	f_u("family", h->family);
+	f_w("sock_type", type ? type : "unknown");
+	f_w("state", state ? state : "unknown");
+	f_flags("flags", h->flags, sock_flag_names);
+	f_flags("shutdown", h->shutdown, sock_shutdown_names);
+	if (h->peer_objref)
+		f_i("peer", h->peer_objref);
+	if (h->state == CKPT_SOCK_LISTEN)
+		f_u("backlog", h->backlog);
+	if (verbose || h->err)
+		f_i("err", h->err);
+	if (verbose || (h->flags & CKPT_SOCK_SNDBUF))
+		f_u("sndbuf", h->sndbuf);
+	if (verbose || (h->flags & CKPT_SOCK_RCVBUF))
+		f_u("rcvbuf", h->rcvbuf);
+	if (h->family != 1 /* AF_UNIX */ || !type || !state)
+		return bad("family %u, type %u, state %u: not a Unix socket this reads",
+			   h->family, h->type, h->state);
+	if (h->addr_len > CKPT_SOCK_ADDR_MAX || h->path_len > CKPT_PATH_MAX ||
+	    cur_len != round8(sizeof(*h) + (uint64_t)h->addr_len + h->path_len))
+		return bad("an address of %u bytes and a path of %u do not fit the length %u",
+			   h->addr_len, h->path_len, cur_len);
+	if (h->addr_len) {
+		if (h->addr_len < 3)
+			return bad("address of %u bytes", h->addr_len);
+		memset(buf, 0, sizeof(buf));
+		if (rd_must(buf, h->addr_len))
+			return -1;
+		if (name[0]) {
+			f_s("addr", name, h->addr_len - 2);
+		} else {
+			f_s("abstract", name + 1, h->addr_len - 3);
+		}
+		if (!name[0] != !h->path_len)
+			return bad("a %s name %s a node path", name[0] ? "path" : "abstract",
+				   h->path_len ? "with" : "without");
+	} else if (h->path_len) {
+		return bad("an unbound socket with a node path");
+	}
+	if (h->path_len) {
+		char mode[8];
+
+		if (rd_path("node", path, h->path_len))
+			return -1;
+		f_s("node", path, h->path_len);
+		snprintf(mode, sizeof(mode), "0%o", h->node_mode);
+		f_w("node_mode", mode);
+		if (path[0] != '/')
+			return bad("the node path is not absolute");
+	}
+	if (h->peer_objref && check_ref("peer_objref", h->peer_objref, CKPT_OBJ_SOCK, false))
+		return -1;
+	if (h->peer_objref && h->state != CKPT_SOCK_CONNECTED &&
+	    h->state != CKPT_SOCK_SENDS_TO)
+		return bad("a %s socket with a peer", state);
+	if (h->state == CKPT_SOCK_LISTEN && img.listenq_next)
+		return bad("a listening socket before the SOCKET_LISTENQ of another");
+	img.sock_listen = h->state == CKPT_SOCK_LISTEN;
+	if (img.sock_listen)
+		img.sock_backlog = h->backlog;
+	img.expect = CKPT_HDR_SOCKET_QUEUE;
+	img.expect_why = "after a SOCKET record";
+	return 0;
+}
+
+static int do_socket_queue(struct ckpt_hdr_socket_queue *q)
+{
+	struct ckpt_sock_msg m;
+	uint64_t total = 0;
+	uint32_t i;
+
+	f_u("nr_msgs", q->nr_msgs);
+	f_u("data_len", q->data_len);
+	if (q->nr_msgs > CKPT_SOCK_MSGS_MAX || q->data_len > CKPT_SOCK_QUEUE_MAX ||
+	    cur_len != round8(sizeof(*q) + (uint64_t)q->nr_msgs * sizeof(m) + q->data_len))
+		return bad("%u messages of %" PRIu64 " bytes do not fit the length %u",
+			   q->nr_msgs, (uint64_t)q->data_len, cur_len);
+	for (i = 0; i < q->nr_msgs; i++) {
+		if (rd_must(&m, sizeof(m)))
+			return -1;
+		if (m.sender_objref)
+			return bad("message %u names a sender %d", i, m.sender_objref);
+		total += m.len;
+	}
+	if (total != q->data_len)
+		return bad("messages of %" PRIu64 " bytes, not %" PRIu64, total,
+			   (uint64_t)q->data_len);
+	if (img.conns_left) {
+		if (--img.conns_left) {
+			img.expect = CKPT_HDR_SOCKET_QUEUE;
+			img.expect_why = "for the next pending connection";
+		}
+	} else if (img.sock_listen) {
+		if (q->nr_msgs)
+			return bad("a listening socket with data");
+		img.listenq_next = true;
+	}
+	return 0;
+}
+
+static int do_socket_listenq(struct ckpt_hdr_socket_listenq *l)
+{
+	struct ckpt_listenq_ent e;
+	uint32_t i;
+
+	f_u("nr_conns", l->nr_conns);
+	img.listenq_next = false;
+	img.sock_listen = false;
+	if (l->nr_conns > img.sock_backlog + 1 ||
+	    cur_len != sizeof(*l) + (uint64_t)l->nr_conns * sizeof(e))
+		return bad("%u connections (backlog %u) do not fit the length %u",
+			   l->nr_conns, img.sock_backlog, cur_len);
+	list_begin("clients");
+	for (i = 0; i < l->nr_conns; i++) {
+		if (rd_must(&e, sizeof(e)))
+			return -1;
+		item_begin("conn %u:", i);
+		f_i("client", e.client_objref);
+		item_end();
+		if (check_ref("client_objref", e.client_objref, CKPT_OBJ_SOCK, true))
+			return -1;
+	}
+	list_end();
+	img.conns_left = l->nr_conns;
+	if (l->nr_conns) {
+		img.expect = CKPT_HDR_SOCKET_QUEUE;
+		img.expect_why = "for the first pending connection";
+	}
 	return 0;
 }
 
@@ -2041,6 +2212,9 @@ static const struct record_type {
 	R(CKPT_HDR_TASK_SIGNAL,	ckpt_hdr_task_signal,	do_task_signal,	true, true),
 	R(CKPT_HDR_SIGPENDING,	ckpt_hdr_sigpending,	do_sigpending,	false, false),
 	R(CKPT_HDR_TIMERS,	ckpt_hdr_timers,	do_timers,	false, false),
+	R(CKPT_HDR_SOCKET,	ckpt_hdr_socket,	do_socket,	false, false),
+	R(CKPT_HDR_SOCKET_QUEUE, ckpt_hdr_socket_queue,	do_socket_queue, false, false),
+	R(CKPT_HDR_SOCKET_LISTENQ, ckpt_hdr_socket_listenq, do_socket_listenq, false, false),
 	R(CKPT_HDR_TAIL,	ckpt_hdr_tail,		do_tail,	true, false),
 #undef R
 };
@@ -2114,6 +2288,17 @@ static int check_order(uint32_t type)
 			return bad("TIMERS not after the SIGPENDING of a SIGNAL");
 		return 0;
 	}
+	if (type == CKPT_HDR_SOCKET_QUEUE) {
+		if (expected != CKPT_HDR_SOCKET_QUEUE)
+			return bad("SOCKET_QUEUE not after a SOCKET or SOCKET_LISTENQ");
+		return 0;
+	}
+	if (type == CKPT_HDR_SOCKET_LISTENQ) {
+		if (!img.listenq_next)
+			return bad("SOCKET_LISTENQ not after a listening socket's records");
+		return 0;
+	}
+
 	if (img.vmas_left) {
 		if (type != CKPT_HDR_VMA)
 			return bad("the MM record at offset %" PRIu64 " still expects %u VMA records",

@@ -53,6 +53,9 @@ static const struct {
 	{ CKPT_HDR_TASK_SIGNAL,	"TASK_SIGNAL" },
 	{ CKPT_HDR_SIGPENDING,	"SIGPENDING" },
 	{ CKPT_HDR_TIMERS,	"TIMERS" },
+	{ CKPT_HDR_SOCKET,	"SOCKET" },
+	{ CKPT_HDR_SOCKET_QUEUE, "SOCKET_QUEUE" },
+	{ CKPT_HDR_SOCKET_LISTENQ, "SOCKET_LISTENQ" },
 	{ CKPT_HDR_TAIL,	"TAIL" },
 };
 
@@ -70,6 +73,7 @@ static const struct {
 	[CKPT_OBJ_PIPE]		= { "PIPE",		CKPT_HDR_PIPE },
 	[CKPT_OBJ_CRED]		= { "CRED",		CKPT_HDR_CRED },
 	[CKPT_OBJ_INODE]	= { "INODE",		CKPT_HDR_FILE_INODE },
+	[CKPT_OBJ_SOCK]		= { "SOCK",		CKPT_HDR_SOCKET },
 };
 
 const char *ckpt_hdr_name(uint32_t type)

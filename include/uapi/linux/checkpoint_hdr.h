@@ -81,6 +81,10 @@ enum {
 	CKPT_HDR_SIGPENDING,
 	CKPT_HDR_TIMERS,
 
+	CKPT_HDR_SOCKET = 601,
+	CKPT_HDR_SOCKET_QUEUE,
+	CKPT_HDR_SOCKET_LISTENQ,
+
 	CKPT_HDR_TAIL = 9001,
 };
 
@@ -96,6 +100,7 @@ enum {
 	CKPT_OBJ_PIPE,
 	CKPT_OBJ_CRED,
 	CKPT_OBJ_INODE,
+	CKPT_OBJ_SOCK,
 	CKPT_OBJ_MAX
 };
 
@@ -471,6 +476,7 @@ enum {
 	CKPT_FILE_SIGNALFD,		/* + CKPT_HDR_SIGNALFD */
 	CKPT_FILE_TIMERFD,		/* + CKPT_HDR_TIMERFD */
 	CKPT_FILE_EPOLL,		/* + CKPT_HDR_EPOLL */
+	CKPT_FILE_SOCKET = 11,		/* a Unix socket: CKPT_OBJ_SOCK */
 	CKPT_FILE_UNLINKED = 12,	/* a regular file with no name left */
 	CKPT_FILE_MAX
 };
@@ -484,7 +490,7 @@ struct ckpt_hdr_file {
 	__u32 rdev;			/* new_encode_dev(), for devices */
 	__aligned_u64 i_size;
 	__u32 path_len;			/* with the NUL; 0 if none */
-	__s32 obj_objref;		/* CKPT_FILE_PIPE, _FIFO: CKPT_OBJ_PIPE */
+	__s32 obj_objref;		/* PIPE, FIFO: CKPT_OBJ_PIPE; SOCKET: _SOCK */
 };
 
 /*
@@ -794,6 +800,106 @@ struct ckpt_hdr_timers {
 	__u32 next_id;			/* the id timer_create(2) gives next */
 	__u32 nr_timers;
 	struct ckpt_posix_timer timers[];
+};
+
+/*
+ * CKPT_HDR_SOCKET: a Unix domain socket (object CKPT_OBJ_SOCK), keyed
+ * by its struct socket; the file that holds it is a CKPT_FILE_SOCKET
+ * record naming it in obj_objref.  addr_len bytes of bound address (a
+ * struct sockaddr_un: sun_path starts with NUL for an abstract name)
+ * follow the fixed part, then path_len bytes of the socket's node as an
+ * absolute path with its NUL (path names only), then padding.  Restart
+ * binds the socket to that node again if it exists and no socket is
+ * bound to it, else makes it with node_mode.  An accepted socket, which
+ * only shares its listener's address, is saved unbound.  Then
+ * the socket's receive queue (CKPT_HDR_SOCKET_QUEUE), then, for a
+ * listening socket, the objects of the clients of its pending
+ * connections and its listen queue (CKPT_HDR_SOCKET_LISTENQ).
+ *
+ * Of two connected sockets, the first in the image names its peer
+ * peer_objref 0 and the second names the first: the second connects
+ * them when it is restored, and refills both receive queues by sending
+ * each through the other.  A datagram socket connected to a socket that
+ * is not connected back (CKPT_SOCK_SENDS_TO) names it in peer_objref:
+ * that one comes first, and is bound.
+ */
+#define CKPT_SOCK_UNCONNECTED	1	/* bound or not; no peer */
+#define CKPT_SOCK_LISTEN	2	/* listening, see CKPT_HDR_SOCKET_LISTENQ */
+#define CKPT_SOCK_CONNECTED	3	/* to peer_objref (0: it names us) */
+#define CKPT_SOCK_ORPHAN	4	/* its peer was closed */
+#define CKPT_SOCK_CONNECTING	5	/* a pending connection: its listener connects it */
+#define CKPT_SOCK_SENDS_TO	6	/* datagram: to peer_objref, not connected back */
+
+#define CKPT_SOCK_PASSCRED	0x1	/* SO_PASSCRED */
+#define CKPT_SOCK_PASSSEC	0x2	/* SO_PASSSEC */
+#define CKPT_SOCK_PASSPIDFD	0x4	/* SO_PASSPIDFD */
+#define CKPT_SOCK_SNDBUF	0x8	/* sndbuf set by SO_SNDBUF */
+#define CKPT_SOCK_RCVBUF	0x10	/* rcvbuf set by SO_RCVBUF */
+
+#define CKPT_SOCK_RCV_SHUTDOWN	0x1	/* shutdown(2) state */
+#define CKPT_SOCK_SEND_SHUTDOWN	0x2
+
+#define CKPT_SOCK_ADDR_MAX	110	/* sizeof(struct sockaddr_un) */
+
+struct ckpt_hdr_socket {
+	struct ckpt_hdr h;
+	__u16 family;			/* AF_UNIX */
+	__u16 type;			/* SOCK_STREAM, _DGRAM, _SEQPACKET */
+	__u32 state;			/* CKPT_SOCK_* */
+	__u32 flags;			/* CKPT_SOCK_PASSCRED ... */
+	__u32 shutdown;			/* CKPT_SOCK_*_SHUTDOWN */
+	__s32 peer_objref;		/* CKPT_OBJ_SOCK, or 0 */
+	__s32 err;			/* pending error (SO_ERROR), positive */
+	__u32 sndbuf;			/* SO_SNDBUF as getsockopt(2) says */
+	__u32 rcvbuf;			/* SO_RCVBUF */
+	__u32 backlog;			/* listen(2) backlog */
+	__u32 addr_len;			/* 0: not bound */
+	__u32 path_len;			/* with the NUL; 0: no node */
+	__u32 node_mode;		/* the node's permissions */
+};
+
+/*
+ * CKPT_HDR_SOCKET_QUEUE: the messages in a socket's receive queue, in
+ * order: nr_msgs struct ckpt_sock_msg, then the data of every message
+ * in order, then padding.  A stream socket's messages are its data in
+ * the chunks it was queued in (a partly read one without the part
+ * read).  sender_objref names the socket a datagram came from (restart
+ * sends it from there), 0 for the peer or for an unbound sender that is
+ * gone (restart sends it from a new unbound socket).
+ */
+#define CKPT_SOCK_QUEUE_MAX	(8 << 20)	/* bytes in one queue */
+#define CKPT_SOCK_MSGS_MAX	65536
+
+struct ckpt_sock_msg {
+	__u32 len;
+	__s32 sender_objref;		/* CKPT_OBJ_SOCK, or 0 */
+};
+
+struct ckpt_hdr_socket_queue {
+	struct ckpt_hdr h;
+	__u32 nr_msgs;
+	__u32 __pad;
+	__aligned_u64 data_len;		/* sum of the messages' len */
+};
+
+/*
+ * CKPT_HDR_SOCKET_LISTENQ: the pending connections of a listening
+ * socket, in the order accept(2) returns them: the client socket of
+ * each (CKPT_SOCK_CONNECTING, restored before; 0 if the client was
+ * closed), then, as a CKPT_HDR_SOCKET_QUEUE record per connection, the
+ * data the client sent that the connection holds.  Restart connects
+ * each client to the listener again, in order, and resends the data.
+ */
+struct ckpt_listenq_ent {
+	__s32 client_objref;		/* CKPT_OBJ_SOCK, or 0: closed */
+	__u32 __pad;
+};
+
+struct ckpt_hdr_socket_listenq {
+	struct ckpt_hdr h;
+	__u32 nr_conns;
+	__u32 __pad;
+	struct ckpt_listenq_ent conns[];
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

@@ -519,15 +519,13 @@ static void __attribute__((noreturn)) counter_main(const struct ckpt_counter *c)
 	if (cfd < 0)
 		_exit(CKPT_EXIT_SETUP);
 	if (c->socket_fd >= 0) {
-		int sv[2];
+		/* an inet socket: Unix sockets are supported */
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
 
-		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
-		    dup2(sv[0], c->socket_fd) != c->socket_fd)
+		if (s < 0 || dup2(s, c->socket_fd) != c->socket_fd)
 			_exit(CKPT_EXIT_SETUP);
-		if (sv[0] != c->socket_fd)
-			close(sv[0]);
-		if (sv[1] != c->socket_fd)
-			close(sv[1]);
+		if (s != c->socket_fd)
+			close(s);
 	}
 	prctl(PR_SET_NAME, c->comm, 0, 0, 0);
 	mem = mmap(NULL, c->mem, PROT_READ | PROT_WRITE,

@@ -7,7 +7,8 @@
  * named FIFO holding data; pending signals with handlers; interval and
  * POSIX timers, one of them with its signal pending; eventfds, a
  * signalfd, timerfds and epolls, one nested in the other; a sealed
- * memfd, an unlinked file and file locks), then, for a
+ * memfd, an unlinked file and file locks; Unix sockets: socketpairs
+ * holding data, bound, listening and connecting sockets), then, for a
  * number of iterations or
  * seconds from a fixed seed, takes a corpus image, mutates it knowing
  * the record structure of include/uapi/linux/checkpoint_hdr.h (record
@@ -42,7 +43,8 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, fifo, signals, timers, events, locks, tree, pidns; default all).
+ * pipes, fifo, signals, timers, events, locks, unix, tree, pidns;
+ * default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
  * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
@@ -73,11 +75,13 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -298,6 +302,56 @@ static void w_locks(const char *img, const char *log)
 	if (map == MAP_FAILED)
 		_exit(CKPT_EXIT_SETUP);
 	lseek(u2, 5, SEEK_SET);
+	checkpoint_self(img, log);
+}
+
+/*
+ * Unix sockets: socketpairs of every type holding data both ways, a
+ * stream whose peer was closed, an abstract and a path-bound datagram
+ * socket holding datagrams, a client connected to one, a listener with
+ * a pending connection holding data.
+ */
+static void w_unix(const char *img, const char *log)
+{
+	struct sockaddr_un ab = { .sun_family = AF_UNIX }, pa = { .sun_family = AF_UNIX };
+	socklen_t ablen, palen;
+	int st[2], dg[2], sq[2], orph[2], a, p, t, c, l, pc, buf = 8192;
+
+	snprintf(ab.sun_path + 1, sizeof(ab.sun_path) - 1, "fuzz-unix");
+	ablen = offsetof(struct sockaddr_un, sun_path) + 10;
+	snprintf(pa.sun_path, sizeof(pa.sun_path), "%s/sock", DIR_PATH);
+	palen = sizeof(pa);
+	unlink(pa.sun_path);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, st) ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sq) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, orph) ||
+	    write(st[0], "stream data", 11) != 11 || write(st[1], "back", 4) != 4 ||
+	    send(dg[0], "dgram", 5, 0) != 5 || send(dg[0], "", 0, 0) != 0 ||
+	    send(sq[1], "record", 6, 0) != 6 || write(orph[0], "bye", 3) != 3 ||
+	    shutdown(st[1], SHUT_WR) || fcntl(dg[1], F_SETFL, O_NONBLOCK) ||
+	    setsockopt(sq[0], SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf)))
+		_exit(CKPT_EXIT_SETUP);
+	close(orph[0]);
+	a = socket(AF_UNIX, SOCK_DGRAM, 0);
+	p = socket(AF_UNIX, SOCK_DGRAM, 0);
+	t = socket(AF_UNIX, SOCK_DGRAM, 0);
+	c = socket(AF_UNIX, SOCK_DGRAM, 0);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	pc = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (a < 0 || p < 0 || t < 0 || c < 0 || l < 0 || pc < 0 ||
+	    bind(a, (struct sockaddr *)&ab, ablen) ||
+	    bind(p, (struct sockaddr *)&pa, palen) ||
+	    sendto(t, "to abstract", 11, 0, (struct sockaddr *)&ab, ablen) != 11 ||
+	    sendto(t, "to path", 7, 0, (struct sockaddr *)&pa, palen) != 7 ||
+	    connect(c, (struct sockaddr *)&ab, ablen) || send(c, "client", 6, 0) != 6)
+		_exit(CKPT_EXIT_SETUP);
+	close(t);
+	snprintf(pa.sun_path, sizeof(pa.sun_path), "%s/lsock", DIR_PATH);
+	unlink(pa.sun_path);
+	if (bind(l, (struct sockaddr *)&pa, palen) || listen(l, 2) ||
+	    connect(pc, (struct sockaddr *)&pa, palen) || write(pc, "pending", 7) != 7)
+		_exit(CKPT_EXIT_SETUP);
 	checkpoint_self(img, log);
 }
 
@@ -531,6 +585,7 @@ static struct corpus corpus[] = {
 	{ .name = "timers", .worker = w_timers },
 	{ .name = "events", .worker = w_events },
 	{ .name = "locks", .worker = w_locks },
+	{ .name = "unix", .worker = w_unix },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
 	{ .name = "pidns", .worker = w_pidns, .tree = 1 },
 };
@@ -922,6 +977,42 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 				add(r, o, 4, K_COUNT);
 				add(r, o + 4, 4, K_FLAGS);
 			}
+			break;
+		case CKPT_HDR_SOCKET:
+			/* family and type */
+			add(r, offsetof(struct ckpt_hdr_socket, family), 4, K_FLAGS);
+			F(ckpt_hdr_socket, state, K_FLAGS);
+			F(ckpt_hdr_socket, flags, K_FLAGS);
+			F(ckpt_hdr_socket, shutdown, K_FLAGS);
+			F(ckpt_hdr_socket, peer_objref, K_OBJREF);
+			F(ckpt_hdr_socket, err, K_COUNT);
+			F(ckpt_hdr_socket, sndbuf, K_COUNT);
+			F(ckpt_hdr_socket, rcvbuf, K_COUNT);
+			F(ckpt_hdr_socket, backlog, K_COUNT);
+			F(ckpt_hdr_socket, addr_len, K_COUNT);
+			F(ckpt_hdr_socket, path_len, K_COUNT);
+			F(ckpt_hdr_socket, node_mode, K_FLAGS);
+			/* sun_family, sun_path[0] and [1] */
+			add(r, sizeof(struct ckpt_hdr_socket), 4, K_FLAGS);
+			break;
+		case CKPT_HDR_SOCKET_QUEUE:
+			F(ckpt_hdr_socket_queue, nr_msgs, K_COUNT);
+			F(ckpt_hdr_socket_queue, data_len, K_COUNT);
+			cnt = r->len >= 16 ? u32at(p, 8) : 0;
+			for (j = 0; j < cnt && j < 4; j++) {
+				size_t o = sizeof(struct ckpt_hdr_socket_queue) +
+					   j * sizeof(struct ckpt_sock_msg);
+
+				add(r, o, 4, K_COUNT);
+				add(r, o + 4, 4, K_OBJREF);
+			}
+			break;
+		case CKPT_HDR_SOCKET_LISTENQ:
+			F(ckpt_hdr_socket_listenq, nr_conns, K_COUNT);
+			cnt = r->len >= 16 ? u32at(p, 8) : 0;
+			for (j = 0; j < cnt && j < 4; j++)
+				add(r, sizeof(struct ckpt_hdr_socket_listenq) +
+				    j * sizeof(struct ckpt_listenq_ent), 4, K_OBJREF);
 			break;
 		case CKPT_HDR_SIGHAND:
 			F(ckpt_hdr_sighand, nr, K_COUNT);
@@ -1919,8 +2010,7 @@ int main(int argc, char **argv)
 		 * fixed pass leaves it out until that is fixed.
 		 */
 		if (!only)
-			only = "plain,files,pipes,fifo,signals,timers,events";
-			only = "plain,files,pipes,fifo,signals,timers,locks";
+			only = "plain,files,pipes,fifo,signals,timers,events,locks,unix";
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");
