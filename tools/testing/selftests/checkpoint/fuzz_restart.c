@@ -412,7 +412,7 @@ static int timer_new(clockid_t clock, int notify, int sig, int value,
 	return id;
 }
 
-/* Interval timers and POSIX timers, one with its signal pending */
+/* Interval timers and POSIX timers, one with its signal pending, two on CPU-time clocks */
 static void w_timers(const char *img, const char *log)
 {
 	struct itimerval real = { .it_value = { 100, 0 }, .it_interval = { 5, 0 } };
@@ -435,6 +435,9 @@ static void w_timers(const char *img, const char *log)
 	syscall(SYS_timer_delete, timer_new(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0, 1, 0));
 	timer_new(CLOCK_BOOTTIME, SIGEV_NONE, 0, 0, 30, 0);
 	timer_new(CLOCK_TAI, SIGEV_THREAD_ID, SIGRTMIN + 2, 12, 100, 0);
+	/* CPU-time clocks: the process's and the thread's */
+	timer_new(CLOCK_PROCESS_CPUTIME_ID, SIGEV_SIGNAL, SIGRTMIN + 1, 14, 50, 200000000);
+	timer_new(CLOCK_THREAD_CPUTIME_ID, SIGEV_NONE, 0, 0, 40, 0);
 	/* expires at once, blocked: pending */
 	timer_new(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGRTMIN + 3, 13, 0, 0);
 	for (i = 0; i < 500; i++) {
