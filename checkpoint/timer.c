@@ -10,8 +10,11 @@
  * timer whose signal is queued is saved with a flag, not among the
  * pending signals, and its preallocated signal is queued again as its
  * expiry queues it: once, with the timer's siginfo and overrun count.
- * Timers on the other clocks (CPU time, alarm, dynamic) are refused
- * (EOPNOTSUPP).
+ * A timer on a CPU-time clock counts the time of its own thread group
+ * or of one of its threads: what was left is armed again from the CPU
+ * time the restored task has used (its clocks start again from there).
+ * CPU-time timers of other processes, and timers on the other clocks
+ * (alarm, dynamic), are refused (EOPNOTSUPP).
  */
 
 #include <linux/checkpoint.h>
@@ -25,6 +28,17 @@ static bool ckpt_timer_clock_ok(s32 clock)
 {
 	return clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC ||
 	       clock == CLOCK_BOOTTIME || clock == CLOCK_TAI;
+}
+
+/* A CPU-time clock as the image names it: the kernel's encoding, pid 0 */
+static bool ckpt_timer_cpu_clock(s32 clock)
+{
+	BUILD_BUG_ON(make_process_cpuclock(0, CPUCLOCK_PROF) != CKPT_CPUCLOCK_PROF);
+	BUILD_BUG_ON(make_process_cpuclock(0, CPUCLOCK_VIRT) != CKPT_CPUCLOCK_VIRT);
+	BUILD_BUG_ON(make_process_cpuclock(0, CPUCLOCK_SCHED) != CKPT_CPUCLOCK_SCHED);
+	BUILD_BUG_ON(CPUCLOCK_PERTHREAD_MASK != CKPT_CPUCLOCK_THREAD);
+	clock &= ~CKPT_CPUCLOCK_THREAD;
+	return clock >= CKPT_CPUCLOCK_PROF && clock <= CKPT_CPUCLOCK_SCHED;
 }
 
 static bool ckpt_timer_notify_ok(s32 notify)
@@ -79,6 +93,33 @@ static pid_t checkpoint_timer_tid(struct ckpt_ctx *ctx, struct task_struct *t,
 	return tid;
 }
 
+/*
+ * A timer on the CPU-time clock of @pid, a thread of @t's group or the
+ * group itself: its clock as if it named current, and the thread
+ */
+static int checkpoint_timer_cpu_clock(struct ckpt_ctx *ctx, struct task_struct *t,
+				      struct ckpt_posix_timer *p, struct pid *pid)
+{
+	bool thread = CPUCLOCK_PERTHREAD(p->clock);
+	struct task_struct *task;
+	pid_t tid = 0;
+
+	rcu_read_lock();
+	task = pid_task(pid, thread ? PIDTYPE_PID : PIDTYPE_TGID);
+	if (task && same_thread_group(task, t) && ckpt_task_in_image(ctx, task))
+		tid = pid_nr_ns(pid, task_active_pid_ns(ctx->root_task));
+	rcu_read_unlock();
+	if (tid <= 0)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"timer %d: counts the CPU time of a task outside its thread group or the image",
+				p->id);
+	p->clock = thread ? make_thread_cpuclock(0, CPUCLOCK_WHICH(p->clock)) :
+			    make_process_cpuclock(0, CPUCLOCK_WHICH(p->clock));
+	if (thread)
+		p->clock_tid = tid;
+	return 0;
+}
+
 static int checkpoint_posix_timer(struct ckpt_ctx *ctx, struct task_struct *t,
 				  struct ckpt_posix_timer *p)
 {
@@ -103,25 +144,22 @@ static int checkpoint_posix_timer(struct ckpt_ctx *ctx, struct task_struct *t,
 	if (st.rearm)
 		p->flags |= CKPT_TIMER_REARM;
 
-	if (!ckpt_timer_clock_ok(p->clock)) {
-		if (p->clock < 0 && (p->clock & CLOCKFD_MASK) != CLOCKFD)
-			ret = ckpt_err(ctx, -EOPNOTSUPP,
-				       "timer %d: timers on CPU-time clocks are not supported",
-				       p->id);
-		else
-			ret = ckpt_err(ctx, -EOPNOTSUPP,
-				       "timer %d: timers on clock %d are not supported",
-				       p->id, p->clock);
-	} else if (!ckpt_timer_notify_ok(p->notify)) {
+	if (st.clock_pid)
+		ret = checkpoint_timer_cpu_clock(ctx, t, p, st.clock_pid);
+	else if (!ckpt_timer_clock_ok(p->clock))
+		ret = ckpt_err(ctx, -EOPNOTSUPP, "timer %d: timers on clock %d are not supported",
+			       p->id, p->clock);
+	if (!ret && !ckpt_timer_notify_ok(p->notify)) {
 		ret = ckpt_err(ctx, -EOPNOTSUPP, "timer %d: notification %d is not supported",
 			       p->id, p->notify);
-	} else if (p->notify & SIGEV_THREAD_ID) {
+	} else if (!ret && (p->notify & SIGEV_THREAD_ID)) {
 		p->tid = checkpoint_timer_tid(ctx, t, st.target);
 		if (p->tid <= 0)
 			ret = ckpt_err(ctx, -EOPNOTSUPP,
 				       "timer %d: the thread it signals is not in the image",
 				       p->id);
 	}
+	put_pid(st.clock_pid);
 	put_pid(st.target);
 	return ret;
 }
@@ -225,8 +263,17 @@ static pid_t restore_timer_tid(struct ckpt_ctx *ctx, pid_t tid)
 
 static bool restore_check_posix_timer(struct ckpt_ctx *ctx, struct ckpt_posix_timer *p)
 {
-	if (!ckpt_timer_clock_ok(p->clock) || !ckpt_timer_notify_ok(p->notify))
+	if (!ckpt_timer_notify_ok(p->notify))
 		return false;
+	/* from here on clock_tid is the thread's pid in current's namespace */
+	if (ckpt_timer_cpu_clock(p->clock) && (p->clock & CKPT_CPUCLOCK_THREAD)) {
+		p->clock_tid = p->clock_tid > 0 ? restore_timer_tid(ctx, p->clock_tid) : 0;
+		if (p->clock_tid <= 0)
+			return false;
+	} else if ((!ckpt_timer_clock_ok(p->clock) && !ckpt_timer_cpu_clock(p->clock)) ||
+		   p->clock_tid) {
+		return false;
+	}
 	if (p->notify != SIGEV_NONE && (p->signo < 1 || !valid_signal(p->signo)))
 		return false;
 	if (p->flags & ~(CKPT_TIMER_PENDING | CKPT_TIMER_REARM) ||
@@ -353,6 +400,15 @@ static int restore_itimers(struct ckpt_ctx *ctx, struct ckpt_hdr_timers *h)
 	return 0;
 }
 
+/* The clock to create @p on: a thread clock names its thread */
+static clockid_t ckpt_timer_restore_clock(const struct ckpt_posix_timer *p)
+{
+	if (!ckpt_timer_cpu_clock(p->clock) || !(p->clock & CKPT_CPUCLOCK_THREAD) ||
+	    p->clock_tid == task_pid_vnr(current))
+		return p->clock;
+	return make_thread_cpuclock(p->clock_tid, CPUCLOCK_WHICH(p->clock));
+}
+
 /**
  * restore_timers - give current's thread group the timers of the image
  * @ctx: restart context
@@ -373,7 +429,7 @@ int restore_timers(struct ckpt_ctx *ctx, void *timers)
 		struct ckpt_posix_timer *p = &h->timers[i];
 		struct posix_timer_state st = {
 			.id = p->id,
-			.clock = p->clock,
+			.clock = ckpt_timer_restore_clock(p),
 			.overrun = p->overrun,
 			.overrun_last = p->overrun_last,
 			.queued_overrun = p->queued_overrun,

@@ -2061,6 +2061,12 @@ static const char *const clock_names[] = {
 	[7] = "CLOCK_BOOTTIME", [11] = "CLOCK_TAI",
 };
 
+/* CKPT_CPUCLOCK_*: indexed by clock + 8 */
+static const char *const cpu_clock_names[] = {
+	[0] = "process PROF", [1] = "process VIRT", [2] = "process SCHED",
+	[4] = "thread PROF", [5] = "thread VIRT", [6] = "thread SCHED",
+};
+
 static const char *const notify_names[] = {
 	[0] = "SIGEV_SIGNAL", [1] = "SIGEV_NONE", [2] = "SIGEV_THREAD",
 	[4] = "SIGEV_THREAD_ID",
@@ -2106,11 +2112,18 @@ static int do_timers(struct ckpt_hdr_timers *t)
 			return -1;
 		item_begin("timer %d", p.id);
 		f_i("id", p.id);
-		s = p.clock >= 0 ? name_of(clock_names, ARRAY_SIZE(clock_names), p.clock) : NULL;
+		if (p.clock >= 0)
+			s = name_of(clock_names, ARRAY_SIZE(clock_names), p.clock);
+		else if (p.clock >= CKPT_CPUCLOCK_PROF)
+			s = name_of(cpu_clock_names, ARRAY_SIZE(cpu_clock_names), p.clock + 8);
+		else
+			s = NULL;
 		if (s)
 			f_w("clock", s);
 		else
 			f_i("clock", p.clock);
+		if (p.clock_tid || ((p.clock & CKPT_CPUCLOCK_THREAD) && p.clock < 0))
+			f_i("clock_tid", p.clock_tid);
 		s = p.notify >= 0 ? name_of(notify_names, ARRAY_SIZE(notify_names), p.notify) : NULL;
 		if (s)
 			f_w("notify", s);

@@ -778,9 +778,23 @@ struct ckpt_itimer {
 
 #define CKPT_POSIX_TIMERS_MAX	65536
 
+/*
+ * A timer on a CPU-time clock (CLOCK_PROCESS_CPUTIME_ID, _THREAD_CPUTIME_ID,
+ * clock_getcpuclockid(3), pthread_getcpuclockid(3)) counts the time of its
+ * own thread group or of one of its threads; its clock is the kernel's
+ * encoding with pid 0, one of these, and a thread clock names its thread
+ * in clock_tid.  The time left is CPU time, armed again from the CPU time
+ * the restored task has used.
+ */
+#define CKPT_CPUCLOCK_PROF	(-8)	/* process: user + system time */
+#define CKPT_CPUCLOCK_VIRT	(-7)	/* process: user time */
+#define CKPT_CPUCLOCK_SCHED	(-6)	/* process: CLOCK_PROCESS_CPUTIME_ID */
+#define CKPT_CPUCLOCK_THREAD	0x4	/* or'ed in: the thread's time */
+
 struct ckpt_posix_timer {
 	__s32 id;			/* timer_t */
-	__s32 clock;			/* CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI */
+	__s32 clock;			/* CLOCK_REALTIME, _MONOTONIC, _BOOTTIME, _TAI,
+					 * or a CPU-time clock (see above) */
 	__s32 notify;			/* SIGEV_SIGNAL, _NONE, _THREAD, _THREAD_ID */
 	__s32 signo;			/* sigev_signo */
 	__aligned_u64 sigval;		/* sigev_value */
@@ -791,7 +805,7 @@ struct ckpt_posix_timer {
 	__s64 overrun;			/* expiries its next signal reports, -1: none */
 	__s64 overrun_last;		/* timer_getoverrun(2) */
 	__s32 queued_overrun;		/* counted on its queued signal */
-	__u32 __pad;
+	__s32 clock_tid;		/* CPU-time thread clock: its thread, as in the tree */
 };
 
 struct ckpt_hdr_timers {

@@ -28,7 +28,9 @@
  * the point of no return) with exactly one log line; the restored task
  * ran (it writes a marker and exits 0; a mutant may be valid), or died
  * or exited otherwise when the mutant changed the user state it runs
- * with (registers, memory, signals...).  For a tree: the tool failed
+ * with (registers, memory, signals...).  A mutant that moves the task's
+ * ip to another user address is restored with RESTART_FROZEN and killed
+ * before its first instruction (see moves_ip()).  For a tree: the tool failed
  * with at most one kernel log line and no task of the tree left, or
  * the restored root ran.  Anything else is a finding: a hang, a missing
  * or doubled log line, an errno restart must not give, a restored task
@@ -412,7 +414,7 @@ static int timer_new(clockid_t clock, int notify, int sig, int value,
 	return id;
 }
 
-/* Interval timers and POSIX timers, one with its signal pending */
+/* Interval timers and POSIX timers, one with its signal pending, two on CPU-time clocks */
 static void w_timers(const char *img, const char *log)
 {
 	struct itimerval real = { .it_value = { 100, 0 }, .it_interval = { 5, 0 } };
@@ -435,6 +437,9 @@ static void w_timers(const char *img, const char *log)
 	syscall(SYS_timer_delete, timer_new(CLOCK_MONOTONIC, SIGEV_NONE, 0, 0, 1, 0));
 	timer_new(CLOCK_BOOTTIME, SIGEV_NONE, 0, 0, 30, 0);
 	timer_new(CLOCK_TAI, SIGEV_THREAD_ID, SIGRTMIN + 2, 12, 100, 0);
+	/* CPU-time clocks: the process's and the thread's */
+	timer_new(CLOCK_PROCESS_CPUTIME_ID, SIGEV_SIGNAL, SIGRTMIN + 1, 14, 50, 200000000);
+	timer_new(CLOCK_THREAD_CPUTIME_ID, SIGEV_NONE, 0, 0, 40, 0);
 	/* expires at once, blocked: pending */
 	timer_new(CLOCK_MONOTONIC, SIGEV_SIGNAL, SIGRTMIN + 3, 13, 0, 0);
 	for (i = 0; i < 500; i++) {
@@ -1136,6 +1141,7 @@ struct mutant {
 	size_t dlen;
 	int user;	/* touched state the restored task runs with */
 	int tree;	/* of the tree corpus: restored by the tree builder */
+	uint64_t ip;	/* the corpus image's (first) CPU record's ip, or ~0 */
 };
 
 static void note(struct mutant *m, const char *fmt, ...)
@@ -1250,6 +1256,50 @@ static uint32_t type_at(size_t off)
 		if (mrecs[i].off <= off)
 			return mrecs[i].type;
 	return 0;
+}
+
+/* The ip of the first CPU record of @img (walked leniently), or ~0 */
+static uint64_t image_ip(const char *img, size_t len)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct ckpt_hdr) <= len) {
+		struct ckpt_hdr h;
+
+		memcpy(&h, img + off, sizeof(h));
+		if (h.type == CKPT_HDR_CPU && h.len >= sizeof(struct ckpt_hdr_cpu) &&
+		    h.len <= len - off) {
+			struct ckpt_hdr_cpu cpu;
+
+			memcpy(&cpu, img + off, sizeof(cpu));
+			return cpu.ip;
+		}
+		if (h.len < 8 || h.len % 8 || h.len > len - off)
+			break;
+		off += h.len;
+	}
+	return ~0ULL;
+}
+
+/*
+ * Does the mutant resume its task at another user address than the
+ * corpus image?  Then the task would run whatever bytes are there, which
+ * tests QEMU, not the kernel: under TCG a far return (lret, CA/CB) in
+ * 64-bit user mode pops from ESP with a supervisor access, and the
+ * kernel oopses on that implicit supervisor fault (any unprivileged
+ * program does the same: the guest, not restart, is at fault).  Such a
+ * mutant is restored with RESTART_FROZEN: the kernel does all of its
+ * restart, the task stops before its first user instruction and is
+ * killed.  An ip that is no user address at all still runs: restart
+ * must refuse it, or the return to user space must survive it.
+ */
+#define USER_ADDR_END	0x7ffffffff000ULL
+
+static int moves_ip(const struct mutant *m)
+{
+	uint64_t ip = image_ip(m->buf, m->len);
+
+	return m->ip != ~0ULL && ip != m->ip && ip < USER_ADDR_END;
 }
 
 static void touch(struct mutant *m, uint32_t type)
@@ -1538,6 +1588,7 @@ static void mutate(struct mutant *m, struct corpus *c)
 	m->desc[0] = 0;
 	m->user = 0;
 	m->tree = c->tree;
+	m->ip = image_ip(c->img, c->len);
 	collect_fields(c->img, c->recs, c->nrecs);
 	for (k = 0; k < n; k++) {
 		rewalk(m);
@@ -1674,6 +1725,7 @@ static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose
 {
 	char log[4096], what[256], state[256] = "";
 	int status = 0, nl = 0, finding = 0, marker, pfd, hung = 0, in_restart = 0;
+	int frozen = 0, stopped = 0;
 	ssize_t n;
 	pid_t pid;
 	struct pollfd pf;
@@ -1681,6 +1733,7 @@ static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose
 
 	if (m->tree)
 		return run_tree(m, seed, iter, verbose);
+	frozen = moves_ip(m);
 	if (ftruncate(img_fd, 0) || pwrite(img_fd, m->buf, m->len, 0) != (ssize_t)m->len ||
 	    ftruncate(log_fd, 0) || lseek(log_fd, 0, SEEK_SET)) {
 		perror("# memfd");
@@ -1695,10 +1748,29 @@ static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose
 	}
 	if (pid == 0) {
 		lseek(img_fd, 0, SEEK_SET);
-		restart(0, img_fd, RESTART_TASKSELF, log_fd);
+		restart(0, img_fd, RESTART_TASKSELF | (frozen ? RESTART_FROZEN : 0), log_fd);
 		_exit(CKPT_EXIT_RESTART_ERRNO + (errno > 130 ? 130 : errno));
 	}
-	pfd = syscall(SYS_pidfd_open, pid, 0);
+	if (frozen) {
+		/* it exits (restart failed) or stops (restored) */
+		pid_t w = ckpt_wait(pid, &status, WUNTRACED, timeout_ms);
+
+		if (w == pid && WIFSTOPPED(status)) {
+			stopped = 1;
+			kill(pid, SIGKILL);
+			if (ckpt_wait(pid, &status, 0, 30000) != pid) {
+				printf("# iteration %ld: pid %d cannot be killed when stopped\n",
+				       iter, pid);
+				count_outcome("FINDING: unkillable", 1);
+				keep(m, "unkillable", seed, iter, "");
+				findings++;
+				return 1;
+			}
+		} else if (w != pid) {
+			hung = 1;	/* neither stopped nor exited: looked at below */
+		}
+	}
+	pfd = frozen ? -1 : syscall(SYS_pidfd_open, pid, 0);
 	pf.fd = pfd;
 	pf.events = POLLIN;
 	if (pfd >= 0) {
@@ -1706,7 +1778,7 @@ static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose
 			;
 		if (n == 0)
 			hung = 1;
-	} else if (ckpt_wait(pid, &status, 0, timeout_ms) == 0) {
+	} else if (!frozen && ckpt_wait(pid, &status, 0, timeout_ms) == 0) {
 		hung = 1;
 	}
 	if (hung) {
@@ -1736,7 +1808,7 @@ static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose
 		}
 		kill(pid, SIGKILL);
 	}
-	if (ckpt_wait(pid, &status, 0, hung ? 30000 : timeout_ms) != pid) {
+	if ((!frozen || hung) && ckpt_wait(pid, &status, 0, hung ? 30000 : timeout_ms) != pid) {
 		printf("# iteration %ld: pid %d cannot be killed (%s)\n", iter, pid, state);
 		count_outcome("FINDING: unkillable", 1);
 		keep(m, "unkillable", seed, iter, "");
@@ -1757,7 +1829,14 @@ static int run_one(const struct mutant *m, uint64_t seed, long iter, int verbose
 		nl += 100;	/* an unterminated line is a deviation */
 	marker = ckpt_exists(MARKER);
 
-	if (hung) {
+	if (stopped) {
+		if (nl) {
+			snprintf(what, sizeof(what), "FINDING: restored frozen with %d log lines", nl);
+			finding = 1;
+		} else {
+			snprintf(what, sizeof(what), "restored frozen (ip moved, not run)");
+		}
+	} else if (hung) {
 		if (m->user && !in_restart) {
 			snprintf(what, sizeof(what), "restored, hangs (user state changed)");
 		} else {
@@ -2066,6 +2145,7 @@ int main(int argc, char **argv)
 			memcpy(m.buf, img, m.len);
 			free(img);
 			m.user = 0;
+			m.ip = ~0ULL;	/* run as it is, wherever it resumes */
 			m.tree = image_tasks(m.buf, m.len) > 1;
 			snprintf(m.desc, sizeof(m.desc), "replay of %s", argv[optind]);
 			run_one(&m, seed, -1 - iter, 1);

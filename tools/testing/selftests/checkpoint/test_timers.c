@@ -33,8 +33,20 @@
  *                 and fires on into that thread only, and a one-shot
  *                 timer's signal, pending and blocked in that thread, is
  *                 delivered there exactly once.
- *   cpu_clock_refused  a timer on a CPU-time clock: EOPNOTSUPP and a log
- *                 line, never a silently lost timer.
+ *                 A third timer, on thread B's CPU-time clock, keeps its
+ *                 thread and counts B's CPU time after restart.
+ *   posix_cpu     POSIX timers on CPU-time clocks of a single process:
+ *                 CLOCK_PROCESS_CPUTIME_ID with an interval,
+ *                 CLOCK_THREAD_CPUTIME_ID (SIGEV_NONE), the clock of
+ *                 clock_getcpuclockid(getpid()), and an interval timer
+ *                 whose blocked signal is pending.  The image holds their
+ *                 clocks as CKPT_CPUCLOCK_*; after restart each has at
+ *                 most the CPU time that was left, counts down exactly
+ *                 with the CPU time the task uses, fires (again and again
+ *                 for the interval ones) while it burns CPU, and the
+ *                 pending signal is delivered once when unblocked.
+ *   cpu_clock_refused  a timer on another process's CPU-time clock:
+ *                 EOPNOTSUPP and a log line, never a silently lost timer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -664,6 +676,166 @@ static void worker_posix(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* POSIX timers on CPU-time clocks */
+
+enum { C_PROC, C_THREAD, C_PID, C_RATE, C_NR };
+
+#define SIG_CPROC	(SIGRTMIN + 7)
+#define SIG_CPID	(SIGRTMIN + 8)
+#define SIG_CRATE	(SIGRTMIN + 9)
+
+static long long thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+static int cpu_fired(void)
+{
+	return sigs[SIG_CPROC].count >= 3 && sigs[SIG_CPID].count >= 1 &&
+	       sigs[SIG_CRATE].count >= 4;
+}
+
+static int crate_pending(void)
+{
+	return is_pending(SIG_CRATE);
+}
+
+static void worker_posix_cpu(void)
+{
+	const struct { int sig; long long value, interval; } cs[C_NR] = {
+		[C_PROC] = { SIG_CPROC, 300 * MSEC, 100 * MSEC },
+		[C_THREAD] = { 0, 10 * NSEC, 0 },
+		[C_PID] = { SIG_CPID, 200 * MSEC, 0 },
+		[C_RATE] = { SIG_CRATE, 1 * MSEC, 50 * MSEC },
+	};
+	long long before[C_NR], after[C_NR], iv, t0, t1, v0, v1;
+	struct ckpt_hdr_timers *t;
+	clockid_t clocks[C_NR];
+	char err[256];
+	int id, i;
+	pid_t pid;
+
+	if (ckpt_isolate(out_path))
+		_exit(CKPT_EXIT_SETUP);
+	pid = getpid();
+	clocks[C_PROC] = CLOCK_PROCESS_CPUTIME_ID;
+	clocks[C_THREAD] = CLOCK_THREAD_CPUTIME_ID;
+	clocks[C_RATE] = CLOCK_PROCESS_CPUTIME_ID;
+	if (clock_getcpuclockid(getpid(), &clocks[C_PID]))
+		_exit(CKPT_EXIT_SETUP);
+	block_signal(SIG_BLOCK, SIG_CRATE);
+	for (i = 0; i < C_NR; i++) {
+		struct sigevent sev = {
+			.sigev_notify = cs[i].sig ? SIGEV_SIGNAL : SIGEV_NONE,
+			.sigev_signo = cs[i].sig,
+			.sigev_value.sival_int = 100 + i,
+		};
+
+		if (cs[i].sig && catch_signal(cs[i].sig, i))
+			_exit(CKPT_EXIT_SETUP);
+		if (k_timer_create(clocks[i], &sev, &id) || id != i ||
+		    k_timer_settime(id, cs[i].value, cs[i].interval)) {
+			ckpt_report("timer %d on clock %d: %s\n", i, clocks[i], strerror(errno));
+			_exit(CKPT_EXIT_SETUP);
+		}
+	}
+	/* the rate timer expires and stays pending, blocked */
+	burn_cpu(50 * MSEC, crate_pending);
+	if (!crate_pending()) {
+		ckpt_report("the blocked CPU timer's signal is not pending\n");
+		_exit(CKPT_EXIT_SETUP);
+	}
+	for (i = 0; i < C_NR; i++)
+		if (k_timer_gettime(i, &before[i], &iv))
+			_exit(CKPT_EXIT_SETUP);
+	checkpoint_here();
+
+	/* restored */
+	for (i = 0; i < C_NR; i++)
+		if (k_timer_gettime(i, &after[i], &iv) || iv != cs[i].interval) {
+			CHECK(0, "timer %d: timer_gettime %s, interval %lld", i,
+			      strerror(errno), iv);
+			after[i] = -1;
+		}
+	t = image_timers(img_path, err, sizeof(err));
+	if (!t) {
+		ckpt_report("image: %s\n", err);
+		_exit(T_CHECKS);
+	}
+	CHECK(t->nr_timers == C_NR, "%u timers in the image", t->nr_timers);
+	for (i = 0; i < C_NR; i++) {
+		const struct ckpt_posix_timer *p = find_timer(t, i);
+		int want = i == C_THREAD ? CKPT_CPUCLOCK_SCHED | CKPT_CPUCLOCK_THREAD :
+					   CKPT_CPUCLOCK_SCHED;
+
+		if (!p) {
+			CHECK(0, "timer %d is not in the image", i);
+			continue;
+		}
+		ckpt_report("timer %d: %lld ns left before, %lld saved, %lld after restart\n",
+			    i, before[i], (long long)p->value, after[i]);
+		CHECK(p->clock == want, "timer %d: clock %d in the image, not %d", i,
+		      p->clock, want);
+		CHECK(p->clock_tid == (i == C_THREAD ? pid : 0),
+		      "timer %d: clock_tid %d", i, p->clock_tid);
+		CHECK(p->interval == (uint64_t)cs[i].interval, "timer %d: interval %llu", i,
+		      (unsigned long long)p->interval);
+		if (i == C_RATE) {
+			CHECK(p->flags == (CKPT_TIMER_PENDING | CKPT_TIMER_REARM),
+			      "timer %d: flags %#x", i, p->flags);
+			CHECK(after[i] > 0 && after[i] <= cs[i].interval,
+			      "timer %d: %lld ns left", i, after[i]);
+			continue;
+		}
+		CHECK(p->value > 0 && (long long)p->value <= before[i],
+		      "timer %d: %llu ns saved, %lld were left", i,
+		      (unsigned long long)p->value, before[i]);
+		CHECK(after[i] > 0 && after[i] <= (long long)p->value,
+		      "timer %d: %lld ns left after restart, %llu saved", i, after[i],
+		      (unsigned long long)p->value);
+	}
+	free(t);
+
+	/* the thread clock's timer counts down with the thread's CPU time */
+	k_timer_gettime(C_THREAD, &v0, &iv);
+	t0 = thread_cpu_ns();
+	burn_cpu(100 * MSEC, NULL);
+	k_timer_gettime(C_THREAD, &v1, &iv);
+	t1 = thread_cpu_ns();
+	ckpt_report("thread clock timer: %lld ns less after %lld ns of CPU\n", v0 - v1, t1 - t0);
+	CHECK(v0 - v1 > (t1 - t0) - 20 * MSEC && v0 - v1 <= t1 - t0,
+	      "thread clock timer: %lld ns less after %lld ns of CPU", v0 - v1, t1 - t0);
+
+	/* the pending signal once, then they fire while the task burns CPU */
+	CHECK(is_pending(SIG_CRATE) && !sigs[SIG_CRATE].count,
+	      "rate timer: pending %d, %d deliveries", is_pending(SIG_CRATE),
+	      sigs[SIG_CRATE].count);
+	block_signal(SIG_UNBLOCK, SIG_CRATE);
+	CHECK(sigs[SIG_CRATE].count == 1 && sigs[SIG_CRATE].first_timerid == C_RATE &&
+	      sigs[SIG_CRATE].first_value == 100 + C_RATE,
+	      "rate timer: %d deliveries once unblocked, si_timerid %d, si_value %ld",
+	      sigs[SIG_CRATE].count, sigs[SIG_CRATE].first_timerid,
+	      sigs[SIG_CRATE].first_value);
+	t0 = cpu_ns();
+	burn_cpu(10 * NSEC, cpu_fired);
+	ckpt_report("%d, %d, %d deliveries in %lld ms of CPU\n", sigs[SIG_CPROC].count,
+		    sigs[SIG_CPID].count, sigs[SIG_CRATE].count, (cpu_ns() - t0) / MSEC);
+	CHECK(cpu_fired(), "CPU timers: %d, %d, %d deliveries", sigs[SIG_CPROC].count,
+	      sigs[SIG_CPID].count, sigs[SIG_CRATE].count);
+	CHECK(sigs[SIG_CPID].count == 1, "one-shot: %d deliveries", sigs[SIG_CPID].count);
+	CHECK(sigs[SIG_CPROC].value == 100 + C_PROC && sigs[SIG_CPID].value == 100 + C_PID,
+	      "si_value %ld, %ld", sigs[SIG_CPROC].value, sigs[SIG_CPID].value);
+	for (i = 0; i < C_NR; i++)
+		if (cs[i].sig)
+			CHECK(!sigs[cs[i].sig].bad, "signal %d: %d deliveries not of timer %d",
+			      cs[i].sig, sigs[cs[i].sig].bad, i);
+	_exit(failures ? T_CHECKS : T_OK);
+}
+
+/* ------------------------------------------------------------------ */
 /* SIGEV_THREAD_ID in a multi-threaded process */
 
 #define SIG_THR		(SIGRTMIN + 5)	/* interval timer to thread B */
@@ -672,7 +844,7 @@ static void worker_posix(void)
 static struct {
 	char dir[CKPT_PATH_LEN], go[CKPT_PATH_LEN + 8];
 	pid_t tid_b;
-	int id_thr, id_pend;
+	int id_thr, id_pend, id_cpu;
 	volatile int ready, restored, done;
 	char result[1024];
 } TS;
@@ -725,6 +897,23 @@ static void *thread_b(void *arg)
 	ckpt_msleep(100);
 	CHECK(sigs[SIG_THR_PEND].count == 1, "one-shot: %d deliveries in all",
 	      sigs[SIG_THR_PEND].count);
+	/* the timer on this thread's CPU-time clock counts this thread's time */
+	{
+		long long v0 = -1, v1 = -1, t0, t1, iv = -1;
+		volatile unsigned long x = 0;
+
+		k_timer_gettime(TS.id_cpu, &v0, &iv);
+		t0 = thread_cpu_ns();
+		while (thread_cpu_ns() < t0 + 100 * MSEC)
+			x++;
+		k_timer_gettime(TS.id_cpu, &v1, &iv);
+		t1 = thread_cpu_ns();
+		CHECK(v0 > 19 * NSEC && v0 <= 20 * NSEC && iv == 0,
+		      "thread CPU-time timer: %lld ns left after restart", v0);
+		CHECK(v0 - v1 > (t1 - t0) - 20 * MSEC && v0 - v1 <= t1 - t0,
+		      "thread CPU-time timer: %lld ns less after %lld ns of its CPU time",
+		      v0 - v1, t1 - t0);
+	}
 	CHECK(!sigs[SIG_THR].bad && !sigs[SIG_THR_PEND].bad, "deliveries not of their timer");
 	n = snprintf(p, sizeof(TS.result), "thread B %d: %d SIG_THR, %d SIG_THR_PEND, %s\n",
 		     TS.tid_b, sigs[SIG_THR].count, sigs[SIG_THR_PEND].count,
@@ -759,13 +948,22 @@ static void process_threads(void)
 	sev.sigev_value.sival_int = 4242;
 	if (k_timer_create(CLOCK_BOOTTIME, &sev, &TS.id_pend))
 		_exit(CKPT_EXIT_SETUP);
+	{
+		struct sigevent none = { .sigev_notify = SIGEV_NONE };
+		clockid_t cid;
+
+		if (pthread_getcpuclockid(b, &cid) ||
+		    k_timer_create(cid, &none, &TS.id_cpu) ||
+		    k_timer_settime(TS.id_cpu, 20 * NSEC, 0))
+			_exit(CKPT_EXIT_SETUP);
+	}
 	sigs[SIG_THR].want_timerid = TS.id_thr;
 	sigs[SIG_THR_PEND].want_timerid = TS.id_pend;
 	if (k_timer_settime(TS.id_pend, 10 * MSEC, 0) ||
 	    k_timer_settime(TS.id_thr, 2 * NSEC, 200 * MSEC))
 		_exit(CKPT_EXIT_SETUP);
-	ckpt_put(TS.dir, "ready", "pid %d tid_b %d timers %d %d\n", getpid(),
-		 TS.tid_b, TS.id_thr, TS.id_pend);
+	ckpt_put(TS.dir, "ready", "pid %d tid_b %d timers %d %d %d\n", getpid(),
+		 TS.tid_b, TS.id_thr, TS.id_pend, TS.id_cpu);
 
 	while (access(TS.go, F_OK))
 		ckpt_msleep(20);
@@ -906,7 +1104,7 @@ TEST_F_TIMEOUT(timers, thread, 180)
 	struct ckpt_hdr_timers *t;
 	char path[CKPT_PATH_LEN + 32], err[256], *ready, *res;
 	char *rst_out = ckpt_path(&self->env, "restart.out");
-	int status, reaped = 0, tid_b, id_thr, id_pend;
+	int status, reaped = 0, tid_b, id_thr, id_pend, id_cpu;
 	double end;
 	pid_t pid;
 	long id;
@@ -933,7 +1131,8 @@ TEST_F_TIMEOUT(timers, thread, 180)
 		ckpt_dump("process", out_path, 4096);
 	ready = ckpt_slurp(path, NULL);
 	ASSERT_NE(ready, NULL) TH_LOG("the process did not get ready");
-	ASSERT_EQ(sscanf(ready, "pid %*d tid_b %d timers %d %d", &tid_b, &id_thr, &id_pend), 3);
+	ASSERT_EQ(sscanf(ready, "pid %*d tid_b %d timers %d %d %d", &tid_b, &id_thr, &id_pend,
+			 &id_cpu), 4);
 	/* the one-shot's signal is pending in thread B */
 	ckpt_msleep(100);
 
@@ -942,7 +1141,7 @@ TEST_F_TIMEOUT(timers, thread, 180)
 	ASSERT_GT(id, 0);
 	t = image_timers(img_path, err, sizeof(err));
 	ASSERT_NE(t, NULL) TH_LOG("%s", err);
-	EXPECT_EQ(t->nr_timers, 2U);
+	EXPECT_EQ(t->nr_timers, 3U);
 	p = find_timer(t, id_thr);
 	ASSERT_NE(p, NULL);
 	EXPECT_EQ(p->notify, SIGEV_THREAD_ID);
@@ -952,6 +1151,12 @@ TEST_F_TIMEOUT(timers, thread, 180)
 	ASSERT_NE(p, NULL);
 	EXPECT_EQ(p->tid, tid_b);
 	EXPECT_EQ(p->flags, (uint32_t)CKPT_TIMER_PENDING);
+	p = find_timer(t, id_cpu);
+	ASSERT_NE(p, NULL);
+	EXPECT_EQ(p->clock, CKPT_CPUCLOCK_SCHED | CKPT_CPUCLOCK_THREAD);
+	EXPECT_EQ(p->clock_tid, tid_b);
+	EXPECT_EQ(p->notify, SIGEV_NONE);
+	EXPECT_EQ(p->tid, 0);
 	free(t);
 
 	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
@@ -988,40 +1193,43 @@ TEST_F_TIMEOUT(timers, thread, 180)
 	free(ready);
 }
 
+TEST_F_TIMEOUT(timers, posix_cpu, 120)
+{
+	self_test(_metadata, &self->env, worker_posix_cpu, NULL);
+}
+
 TEST_F_TIMEOUT(timers, cpu_clock_refused, 60)
 {
-	static const clockid_t clocks[] = { CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID };
 	int fd, logfd, status;
-	unsigned int i;
 	char *log;
 	pid_t pid;
 
-	for (i = 0; i < 2; i++) {
-		pid = ckpt_fork();
-		ASSERT_GE(pid, 0);
-		if (!pid) {
-			struct sigevent sev = { .sigev_notify = SIGEV_NONE };
-			int tid;
-			long ret;
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+		clockid_t cid;
+		int tid;
+		long ret;
 
-			if (k_timer_create(clocks[i], &sev, &tid) ||
-			    k_timer_settime(tid, 100 * NSEC, 0))
-				_exit(CKPT_EXIT_SETUP);
-			fd = open(img_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			ret = ckpt_self(fd, logfd);
-			_exit(ret < 0 && errno == EOPNOTSUPP ? 0 : 1);
-		}
-		ckpt_wait_or_kill(pid, &status, 30000);
-		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
-			TH_LOG("checkpoint with a timer on clock %d: %s", clocks[i],
-			       ckpt_status_str(status));
-		log = ckpt_slurp(log_path, NULL);
-		ASSERT_NE(log, NULL);
-		EXPECT_NE(strstr(log, "timer 0: timers on CPU-time clocks are not supported"), NULL)
-			TH_LOG("log: %s", log);
-		free(log);
+		/* the parent's CPU time: outside the image */
+		if (clock_getcpuclockid(getppid(), &cid) || k_timer_create(cid, &sev, &tid) ||
+		    k_timer_settime(tid, 100 * NSEC, 0))
+			_exit(CKPT_EXIT_SETUP);
+		fd = open(img_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		ret = ckpt_self(fd, logfd);
+		_exit(ret < 0 && errno == EOPNOTSUPP ? 0 : 1);
 	}
+	ckpt_wait_or_kill(pid, &status, 30000);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("checkpoint with a timer on the parent's CPU clock: %s",
+		       ckpt_status_str(status));
+	log = ckpt_slurp(log_path, NULL);
+	ASSERT_NE(log, NULL);
+	EXPECT_NE(strstr(log, "timer 0: counts the CPU time of a task outside its thread group or the image"), NULL)
+		TH_LOG("log: %s", log);
+	free(log);
 }
 
 TEST_HARNESS_MAIN
