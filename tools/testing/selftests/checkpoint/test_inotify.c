@@ -4,11 +4,12 @@
  * restored task by using them:
  *
  *   watches    on a directory, a file and a second file, with different
- *              masks (IN_ONESHOT on one), wds 1, 2 and 4 (3 was removed):
- *              after the restart fdinfo shows the same wds and masks,
- *              changes to the watched paths are reported with those wds,
- *              the one-shot watch fires once then is IN_IGNORED, and the
- *              next watch added gets wd 5, as it would have.
+ *              masks (IN_ONESHOT on one), wds 1, 2 and 4 (3 and 5 were
+ *              removed): after the restart fdinfo shows the same wds and
+ *              masks, changes to the watched paths are reported with
+ *              those wds, the one-shot watch fires once then is
+ *              IN_IGNORED, and the next watch added gets wd 6, as it
+ *              would have.
  *   events     queued and not read before the checkpoint (IN_IGNORED of
  *              the removed watch, IN_CREATE with a name, IN_MODIFY,
  *              IN_CLOSE_WRITE) are read after the restart, in order,
@@ -41,8 +42,9 @@
 static const char *img_path, *log_path, *out_path;
 
 struct st {
-	char dir[CKPT_PATH_LEN], file[CKPT_PATH_LEN], other[CKPT_PATH_LEN];
-	char pre[CKPT_PATH_LEN], post[CKPT_PATH_LEN];
+	char dir[CKPT_PATH_LEN / 2 + 16];	/* env.dir + "/watched" */
+	char file[CKPT_PATH_LEN], other[CKPT_PATH_LEN];
+	char pre[CKPT_PATH_LEN], post[CKPT_PATH_LEN], top[CKPT_PATH_LEN];
 	int ifd, ifd2;
 	int wd_dir, wd_file, wd_gone, wd_other;
 };
@@ -153,8 +155,12 @@ static int setup(struct st *s)
 	s->wd_other = inotify_add_watch(s->ifd, s->other, OTHER_MASK);
 	if (s->wd_other != 4)
 		return CKPT_EXIT_SETUP;
+	/* the next wd is 6, not the 5 that follows the last live watch */
+	if (inotify_add_watch(s->ifd, s->top, IN_ACCESS) != 5 ||
+	    inotify_rm_watch(s->ifd, 5))
+		return CKPT_EXIT_SETUP;
 
-	/* queued, not read: IN_IGNORED (wd 3), IN_CREATE, IN_MODIFY, IN_CLOSE_WRITE */
+	/* queued, not read: IN_IGNORED (wd 3, 5), IN_CREATE, IN_MODIFY, IN_CLOSE_WRITE */
 	fd = open(s->pre, O_CREAT | O_WRONLY, 0644);
 	if (fd < 0)
 		return CKPT_EXIT_SETUP;
@@ -170,6 +176,7 @@ static int verify(struct st *s)
 {
 	const struct ev pre[] = {
 		{ 3, IN_IGNORED, NULL },
+		{ 5, IN_IGNORED, NULL },
 		{ s->wd_dir, IN_CREATE, "pre" },
 		{ s->wd_file, IN_MODIFY, NULL },
 		{ s->wd_file, IN_CLOSE_WRITE, NULL },
@@ -186,14 +193,14 @@ static int verify(struct st *s)
 	int fd, wd;
 
 	/* the events queued before the checkpoint, and nothing else */
-	if (expect_events(s->ifd, pre, 4, "queued before"))
+	if (expect_events(s->ifd, pre, 5, "queued before"))
 		return V_PRE;
 
 	/* the watches, with their wds and masks */
 	if (fdinfo_mask(s->ifd, s->wd_dir) != DIR_MASK ||
 	    fdinfo_mask(s->ifd, s->wd_file) != FILE_MASK ||
 	    fdinfo_mask(s->ifd, s->wd_other) != (long)OTHER_MASK ||
-	    fdinfo_mask(s->ifd, 3) != -1) {
+	    fdinfo_mask(s->ifd, 3) != -1 || fdinfo_mask(s->ifd, 5) != -1) {
 		ckpt_report("fdinfo masks %lx %lx %lx %lx",
 			    fdinfo_mask(s->ifd, s->wd_dir),
 			    fdinfo_mask(s->ifd, s->wd_file),
@@ -218,10 +225,10 @@ static int verify(struct st *s)
 	if (expect_events(s->ifd, post, 6, "after restart"))
 		return V_POST;
 
-	/* the wd after the last one given, as before */
+	/* the wd after the last one given (5, removed), as before */
 	wd = inotify_add_watch(s->ifd, s->post, IN_DELETE_SELF);
-	if (wd != 5) {
-		ckpt_report("next wd %d, want 5", wd);
+	if (wd != 6) {
+		ckpt_report("next wd %d, want 6", wd);
 		return V_NEXT_WD;
 	}
 
@@ -283,6 +290,7 @@ TEST_F_TIMEOUT(ino, watches_and_queued_events, 120)
 	snprintf(s.pre, sizeof(s.pre), "%s/pre", s.dir);
 	snprintf(s.post, sizeof(s.post), "%s/post", s.dir);
 	snprintf(s.other, sizeof(s.other), "%s/other", self->env.dir);
+	snprintf(s.top, sizeof(s.top), "%s", self->env.dir);
 
 	pid = ckpt_fork();
 	ASSERT_GE(pid, 0);
