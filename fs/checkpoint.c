@@ -166,7 +166,7 @@ static const char *ckpt_file_unsupported(struct file *file)
 	case S_IFBLK:
 		return "block devices are not supported";
 	default:
-		return "this anonymous inode file (inotify, ...) is not supported yet";
+		return "this anonymous inode file (fanotify, ...) is not supported";
 	}
 }
 

@@ -651,6 +651,7 @@ static const char *const file_types[] = {
 	[CKPT_FILE_TIMERFD] = "TIMERFD", [CKPT_FILE_EPOLL] = "EPOLL",
 	[CKPT_FILE_UNLINKED] = "UNLINKED",
 	[CKPT_FILE_SOCKET] = "SOCKET",
+	[CKPT_FILE_INOTIFY] = "INOTIFY",
 };
 
 static const char *const sock_types[] = {
@@ -1534,6 +1535,12 @@ static int do_file(struct ckpt_hdr_file *f)
 		img.expect = hdr[f->file_type - CKPT_FILE_EVENTFD];
 		img.expect_why = "after the file record of its kind";
 	}
+	if (f->file_type == CKPT_FILE_INOTIFY) {
+		if ((f->f_flags & O_ACCMODE) != O_RDONLY)
+			return bad("an inotify file not open for reading only");
+		img.expect = CKPT_HDR_INOTIFY;
+		img.expect_why = "after the file record of its kind";
+	}
 	if (f->file_type == CKPT_FILE_SHMEM) {
 		img.pages_of = PAGES_SHMEM;
 		img.shmem_size = f->i_size;
@@ -1647,6 +1654,95 @@ static int do_epoll(struct ckpt_hdr_epoll *e)
 			return -1;
 	}
 	list_end();
+	return 0;
+}
+
+static int do_inotify(struct ckpt_hdr_inotify *h)
+{
+	static char path[CKPT_PATH_MAX];
+	struct ckpt_inotify_watch w;
+	uint64_t left = cur_len - sizeof(*h);
+	int32_t last = 0;
+	uint32_t i;
+
+	f_u("nr_watches", h->nr_watches);
+	f_u("next_wd", h->next_wd);
+	if (h->next_wd > (uint32_t)INT32_MAX + 1)
+		return bad("next_wd %u is out of range", h->next_wd);
+	list_begin("watches");
+	for (i = 0; i < h->nr_watches; i++) {
+		if (left < sizeof(w))
+			return bad("%u watches do not fit the length %u",
+				   h->nr_watches, cur_len);
+		if (rd_must(&w, sizeof(w)))
+			return -1;
+		item_begin("watch %u", i);
+		f_i("wd", w.wd);
+		f_x("mask", w.mask);
+		if (left < round8(sizeof(w) + (uint64_t)w.path_len))
+			return bad("watch %u: a path of %u bytes does not fit the length %u",
+				   i, w.path_len, cur_len);
+		if (rd_path("path", path, w.path_len))
+			return -1;
+		f_s("path", path, w.path_len);
+		item_end();
+		if (skip(round8(sizeof(w) + w.path_len) - sizeof(w) - w.path_len))
+			return -1;
+		left -= round8(sizeof(w) + w.path_len);
+		if (w.wd <= last)
+			return bad("watch %u: wd %d not above the one before", i, w.wd);
+		if (w.mask & ~CKPT_INOTIFY_MASK)
+			return bad("watch %u: unknown mask bits %#x", i, w.mask);
+		if (path[0] != '/')
+			return bad("watch %u: path is not absolute", i);
+		last = w.wd;
+	}
+	list_end();
+	if (left)
+		return bad("%" PRIu64 " bytes after the watches", left);
+	img.expect = CKPT_HDR_INOTIFY_EVENTS;
+	img.expect_why = "after the INOTIFY record";
+	return 0;
+}
+
+static int do_inotify_events(struct ckpt_hdr_inotify_events *h)
+{
+	static char name[CKPT_INOTIFY_NAME_MAX + 1];
+	struct ckpt_inotify_event e;
+	uint64_t left = cur_len - sizeof(*h);
+	uint32_t i;
+
+	f_u("nr_events", h->nr_events);
+	if (h->nr_events > CKPT_INOTIFY_EVENTS_MAX)
+		return bad("%u events, more than %d", h->nr_events,
+			   CKPT_INOTIFY_EVENTS_MAX);
+	list_begin("events");
+	for (i = 0; i < h->nr_events; i++) {
+		if (left < sizeof(e))
+			return bad("%u events do not fit the length %u",
+				   h->nr_events, cur_len);
+		if (rd_must(&e, sizeof(e)))
+			return -1;
+		if (e.name_len > CKPT_INOTIFY_NAME_MAX ||
+		    left < round8(sizeof(e) + (uint64_t)e.name_len))
+			return bad("event %u: a name of %u bytes does not fit", i,
+				   e.name_len);
+		if (rd_must(name, e.name_len))
+			return -1;
+		item_begin("event %u", i);
+		f_i("wd", e.wd);
+		f_x("mask", e.mask);
+		f_u("cookie", e.cookie);
+		if (e.name_len)
+			f_s("name", name, e.name_len);
+		item_end();
+		if (skip(round8(sizeof(e) + e.name_len) - sizeof(e) - e.name_len))
+			return -1;
+		left -= round8(sizeof(e) + e.name_len);
+	}
+	list_end();
+	if (left)
+		return bad("%" PRIu64 " bytes after the events", left);
 	return 0;
 }
 
@@ -2220,6 +2316,8 @@ static const struct record_type {
 	R(CKPT_HDR_FILE_UNLINKED, ckpt_hdr_file_unlinked, do_file_unlinked, false, false),
 	R(CKPT_HDR_FILE_DATA,	ckpt_hdr_file_data,	do_file_data,	false, false),
 	R(CKPT_HDR_FILE_LOCKS,	ckpt_hdr_file_locks,	do_file_locks,	false, false),
+	R(CKPT_HDR_INOTIFY,	ckpt_hdr_inotify,	do_inotify,	false, false),
+	R(CKPT_HDR_INOTIFY_EVENTS, ckpt_hdr_inotify_events, do_inotify_events, false, false),
 	R(CKPT_HDR_SIGHAND,	ckpt_hdr_sighand,	do_sighand,	false, false),
 	R(CKPT_HDR_SIGNAL,	ckpt_hdr_signal,	do_signal,	true, false),
 	R(CKPT_HDR_TASK_SIGNAL,	ckpt_hdr_task_signal,	do_task_signal,	true, true),
@@ -2290,7 +2388,8 @@ static int check_order(uint32_t type)
 		return 0;
 	}
 	if (type == CKPT_HDR_EVENTFD || type == CKPT_HDR_SIGNALFD ||
-	    type == CKPT_HDR_TIMERFD || type == CKPT_HDR_EPOLL) {
+	    type == CKPT_HDR_TIMERFD || type == CKPT_HDR_EPOLL ||
+	    type == CKPT_HDR_INOTIFY || type == CKPT_HDR_INOTIFY_EVENTS) {
 		if (expected != type)
 			return bad("%s not after the file record of its kind",
 				   ckpt_hdr_name(type));

@@ -74,6 +74,8 @@ enum {
 	CKPT_HDR_FILE_UNLINKED = 412,
 	CKPT_HDR_FILE_DATA = 413,
 	CKPT_HDR_FILE_LOCKS = 414,
+	CKPT_HDR_INOTIFY = 415,
+	CKPT_HDR_INOTIFY_EVENTS = 416,
 
 	CKPT_HDR_SIGHAND = 501,
 	CKPT_HDR_SIGNAL,
@@ -478,6 +480,7 @@ enum {
 	CKPT_FILE_EPOLL,		/* + CKPT_HDR_EPOLL */
 	CKPT_FILE_SOCKET = 11,		/* a Unix socket: CKPT_OBJ_SOCK */
 	CKPT_FILE_UNLINKED = 12,	/* a regular file with no name left */
+	CKPT_FILE_INOTIFY = 15,		/* + CKPT_HDR_INOTIFY, _INOTIFY_EVENTS */
 	CKPT_FILE_MAX
 };
 
@@ -673,6 +676,60 @@ struct ckpt_hdr_epoll {
 	__u32 nr_items;
 	__u32 __pad;
 	struct ckpt_epoll_item items[];	/* nr_items entries */
+};
+
+/*
+ * CKPT_HDR_INOTIFY: follows the file record of a CKPT_FILE_INOTIFY
+ * file: its watches, in increasing wd order, each a struct
+ * ckpt_inotify_watch then path_len bytes of the watched inode's
+ * absolute path (as the paths of files are), NUL included, then
+ * padding to 8 bytes.  mask is as inotify_add_watch(2) took it:
+ * IN_* events, IN_ONESHOT and IN_EXCL_UNLINK.  next_wd is where the
+ * search for the next watch descriptor starts (inotify_add_watch(2)
+ * gives the lowest free wd from there, wrapping to 1).  Restart
+ * watches each path again, without following a symbolic link at its
+ * end, with the same wd.  Watches of inodes that have no name left are
+ * not supported.
+ */
+#define CKPT_INOTIFY_MASK	0x84000fff	/* IN_ALL_EVENTS | IN_EXCL_UNLINK | IN_ONESHOT */
+
+struct ckpt_inotify_watch {
+	__s32 wd;			/* >= 1 */
+	__u32 mask;			/* CKPT_INOTIFY_MASK bits */
+	__u32 path_len;			/* with the NUL */
+	__u32 __pad;
+};
+
+struct ckpt_hdr_inotify {
+	struct ckpt_hdr h;
+	__u32 nr_watches;
+	__u32 next_wd;			/* the idr cursor, 0 .. 2^31 */
+	/* nr_watches entries: struct ckpt_inotify_watch, path, padding */
+};
+
+/*
+ * CKPT_HDR_INOTIFY_EVENTS: follows CKPT_HDR_INOTIFY: the events queued
+ * and not yet read, in order, each a struct ckpt_inotify_event then
+ * name_len bytes of name (no NUL), then padding to 8 bytes.  mask is
+ * what read(2) reports (IN_* events, IN_ISDIR, IN_UNMOUNT, IN_IGNORED);
+ * the queue-overflow event is IN_Q_OVERFLOW with wd -1 and no name.
+ * Restart queues them again before it adds the watches.
+ */
+#define CKPT_INOTIFY_EVENTS_MAX	1048576
+#define CKPT_INOTIFY_NAME_MAX	255	/* NAME_MAX */
+
+struct ckpt_inotify_event {
+	__s32 wd;
+	__u32 mask;
+	__u32 cookie;
+	__u32 name_len;			/* without a NUL; 0: no name */
+};
+
+struct ckpt_hdr_inotify_events {
+	struct ckpt_hdr h;
+	__u32 nr_events;
+	__u32 __pad;
+	/* nr_events entries: struct ckpt_inotify_event, name, padding */
 };
 
 /* CKPT_HDR_FS: cwd, root and umask (object CKPT_OBJ_FS) */

@@ -8,7 +8,8 @@
  * POSIX timers, one of them with its signal pending; eventfds, a
  * signalfd, timerfds and epolls, one nested in the other; a sealed
  * memfd, an unlinked file and file locks; Unix sockets: socketpairs
- * holding data, bound, listening and connecting sockets), then, for a
+ * holding data, bound, listening and connecting sockets; inotify files
+ * with watches and queued events), then, for a
  * number of iterations or
  * seconds from a fixed seed, takes a corpus image, mutates it knowing
  * the record structure of include/uapi/linux/checkpoint_hdr.h (record
@@ -45,7 +46,7 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, fifo, signals, timers, events, locks, unix, tree, pidns;
+ * pipes, fifo, signals, timers, events, locks, unix, inotify, tree, pidns;
  * default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
@@ -75,6 +76,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
@@ -451,6 +453,38 @@ static void w_timers(const char *img, const char *log)
 	checkpoint_self(img, log);
 }
 
+/*
+ * Two inotify files: watches on a directory and a file (wds 1, 2 and
+ * 4, 3 removed), events queued with and without names
+ */
+static void w_inotify(const char *img, const char *log)
+{
+	const char *dir = DIR_PATH "/watched", *file = DIR_PATH "/watched/f";
+	int ifd, ifd2, fd;
+
+	mkdir(dir, 0755);
+	unlink(file);
+	unlink(DIR_PATH "/watched/new");
+	ifd = inotify_init1(IN_NONBLOCK);
+	ifd2 = inotify_init1(IN_CLOEXEC);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (ifd < 0 || ifd2 < 0 || fd < 0 ||
+	    inotify_add_watch(ifd, dir, IN_CREATE | IN_DELETE | IN_ONLYDIR) != 1 ||
+	    inotify_add_watch(ifd, file, IN_MODIFY | IN_CLOSE_WRITE) != 2 ||
+	    inotify_add_watch(ifd, DIR_PATH, IN_ALL_EVENTS) != 3 ||
+	    inotify_rm_watch(ifd, 3) ||
+	    inotify_add_watch(ifd, DIR_PATH, IN_ATTRIB | IN_ONESHOT | IN_EXCL_UNLINK) != 4 ||
+	    inotify_add_watch(ifd2, file, IN_OPEN) != 1 ||
+	    write(fd, "x", 1) != 1)
+		_exit(CKPT_EXIT_SETUP);
+	close(fd);
+	fd = open(DIR_PATH "/watched/new", O_WRONLY | O_CREAT, 0644);
+	if (fd < 0)
+		_exit(CKPT_EXIT_SETUP);
+	close(fd);
+	checkpoint_self(img, log);
+}
+
 static void *tree_thread(void *arg)
 {
 	for (;;)
@@ -591,6 +625,7 @@ static struct corpus corpus[] = {
 	{ .name = "events", .worker = w_events },
 	{ .name = "locks", .worker = w_locks },
 	{ .name = "unix", .worker = w_unix },
+	{ .name = "inotify", .worker = w_inotify },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
 	{ .name = "pidns", .worker = w_pidns, .tree = 1 },
 };
@@ -1119,6 +1154,30 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 				E(events, K_FLAGS);
 				E(data, K_COUNT);
 #undef E
+			}
+			break;
+		case CKPT_HDR_INOTIFY:
+			F(ckpt_hdr_inotify, nr_watches, K_COUNT);
+			F(ckpt_hdr_inotify, next_wd, K_COUNT);
+			/* the first watch */
+			if (r->len >= sizeof(struct ckpt_hdr_inotify) +
+				      sizeof(struct ckpt_inotify_watch)) {
+				size_t o = sizeof(struct ckpt_hdr_inotify);
+
+				add(r, o, 4, K_COUNT);		/* wd */
+				add(r, o + 4, 4, K_FLAGS);	/* mask */
+				add(r, o + 8, 4, K_COUNT);	/* path_len */
+			}
+			break;
+		case CKPT_HDR_INOTIFY_EVENTS:
+			F(ckpt_hdr_inotify_events, nr_events, K_COUNT);
+			if (r->len >= sizeof(struct ckpt_hdr_inotify_events) +
+				      sizeof(struct ckpt_inotify_event)) {
+				size_t o = sizeof(struct ckpt_hdr_inotify_events);
+
+				add(r, o, 4, K_COUNT);		/* wd */
+				add(r, o + 4, 4, K_FLAGS);	/* mask */
+				add(r, o + 12, 4, K_COUNT);	/* name_len */
 			}
 			break;
 		case CKPT_HDR_TAIL:
