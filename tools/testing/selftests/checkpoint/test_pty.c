@@ -85,6 +85,30 @@ static int count_records(const char *img, uint32_t type)
 	return n < 0 ? -1 : count;
 }
 
+/* ckptinfo reads the image without complaint and shows @what */
+static void check_ckptinfo(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(pty) *self, const char *what)
+{
+	const char *tool = ckpt_tool("ckptinfo");
+	char *out = ckpt_path(&self->env, "ckptinfo.out");
+	char *argv[] = { (char *)tool, self->img, NULL };
+	int status;
+	char *text;
+	pid_t pid;
+
+	if (!tool)
+		return;
+	pid = ckpt_spawn(argv, out);
+	ASSERT_GT(pid, 0);
+	ckpt_wait_or_kill(pid, &status, 30000);
+	text = ckpt_slurp(out, NULL);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		ckpt_dump("ckptinfo", out, 8192);
+	EXPECT_TRUE(text && strstr(text, what)) TH_LOG("ckptinfo does not show %s", what);
+	free(text);
+	free(out);
+}
+
 /* Read from @fd until @want shows up, for at most @ms; 0 if it did */
 static int read_until(int fd, const char *want, char *acc, size_t size, int ms)
 {
@@ -280,6 +304,7 @@ TEST_F_TIMEOUT(pty, pair_state_and_data, 120)
 	ASSERT_EQ(WEXITSTATUS(status), CKPT_EXIT_CHECKPOINTED);
 	EXPECT_EQ(count_records(self->img, CKPT_HDR_TTY), 2);
 	EXPECT_EQ(count_records(self->img, CKPT_HDR_TTY_DATA), 4);
+	check_ckptinfo(_metadata, self, "LOCKED|PACKET");
 
 	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
 	ASSERT_GE(pid, 0);
@@ -362,6 +387,7 @@ static pid_t ckpt_and_restart(struct __test_metadata *_metadata,
 		return -1;
 	EXPECT_EQ(count_records(self->img, CKPT_HDR_TTY), 1);
 	EXPECT_GE(count_records(self->img, CKPT_HDR_CTTY), 1);
+	check_ckptinfo(_metadata, self, "CTTY");
 	if (ckpt_cg_kill(&self->env, 30000))
 		return -1;
 	ckpt_wait(root, &status, 0, 10000);
@@ -512,7 +538,8 @@ static socklen_t mkaddr(struct sockaddr_un *sun)
 {
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
-	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s", sock_path);
+	memcpy(sun->sun_path, sock_path,
+	       strnlen(sock_path, sizeof(sun->sun_path) - 1));
 	return sizeof(*sun);
 }
 
