@@ -29,6 +29,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/tty_driver.h>
+#include <linux/tty_flip.h>
 
 #include "tty.h"
 
@@ -164,7 +165,10 @@ static int checkpoint_tty_data(struct ckpt_ctx *ctx, struct tty_struct *tty,
 		goto out;
 	}
 	BUILD_BUG_ON(N_TTY_BUF_SIZE != CKPT_TTY_DATA_MAX);
+	/* the input, as flush_to_ldisc() would find it */
+	tty_buffer_lock_exclusive(tty->port);
 	n = n_tty_ckpt_peek(tty, buf, eol);
+	tty_buffer_unlock_exclusive(tty->port);
 	if (n < 0) {
 		ret = ckpt_err(ctx, n, "pty %s: %s", tty->name,
 			       n == -EOPNOTSUPP ?
@@ -334,7 +338,9 @@ static int restore_tty_data(struct ckpt_ctx *ctx, struct tty_struct *tty,
 	for (i = 0; i < h->len; i++)
 		if (bits[i / 8] & (1 << (i % 8)))
 			__set_bit(i, eol);
+	tty_buffer_lock_exclusive(tty->port);
 	ret = n_tty_ckpt_fill(tty, (const u8 *)(h + 1), eol, h->len);
+	tty_buffer_unlock_exclusive(tty->port);
 	bitmap_free(eol);
 	if (ret)
 		ckpt_err(ctx, ret, "pty %s: cannot queue its input again", tty->name);
