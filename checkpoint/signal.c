@@ -247,6 +247,7 @@ struct ckpt_signal_restore {
 	struct ckpt_hdr_signal *sig;
 	struct ckpt_hdr_sigpending *pending;
 	void *timers;
+	void *ctty;
 };
 
 static int checkpoint_signal(struct ckpt_ctx *ctx, void *ptr)
@@ -254,10 +255,14 @@ static int checkpoint_signal(struct ckpt_ctx *ctx, void *ptr)
 	struct signal_struct *signal = ptr;
 	struct task_struct *t = ctx->tsk;
 	struct ckpt_hdr_signal *h;
-	int i, ret;
+	int i, ret, ctty;
 
 	if (WARN_ON_ONCE(t->signal != signal))
 		return -EINVAL;
+	/* a pty of the image as the controlling tty: the pty comes first */
+	ctty = checkpoint_ctty_obj(ctx, t);
+	if (ctty < 0)
+		return ctty;
 	h = ckpt_hdr_alloc(CKPT_HDR_SIGNAL, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -276,6 +281,8 @@ static int checkpoint_signal(struct ckpt_ctx *ctx, void *ptr)
 		ret = checkpoint_sigpending(ctx, t, true);
 	if (!ret)
 		ret = checkpoint_timers(ctx, t);
+	if (!ret && ctty)
+		ret = checkpoint_ctty(ctx, t, ctty);
 	return ret;
 }
 
@@ -286,6 +293,7 @@ static void signal_restore_drop(void *ptr)
 	ckpt_free(r->sig);
 	ckpt_free(r->pending);
 	restore_timers_free(r->timers);
+	restore_ctty_free(r->ctty);
 	kfree(r);
 }
 
@@ -336,6 +344,14 @@ static void *restore_signal(struct ckpt_ctx *ctx)
 		signal_restore_drop(r);
 		return err;
 	}
+	r->ctty = restore_ctty_read(ctx);
+	if (IS_ERR(r->ctty)) {
+		void *err = r->ctty;
+
+		r->ctty = NULL;
+		signal_restore_drop(r);
+		return err;
+	}
 	return r;
 bad:
 	ckpt_err(ctx, -EINVAL, "rlimits record is malformed");
@@ -343,7 +359,10 @@ bad:
 	return ERR_PTR(-EINVAL);
 }
 
-/* rlimits first: the fd table may need a larger RLIMIT_NOFILE */
+/*
+ * rlimits first: the fd table may need a larger RLIMIT_NOFILE; then the
+ * controlling tty, in the session the tree builder made
+ */
 int restore_signal_prepare(struct ckpt_ctx *ctx, void *ptr)
 {
 	struct ckpt_signal_restore *r = ptr;
@@ -360,7 +379,7 @@ int restore_signal_prepare(struct ckpt_ctx *ctx, void *ptr)
 			return ckpt_err(ctx, ret, "rlimit %d: cannot set %llu/%llu",
 					i, r->sig->rlim[i].cur, r->sig->rlim[i].max);
 	}
-	return 0;
+	return restore_ctty(ctx, r->ctty);
 }
 
 static const struct ckpt_obj_ops ckpt_signal_ops = {

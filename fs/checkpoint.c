@@ -51,12 +51,14 @@ static void file_drop(void *ptr)
 /*
  * A character device is reopened by path and has no position of its
  * own: sharing it with outsiders (a terminal, /dev/null) is harmless.
+ * A pty master is the pty itself: restart makes a new one.
  */
 static int file_users(void *ptr)
 {
 	struct file *file = ptr;
+	struct inode *inode = file_inode(file);
 
-	if (S_ISCHR(file_inode(file)->i_mode))
+	if (S_ISCHR(inode->i_mode) && inode->i_rdev != MKDEV(TTYAUX_MAJOR, 2))
 		return -1;
 	return file_count(file) - 1;
 }

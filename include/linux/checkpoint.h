@@ -288,4 +288,38 @@ struct file *restore_pipe_file(struct ckpt_ctx *ctx, int objref,
 struct file *restore_fifo_file(struct ckpt_ctx *ctx, int objref,
 			       const char *path, unsigned int f_flags);
 
+/* drivers/tty/checkpoint.c */
+#if IS_ENABLED(CONFIG_UNIX98_PTYS)
+int checkpoint_ctty_obj(struct ckpt_ctx *ctx, struct task_struct *t);
+int checkpoint_ctty(struct ckpt_ctx *ctx, struct task_struct *t, int objref);
+void *restore_ctty_read(struct ckpt_ctx *ctx);
+int restore_ctty(struct ckpt_ctx *ctx, void *ctty);
+void restore_ctty_free(void *ctty);
+#else
+static inline int checkpoint_ctty_obj(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	return 0;
+}
+
+static inline int checkpoint_ctty(struct ckpt_ctx *ctx, struct task_struct *t,
+				  int objref)
+{
+	return 0;
+}
+
+static inline void *restore_ctty_read(struct ckpt_ctx *ctx)
+{
+	return NULL;
+}
+
+static inline int restore_ctty(struct ckpt_ctx *ctx, void *ctty)
+{
+	return 0;
+}
+
+static inline void restore_ctty_free(void *ctty)
+{
+}
+#endif
+
 #endif /* _LINUX_CHECKPOINT_H */

@@ -493,6 +493,8 @@ static struct {
 	/* Sockets: the QUEUE after a SOCKET, a listener's LISTENQ, its QUEUEs */
 	bool sock_listen;		/* the SOCKET read last is listening */
 	bool listenq_next;		/* a SOCKET_LISTENQ is due */
+	int tty_data_next;		/* side of the TTY_DATA due, or -1 */
+	bool ctty_ok;			/* a CTTY may come: TIMERS came last */
 	uint32_t sock_backlog;
 	uint32_t conns_left;		/* QUEUE records of the LISTENQ to come */
 
@@ -652,6 +654,13 @@ static const char *const file_types[] = {
 	[CKPT_FILE_UNLINKED] = "UNLINKED",
 	[CKPT_FILE_SOCKET] = "SOCKET",
 	[CKPT_FILE_INOTIFY] = "INOTIFY",
+	[CKPT_FILE_TTY] = "TTY",
+};
+
+static const struct flag_name tty_names[] = {
+	{ CKPT_TTY_LOCKED, "LOCKED" }, { CKPT_TTY_PACKET, "PACKET" },
+	{ CKPT_TTY_SLAVE_CLOSED, "SLAVE_CLOSED" },
+	{ 0, NULL }
 };
 
 static const char *const sock_types[] = {
@@ -1521,6 +1530,10 @@ static int do_file(struct ckpt_hdr_file *f)
 		f_i("socket", f->obj_objref);
 		if (check_ref("obj_objref", f->obj_objref, CKPT_OBJ_SOCK, false))
 			return -1;
+	} else if (f->file_type == CKPT_FILE_TTY) {
+		f_i("tty", f->obj_objref);
+		if (check_ref("obj_objref", f->obj_objref, CKPT_OBJ_TTY, false))
+			return -1;
 	} else if (f->obj_objref) {
 		return bad("a %s file with obj_objref %d", type, f->obj_objref);
 	}
@@ -2276,6 +2289,101 @@ static int do_tail(struct ckpt_hdr_tail *t)
 }
 
 /* ---------------------------------------------------------------------
+ * Pseudo-terminals
+ */
+static void f_termios(const char *key, const struct ckpt_termios *t)
+{
+	char cc[3 * CKPT_TTY_NCCS + 1];
+	int i;
+
+	item_begin("%s", key);
+	if (json)
+		f_w("end", key);
+	f_x("iflag", t->c_iflag);
+	f_x("oflag", t->c_oflag);
+	f_x("cflag", t->c_cflag);
+	f_x("lflag", t->c_lflag);
+	f_u("ispeed", t->c_ispeed);
+	f_u("ospeed", t->c_ospeed);
+	f_u("line", t->c_line);
+	for (i = 0; i < CKPT_TTY_NCCS; i++)
+		snprintf(cc + 3 * i, sizeof(cc) - 3 * i, "%02x%s", t->c_cc[i],
+			 i + 1 < CKPT_TTY_NCCS ? ":" : "");
+	f_w("cc", cc);
+	item_end();
+}
+
+static int do_tty(struct ckpt_hdr_tty *h)
+{
+	static char path[CKPT_PATH_MAX];
+	char ws[64];
+
+	f_u("index", h->index);
+	f_flags("flags", h->flags, tty_names);
+	if (verbose || h->pktstatus)
+		f_x("pktstatus", h->pktstatus);
+	snprintf(ws, sizeof(ws), "%ux%u (%ux%u pixels)", h->winsize.ws_col,
+		 h->winsize.ws_row, h->winsize.ws_xpixel, h->winsize.ws_ypixel);
+	f_w("winsize", ws);
+	list_begin("termios");
+	f_termios("master", &h->master_termios);
+	f_termios("slave", &h->slave_termios);
+	list_end();
+	if (h->flags & ~CKPT_TTY_FLAGS)
+		return bad("unknown flags %#x", h->flags & ~CKPT_TTY_FLAGS);
+	if (h->pktstatus > 0xff)
+		return bad("packet status %#x is not a byte", h->pktstatus);
+	if (cur_len != round8(sizeof(*h) + (uint64_t)h->ptmx_len))
+		return bad("a ptmx path of %u bytes does not fit the length %u",
+			   h->ptmx_len, cur_len);
+	if (rd_path("ptmx", path, h->ptmx_len))
+		return -1;
+	f_s("ptmx", path, h->ptmx_len);
+	if (path[0] != '/')
+		return bad("ptmx path is not absolute");
+	img.tty_data_next = CKPT_TTY_MASTER;
+	img.expect = CKPT_HDR_TTY_DATA;
+	img.expect_why = "after a TTY record";
+	return 0;
+}
+
+static int do_tty_data(struct ckpt_hdr_tty_data *d)
+{
+	uint64_t bits = (d->len + 7ULL) / 8;
+
+	f_w("side", d->side == CKPT_TTY_MASTER ? "MASTER" :
+		    d->side == CKPT_TTY_SLAVE ? "SLAVE" : "unknown");
+	f_u("len", d->len);
+	if ((int)d->side != img.tty_data_next)
+		return bad("the %s's data, expected the %s's", d->side ? "slave" : "master",
+			   img.tty_data_next ? "slave" : "master");
+	if (d->len > CKPT_TTY_DATA_MAX ||
+	    cur_len != round8(sizeof(*d) + (uint64_t)d->len + bits))
+		return bad("%u bytes of data do not fit the length %u", d->len,
+			   cur_len);
+	if (d->side == CKPT_TTY_MASTER) {
+		img.tty_data_next = CKPT_TTY_SLAVE;
+		img.expect = CKPT_HDR_TTY_DATA;
+		img.expect_why = "after the master's TTY_DATA";
+	} else {
+		img.tty_data_next = -1;
+	}
+	/* the data is not printed */
+	return skip(d->len + bits);
+}
+
+static int do_ctty(struct ckpt_hdr_ctty *h)
+{
+	f_i("tty", h->tty_objref);
+	f_i("pgrp", h->pgrp);
+	if (check_ref("tty_objref", h->tty_objref, CKPT_OBJ_TTY, false))
+		return -1;
+	if (h->pgrp < 0)
+		return bad("process group %d", h->pgrp);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
  * The record loop
  */
 typedef int (*record_fn)(void *);
@@ -2326,6 +2434,9 @@ static const struct record_type {
 	R(CKPT_HDR_SOCKET,	ckpt_hdr_socket,	do_socket,	false, false),
 	R(CKPT_HDR_SOCKET_QUEUE, ckpt_hdr_socket_queue,	do_socket_queue, false, false),
 	R(CKPT_HDR_SOCKET_LISTENQ, ckpt_hdr_socket_listenq, do_socket_listenq, false, false),
+	R(CKPT_HDR_TTY,		ckpt_hdr_tty,		do_tty,		false, false),
+	R(CKPT_HDR_TTY_DATA,	ckpt_hdr_tty_data,	do_tty_data,	false, false),
+	R(CKPT_HDR_CTTY,	ckpt_hdr_ctty,		do_ctty,	true, false),
 	R(CKPT_HDR_TAIL,	ckpt_hdr_tail,		do_tail,	true, false),
 #undef R
 };
@@ -2373,9 +2484,11 @@ static bool is_object_record(uint32_t type)
 static int check_order(uint32_t type)
 {
 	uint32_t expected = img.expect;
+	bool ctty_ok = img.ctty_ok;
 	int32_t ref;
 
 	img.expect = 0;
+	img.ctty_ok = false;
 	if (type == CKPT_HDR_HEADER ||
 	    (type == CKPT_HDR_HEADER_ARCH && cur_off != sizeof(rec.header)))
 		return bad("a second %s record", ckpt_hdr_name(type));
@@ -2398,6 +2511,17 @@ static int check_order(uint32_t type)
 	if (type == CKPT_HDR_TIMERS) {
 		if (expected != CKPT_HDR_TIMERS)
 			return bad("TIMERS not after the SIGPENDING of a SIGNAL");
+		img.ctty_ok = true;
+		return 0;
+	}
+	if (type == CKPT_HDR_TTY_DATA) {
+		if (expected != CKPT_HDR_TTY_DATA)
+			return bad("TTY_DATA not after a TTY record");
+		return 0;
+	}
+	if (type == CKPT_HDR_CTTY) {
+		if (!ctty_ok)
+			return bad("CTTY not after the TIMERS of a SIGNAL");
 		return 0;
 	}
 	if (type == CKPT_HDR_SOCKET_QUEUE) {

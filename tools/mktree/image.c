@@ -58,6 +58,9 @@ static const struct {
 	{ CKPT_HDR_SOCKET,	"SOCKET" },
 	{ CKPT_HDR_SOCKET_QUEUE, "SOCKET_QUEUE" },
 	{ CKPT_HDR_SOCKET_LISTENQ, "SOCKET_LISTENQ" },
+	{ CKPT_HDR_TTY,		"TTY" },
+	{ CKPT_HDR_TTY_DATA,	"TTY_DATA" },
+	{ CKPT_HDR_CTTY,	"CTTY" },
 	{ CKPT_HDR_TAIL,	"TAIL" },
 };
 
@@ -76,6 +79,7 @@ static const struct {
 	[CKPT_OBJ_CRED]		= { "CRED",		CKPT_HDR_CRED },
 	[CKPT_OBJ_INODE]	= { "INODE",		CKPT_HDR_FILE_INODE },
 	[CKPT_OBJ_SOCK]		= { "SOCK",		CKPT_HDR_SOCKET },
+	[CKPT_OBJ_TTY]		= { "TTY",		CKPT_HDR_TTY },
 };
 
 const char *ckpt_hdr_name(uint32_t type)

@@ -87,6 +87,10 @@ enum {
 	CKPT_HDR_SOCKET_QUEUE,
 	CKPT_HDR_SOCKET_LISTENQ,
 
+	CKPT_HDR_TTY = 701,
+	CKPT_HDR_TTY_DATA = 702,
+	CKPT_HDR_CTTY = 703,
+
 	CKPT_HDR_TAIL = 9001,
 };
 
@@ -103,6 +107,7 @@ enum {
 	CKPT_OBJ_CRED,
 	CKPT_OBJ_INODE,
 	CKPT_OBJ_SOCK,
+	CKPT_OBJ_TTY = 11,
 	CKPT_OBJ_MAX
 };
 
@@ -480,6 +485,7 @@ enum {
 	CKPT_FILE_EPOLL,		/* + CKPT_HDR_EPOLL */
 	CKPT_FILE_SOCKET = 11,		/* a Unix socket: CKPT_OBJ_SOCK */
 	CKPT_FILE_UNLINKED = 12,	/* a regular file with no name left */
+	CKPT_FILE_TTY = 13,		/* a pty's end: CKPT_OBJ_TTY */
 	CKPT_FILE_INOTIFY = 15,		/* + CKPT_HDR_INOTIFY, _INOTIFY_EVENTS */
 	CKPT_FILE_MAX
 };
@@ -493,7 +499,7 @@ struct ckpt_hdr_file {
 	__u32 rdev;			/* new_encode_dev(), for devices */
 	__aligned_u64 i_size;
 	__u32 path_len;			/* with the NUL; 0 if none */
-	__s32 obj_objref;		/* PIPE, FIFO: CKPT_OBJ_PIPE; SOCKET: _SOCK */
+	__s32 obj_objref;		/* PIPE, FIFO: _PIPE; SOCKET: _SOCK; TTY: _TTY */
 };
 
 /*
@@ -971,6 +977,85 @@ struct ckpt_hdr_socket_listenq {
 	__u32 nr_conns;
 	__u32 __pad;
 	struct ckpt_listenq_ent conns[];
+};
+
+/*
+ * CKPT_HDR_TTY: a Unix98 pseudo-terminal pair (object CKPT_OBJ_TTY),
+ * keyed by its master.  The files on it are CKPT_FILE_TTY records that
+ * name it in obj_objref; their rdev says which end: 5:2 the master
+ * (ptmx), 5:0 /dev/tty (the slave, as the controlling tty), else the
+ * slave.  The path of the ptmx device that made the pair follows the
+ * fixed part (ptmx_len bytes, NUL included): restart opens it to make
+ * a new pair in the same devpts instance, so the slave's index may
+ * differ (index is only informative).  Two CKPT_HDR_TTY_DATA records
+ * follow, the master's input first, then the slave's.
+ */
+#define CKPT_TTY_NCCS		19
+
+struct ckpt_termios {
+	__u32 c_iflag;
+	__u32 c_oflag;
+	__u32 c_cflag;
+	__u32 c_lflag;
+	__u32 c_ispeed;
+	__u32 c_ospeed;
+	__u8 c_line;
+	__u8 c_cc[CKPT_TTY_NCCS];
+	__u8 __pad[4];
+};
+
+struct ckpt_winsize {
+	__u16 ws_row;
+	__u16 ws_col;
+	__u16 ws_xpixel;
+	__u16 ws_ypixel;
+};
+
+#define CKPT_TTY_LOCKED		0x1	/* TIOCSPTLCK: the slave cannot be opened */
+#define CKPT_TTY_PACKET		0x2	/* TIOCPKT on the master */
+#define CKPT_TTY_SLAVE_CLOSED	0x4	/* every file of the slave was closed */
+#define CKPT_TTY_FLAGS		0x7
+
+struct ckpt_hdr_tty {
+	struct ckpt_hdr h;
+	__u32 index;			/* /dev/pts/N at checkpoint */
+	__u32 flags;			/* CKPT_TTY_* */
+	__u32 pktstatus;		/* TIOCPKT_* status not read yet */
+	__u32 ptmx_len;			/* with the NUL */
+	struct ckpt_winsize winsize;
+	struct ckpt_termios master_termios;	/* informative: the driver's */
+	struct ckpt_termios slave_termios;
+};
+
+/*
+ * CKPT_HDR_TTY_DATA: the input a pty end's N_TTY line discipline holds
+ * and was not read yet (the master's: what the slave wrote; the
+ * slave's: what the master wrote), as processed already: len bytes,
+ * then a bitmap of DIV_ROUND_UP(len, 8) bytes (bit i of byte i / 8
+ * set: byte i ends a line), then padding.
+ */
+#define CKPT_TTY_MASTER		0
+#define CKPT_TTY_SLAVE		1
+#define CKPT_TTY_DATA_MAX	4096
+
+struct ckpt_hdr_tty_data {
+	struct ckpt_hdr h;
+	__u32 side;			/* CKPT_TTY_MASTER or _SLAVE */
+	__u32 len;
+};
+
+/*
+ * CKPT_HDR_CTTY: ends a CKPT_OBJ_SIGNAL object whose process has a pty
+ * of the image as its controlling tty: the pair, whose slave it is,
+ * and the tty's foreground process group as seen in the process's pid
+ * namespace (0: the process's own).  A process whose controlling tty
+ * is no pty of the image (a console, a pty whose master is not saved)
+ * has no such record and keeps the one restart gives it.
+ */
+struct ckpt_hdr_ctty {
+	struct ckpt_hdr h;
+	__s32 tty_objref;		/* CKPT_OBJ_TTY */
+	__s32 pgrp;
 };
 
 #endif /* _UAPI_LINUX_CHECKPOINT_HDR_H */

@@ -9,7 +9,9 @@
  * signalfd, timerfds and epolls, one nested in the other; a sealed
  * memfd, an unlinked file and file locks; Unix sockets: socketpairs
  * holding data, bound, listening and connecting sockets; inotify files
- * with watches and queued events), then, for a
+ * with watches and queued events; two ptys holding data, one the
+ * session's controlling tty with /dev/tty open, the other locked in
+ * packet mode), then, for a
  * number of iterations or
  * seconds from a fixed seed, takes a corpus image, mutates it knowing
  * the record structure of include/uapi/linux/checkpoint_hdr.h (record
@@ -46,7 +48,7 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, fifo, signals, timers, events, locks, unix, inotify, tree, pidns;
+ * pipes, fifo, signals, timers, events, locks, unix, inotify, pty, tree, pidns;
  * default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
@@ -77,6 +79,7 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
@@ -87,6 +90,7 @@
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -315,6 +319,31 @@ static void w_locks(const char *img, const char *log)
  * socket holding datagrams, a client connected to one, a listener with
  * a pending connection holding data.
  */
+/*
+ * Two ptys holding data both ways: one the controlling tty of the
+ * worker's session, with /dev/tty open; the other locked, in packet
+ * mode
+ */
+static void w_pty(const char *img, const char *log)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	int m2 = posix_openpt(O_RDWR | O_NOCTTY);
+	int s, tty, one = 1;
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+
+	if (m < 0 || m2 < 0 || grantpt(m) || unlockpt(m) || setsid() < 0)
+		_exit(CKPT_EXIT_SETUP);
+	s = ioctl(m, TIOCGPTPEER, O_RDWR);
+	if (s < 0 || ioctl(s, TIOCSCTTY, 0) || ioctl(s, TIOCSWINSZ, &ws))
+		_exit(CKPT_EXIT_SETUP);
+	tty = open("/dev/tty", O_RDWR);
+	if (tty < 0 || write(m, "to the slave\npart", 17) != 17 ||
+	    write(s, "to the master\n", 14) != 14 ||
+	    ioctl(m2, TIOCPKT, &one) || write(m2, "x", 1) != 1)
+		_exit(CKPT_EXIT_SETUP);
+	checkpoint_self(img, log);
+}
+
 static void w_unix(const char *img, const char *log)
 {
 	struct sockaddr_un ab = { .sun_family = AF_UNIX }, pa = { .sun_family = AF_UNIX };
@@ -626,6 +655,7 @@ static struct corpus corpus[] = {
 	{ .name = "locks", .worker = w_locks },
 	{ .name = "unix", .worker = w_unix },
 	{ .name = "inotify", .worker = w_inotify },
+	{ .name = "pty", .worker = w_pty },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
 	{ .name = "pidns", .worker = w_pidns, .tree = 1 },
 };
@@ -1124,6 +1154,24 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 				T(queued_overrun, K_COUNT);
 #undef T
 			}
+			break;
+		case CKPT_HDR_TTY:
+			F(ckpt_hdr_tty, index, K_COUNT);
+			F(ckpt_hdr_tty, flags, K_FLAGS);
+			F(ckpt_hdr_tty, pktstatus, K_FLAGS);
+			F(ckpt_hdr_tty, ptmx_len, K_COUNT);
+			F(ckpt_hdr_tty, slave_termios.c_lflag, K_FLAGS);
+			F(ckpt_hdr_tty, slave_termios.c_iflag, K_FLAGS);
+			F(ckpt_hdr_tty, master_termios.c_cflag, K_FLAGS);
+			F(ckpt_hdr_tty, slave_termios.c_line, K_COUNT);
+			break;
+		case CKPT_HDR_TTY_DATA:
+			F(ckpt_hdr_tty_data, side, K_COUNT);
+			F(ckpt_hdr_tty_data, len, K_COUNT);
+			break;
+		case CKPT_HDR_CTTY:
+			F(ckpt_hdr_ctty, tty_objref, K_OBJREF);
+			F(ckpt_hdr_ctty, pgrp, K_COUNT);
 			break;
 		case CKPT_HDR_EVENTFD:
 			F(ckpt_hdr_eventfd, count, K_COUNT);
@@ -2148,7 +2196,7 @@ int main(int argc, char **argv)
 		 * pass leaves them to make fuzz.
 		 */
 		if (!only)
-			only = "plain,files,pipes,fifo,signals,timers,events,locks,unix,inotify";
+			only = "plain,files,pipes,fifo,signals,timers,events,locks,unix,inotify,pty";
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");
