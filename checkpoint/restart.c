@@ -221,10 +221,11 @@ static int do_restart_self(struct ckpt_ctx *ctx, long *retval)
 		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "the image holds %u tasks: restore it with mktree",
 			       tree->nr_tasks);
-	if (!ret)
-		ret = restore_utsns(ctx, tree, uts, restart_self_at, NULL);
+	/* checks first: restore_utsns() names the namespaces */
 	if (!ret)
 		ret = restore_check_ipcns(ctx, tree, restart_self_at, NULL);
+	if (!ret)
+		ret = restore_utsns(ctx, tree, uts, restart_self_at, NULL);
 	ctx->tsk_flags = tree->pids[0].flags;
 	ckpt_free(uts);
 	ckpt_free(tree);
@@ -552,9 +553,9 @@ static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r,
 				"the task's pids, parent, session, group or threads are not the image's");
 	ret = restore_check_pidns(ctx, pi, restart_task_at, r);
 	if (!ret)
-		ret = restore_utsns(ctx, tree, uts, restart_task_at, r);
-	if (!ret)
 		ret = restore_check_ipcns(ctx, tree, restart_task_at, r);
+	if (!ret)
+		ret = restore_utsns(ctx, tree, uts, restart_task_at, r);
 	return ret;
 }
 
