@@ -83,6 +83,7 @@ static const struct { long type; int len; } msgs[] = {
 
 static struct {
 	char dir[CKPT_PATH_LEN], go[CKPT_PATH_LEN + 8], marked[CKPT_PATH_LEN + 16];
+	char counted[CKPT_PATH_LEN + 16];
 	int idx;
 	pid_t kids[4];
 	int nr_kids;
@@ -225,6 +226,9 @@ static void check_init(void)
 	    (ds.shm_perm.mode & 0777) != 0640 || ds.shm_nattch != 3)
 		wfail("segment: size %zu, mode %o, %lu attached", (size_t)ds.shm_segsz,
 		      ds.shm_perm.mode, (unsigned long)ds.shm_nattch);
+	/* C1 may detach (exit) now */
+	if (ckpt_put(W.dir, "counted", "x\n"))
+		wfail("cannot write the counted file");
 	off = ckpt_check_off(W.shm, FILL_LEN, 0, SEED);
 	if (off >= 0)
 		wfail("segment differs at offset %ld", off);
@@ -257,6 +261,9 @@ static void check_c1(void)
 	memcpy(W.shm2 + SHM_SIZE - 8, "c1-mark", 8);
 	if (ckpt_put(W.dir, "marked", "x\n"))
 		wfail("cannot write the marked file");
+	/* keep the attachments until init counted them */
+	if (ckpt_await_file(W.counted, 20, 60000))
+		wfail("init never counted the attachments");
 }
 
 static void __attribute__((noreturn)) task(int idx)
@@ -389,6 +396,7 @@ TEST_F_TIMEOUT(sysvipc, container, 280)
 	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
 	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
 	snprintf(W.marked, sizeof(W.marked), "%s/marked", self->env.dir);
+	snprintf(W.counted, sizeof(W.counted), "%s/counted", self->env.dir);
 	pid = ckpt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
