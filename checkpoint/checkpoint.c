@@ -92,6 +92,8 @@ static int checkpoint_write_tree(struct ckpt_ctx *ctx)
 			p->flags |= CKPT_PIDS_THREAD;
 		if (test_bit(i, ctx->newuts))
 			p->flags |= CKPT_PIDS_NEWUTS;
+		if (ctx->newipc && test_bit(i, ctx->newipc))
+			p->flags |= CKPT_PIDS_NEWIPC;
 		if (t->exit_state) {
 			p->flags |= CKPT_PIDS_ZOMBIE;
 			p->exit_code = t->exit_code;
@@ -286,6 +288,8 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	ret = checkpoint_pidns(ctx);
 	if (!ret)
 		ret = checkpoint_utsns(ctx);
+	if (!ret)
+		ret = checkpoint_ipcns(ctx);
 	if (ret)
 		goto out;
 
@@ -313,6 +317,7 @@ long do_checkpoint(struct ckpt_ctx *ctx, pid_t pid)
 	if (!ret)
 		ret = checkpoint_write_tail(ctx);
 out:
+	checkpoint_ipcns_free(ctx);
 	checkpoint_utsns_free(ctx);
 	checkpoint_pidns_free(ctx);
 	checkpoint_put_tasks(ctx);

@@ -143,6 +143,10 @@ static int checkpoint_task_objs(struct ckpt_ctx *ctx, struct task_struct *t)
 	};
 	int i, objref;
 
+	/* its own IPC namespace, whose segments its address space maps */
+	objref = checkpoint_task_ipc(ctx, t);
+	if (objref < 0)
+		return objref;
 	for (i = 0; i < ARRAY_SIZE(ckpt_task_objs); i++) {
 		const struct ckpt_task_obj *o = &ckpt_task_objs[i];
 		void *ptr = ckpt_task_obj_get(t, o->type);

@@ -100,10 +100,10 @@ static int restore_check_tree(struct ckpt_ctx *ctx, struct ckpt_hdr_tree *h,
 		    p->sid < 0 || p->pgid >= PID_MAX_LIMIT || p->sid >= PID_MAX_LIMIT)
 			goto bad;
 		if (p->flags & ~(CKPT_PIDS_ROOT | CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE |
-				 CKPT_PIDS_NEWUTS))
+				 CKPT_PIDS_NEWUTS | CKPT_PIDS_NEWIPC))
 			goto bad;
 		/* a thread shares its process's namespaces, a zombie has none */
-		if (p->flags & CKPT_PIDS_NEWUTS &&
+		if (p->flags & (CKPT_PIDS_NEWUTS | CKPT_PIDS_NEWIPC) &&
 		    p->flags & (CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE))
 			goto bad;
 		if (!!(p->flags & CKPT_PIDS_ROOT) != !i)
@@ -221,8 +221,12 @@ static int do_restart_self(struct ckpt_ctx *ctx, long *retval)
 		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "the image holds %u tasks: restore it with mktree",
 			       tree->nr_tasks);
+	/* checks first: restore_utsns() names the namespaces */
+	if (!ret)
+		ret = restore_check_ipcns(ctx, tree, restart_self_at, NULL);
 	if (!ret)
 		ret = restore_utsns(ctx, tree, uts, restart_self_at, NULL);
+	ctx->tsk_flags = tree->pids[0].flags;
 	ckpt_free(uts);
 	ckpt_free(tree);
 	if (!ret)
@@ -343,8 +347,10 @@ static void restart_one(struct ckpt_restart *r, struct ckpt_rtask *rt)
 	int ret;
 
 	ctx->tsk_pid = rt->pids.pid;
+	ctx->tsk_flags = rt->pids.flags;
 	ctx->kflags &= ~CKPT_CTX_NORETURN;
 	ret = restore_task(ctx, &rt->tr);
+	ctx->tsk_flags = 0;
 	rt->noreturn = !!(ctx->kflags & CKPT_CTX_NORETURN);
 	ctx->kflags &= ~CKPT_CTX_NORETURN;
 	/*
@@ -546,6 +552,8 @@ static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r,
 		return ckpt_err(ctx, ret,
 				"the task's pids, parent, session, group or threads are not the image's");
 	ret = restore_check_pidns(ctx, pi, restart_task_at, r);
+	if (!ret)
+		ret = restore_check_ipcns(ctx, tree, restart_task_at, r);
 	if (!ret)
 		ret = restore_utsns(ctx, tree, uts, restart_task_at, r);
 	return ret;

@@ -373,6 +373,8 @@ static int ckpt_vma_type(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		return -EOPNOTSUPP;
 	if (!vma->vm_file)
 		return CKPT_VMA_ANON;
+	if (ckpt_file_is_sysvshm(vma->vm_file))
+		return CKPT_VMA_SYSVSHM;
 	if (shmem_file(vma->vm_file) && (vma->vm_flags & VM_MAYSHARE))
 		return CKPT_VMA_SHMEM;
 	return CKPT_VMA_FILE;
@@ -750,6 +752,12 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 			continue;
 		snprintf(ctx->what, sizeof(ctx->what), "mapping at %#llx",
 			 vmas[i].h.start);
+		if (vmas[i].h.vma_type == CKPT_VMA_SYSVSHM) {
+			ret = checkpoint_vma_sysvshm(ctx, vmas[i].file, &vmas[i].h);
+			if (ret)
+				goto out;
+			continue;
+		}
 		/*
 		 * Mappings are inherited across fork: the parent outside
 		 * the image keeps the same file.  That sharing is
@@ -889,6 +897,12 @@ static int restore_check_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v,
 		if (h->file_objref || (f & CKPT_VM_INHERIT))
 			goto bad;
 		break;
+	case CKPT_VMA_SYSVSHM:
+		/* file_objref is the segment's id */
+		if (h->file_objref < 0 || h->pgoff || !(f & CKPT_VM_MAYSHARE) ||
+		    (f & (CKPT_VM_GROWSDOWN | CKPT_VM_INHERIT)))
+			goto bad;
+		break;
 	default:
 		goto bad;
 	}
@@ -938,6 +952,12 @@ static int restore_map_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v)
 	if (!v->file)
 		flags |= MAP_ANONYMOUS;
 
+	if (h->vma_type == CKPT_VMA_SYSVSHM) {
+		ret = restore_vma_sysvshm(ctx, h);
+		if (ret)
+			return ret;
+		goto advice;
+	}
 	addr = vm_mmap(v->file, h->start, len, prot, flags,
 		       v->file ? h->pgoff << PAGE_SHIFT : 0);
 	if (IS_ERR_VALUE(addr))
@@ -946,6 +966,7 @@ static int restore_map_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v)
 	if (addr != h->start)
 		return ckpt_err(ctx, -EINVAL, "mapping %#llx-%#llx landed at %#lx",
 				h->start, h->end, addr);
+advice:
 
 	for (i = 0; i < ARRAY_SIZE(ckpt_vm_advice); i++) {
 		if (!(h->vm_flags & ckpt_vm_advice[i].ckpt))

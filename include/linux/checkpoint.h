@@ -63,6 +63,7 @@ struct ckpt_ctx {
 	struct task_struct *tsk;	/* the task being saved */
 	struct ckpt_pidns_save *pidns;	/* their pid namespaces */
 	unsigned long *newuts;		/* those in a UTS namespace of their own */
+	unsigned long *newipc;		/* those in an IPC namespace of their own */
 	pid_t tsk_pid;
 	char what[48];			/* the fd or mapping being saved */
 
@@ -71,6 +72,9 @@ struct ckpt_ctx {
 	struct xarray obj_xa;		/* restart: objref -> object */
 	struct list_head obj_list;	/* checkpoint: every object held */
 	int obj_next;			/* next objref */
+
+	/* restart: the tree flags (CKPT_PIDS_*) of the task being restored */
+	u32 tsk_flags;
 
 	/* restart: one record of lookahead */
 	struct ckpt_hdr peek;
@@ -232,6 +236,59 @@ struct ckpt_hdr_utsns *restore_read_utsns(struct ckpt_ctx *ctx,
 int restore_utsns(struct ckpt_ctx *ctx, const struct ckpt_hdr_tree *tree,
 		  const struct ckpt_hdr_utsns *h,
 		  struct task_struct *(*task)(void *arg, u32 i), void *arg);
+
+/* ipc/checkpoint.c */
+struct ckpt_hdr_vma;
+#ifdef CONFIG_SYSVIPC
+int checkpoint_ipcns(struct ckpt_ctx *ctx);
+void checkpoint_ipcns_free(struct ckpt_ctx *ctx);
+int checkpoint_task_ipc(struct ckpt_ctx *ctx, struct task_struct *t);
+int restore_check_ipcns(struct ckpt_ctx *ctx, const struct ckpt_hdr_tree *tree,
+			struct task_struct *(*task)(void *arg, u32 i), void *arg);
+bool ckpt_file_is_sysvshm(struct file *file);
+int checkpoint_vma_sysvshm(struct ckpt_ctx *ctx, struct file *file,
+			   struct ckpt_hdr_vma *h);
+int restore_vma_sysvshm(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *h);
+#else
+static inline int checkpoint_ipcns(struct ckpt_ctx *ctx)
+{
+	return 0;
+}
+
+static inline void checkpoint_ipcns_free(struct ckpt_ctx *ctx)
+{
+}
+
+static inline int checkpoint_task_ipc(struct ckpt_ctx *ctx, struct task_struct *t)
+{
+	return 0;
+}
+
+static inline int restore_check_ipcns(struct ckpt_ctx *ctx,
+				      const struct ckpt_hdr_tree *tree,
+				      struct task_struct *(*task)(void *arg, u32 i),
+				      void *arg)
+{
+	return 0;
+}
+
+static inline bool ckpt_file_is_sysvshm(struct file *file)
+{
+	return false;
+}
+
+static inline int checkpoint_vma_sysvshm(struct ckpt_ctx *ctx, struct file *file,
+					 struct ckpt_hdr_vma *h)
+{
+	return -EOPNOTSUPP;
+}
+
+static inline int restore_vma_sysvshm(struct ckpt_ctx *ctx,
+				      const struct ckpt_hdr_vma *h)
+{
+	return -EOPNOTSUPP;
+}
+#endif
 
 /* checkpoint/cred.c */
 int restore_cred_commit(struct ckpt_ctx *ctx, void *cred);

@@ -464,6 +464,10 @@ static struct {
 	uint32_t tree_tasks;		/* from TREE */
 	uint32_t tree_zombies;		/* of them, with no records */
 	uint32_t tree_newuts;		/* of them, with CKPT_PIDS_NEWUTS */
+	uint32_t tree_newipc;		/* of them, with CKPT_PIDS_NEWIPC */
+	uint32_t ipcns_seen;		/* IPCNS records */
+	/* the SysV IPC objects the IPCNS read last still announces */
+	uint32_t ipc_left[3];		/* shm, sem, msg */
 	int32_t *tree_pids;		/* their pids */
 	bool have_tree, have_pidns;
 	uint64_t tasks;			/* TASK records */
@@ -595,6 +599,7 @@ static const struct flag_name pids_names[] = {
 	{ CKPT_PIDS_THREAD, "THREAD" },
 	{ CKPT_PIDS_ZOMBIE, "ZOMBIE" },
 	{ CKPT_PIDS_NEWUTS, "NEWUTS" },
+	{ CKPT_PIDS_NEWIPC, "NEWIPC" },
 	{ 0, NULL }
 };
 
@@ -642,7 +647,7 @@ static const struct flag_name fd_names[] = {
 static const char *const vma_types[] = {
 	[CKPT_VMA_ANON] = "ANON", [CKPT_VMA_FILE] = "FILE",
 	[CKPT_VMA_SHMEM] = "SHMEM", [CKPT_VMA_VDSO] = "VDSO",
-	[CKPT_VMA_VVAR] = "VVAR",
+	[CKPT_VMA_VVAR] = "VVAR", [CKPT_VMA_SYSVSHM] = "SYSVSHM",
 };
 
 static const char *const file_types[] = {
@@ -880,12 +885,17 @@ static int do_tree(struct ckpt_hdr_tree *t)
 			img.tree_zombies++;
 		if (p.flags & CKPT_PIDS_NEWUTS)
 			img.tree_newuts++;
+		if (p.flags & CKPT_PIDS_NEWIPC)
+			img.tree_newipc++;
 		if (p.flags & ~(CKPT_PIDS_ROOT | CKPT_PIDS_THREAD |
-				CKPT_PIDS_ZOMBIE | CKPT_PIDS_NEWUTS))
+				CKPT_PIDS_ZOMBIE | CKPT_PIDS_NEWUTS | CKPT_PIDS_NEWIPC))
 			return bad("task %u: unknown flags 0x%x", i, p.flags);
 		if ((p.flags & CKPT_PIDS_NEWUTS) &&
 		    (p.flags & (CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE)))
 			return bad("task %u: a thread or zombie with a UTS namespace", i);
+		if ((p.flags & CKPT_PIDS_NEWIPC) &&
+		    (p.flags & (CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE)))
+			return bad("task %u: a thread or zombie with an IPC namespace", i);
 		if ((p.flags & CKPT_PIDS_ROOT) && (p.flags & CKPT_PIDS_ZOMBIE))
 			return bad("task %u: the root is a zombie", i);
 	}
@@ -1274,7 +1284,9 @@ static int do_vma(struct ckpt_hdr_vma *v)
 	f_x("end", v->end);
 	f_w("vma_type", type ? type : "unknown");
 	f_flags("vm_flags", v->vm_flags, vm_names);
-	if (v->file_objref || verbose)
+	if (v->vma_type == CKPT_VMA_SYSVSHM)
+		f_i("shmid", v->file_objref);
+	else if (v->file_objref || verbose)
 		f_i("file", v->file_objref);
 	if (v->pgoff || verbose)
 		f_u("pgoff", v->pgoff);
@@ -1289,9 +1301,16 @@ static int do_vma(struct ckpt_hdr_vma *v)
 	if (img.nr_mm_vmas && v->start < img.mm_vmas[img.nr_mm_vmas - 1].end)
 		return bad("VMA 0x%" PRIx64 " overlaps or precedes the previous one",
 			   (uint64_t)v->start);
-	if (check_ref("file_objref", v->file_objref, CKPT_OBJ_FILE,
-		      v->vma_type != CKPT_VMA_FILE))
+	if (v->vma_type == CKPT_VMA_SYSVSHM) {
+		if (v->file_objref < 0 || v->pgoff || !(v->vm_flags & CKPT_VM_MAYSHARE))
+			return bad("a SysV shm mapping of shmid %d, pgoff %" PRIu64
+				   " or not shared", v->file_objref, (uint64_t)v->pgoff);
+		if (!img.ipcns_seen)
+			return bad("a SysV shm mapping in an image without an IPC namespace");
+	} else if (check_ref("file_objref", v->file_objref, CKPT_OBJ_FILE,
+			     v->vma_type != CKPT_VMA_FILE)) {
 		return -1;
+	}
 
 	if (img.nr_mm_vmas == img.cap_mm_vmas) {
 		size_t cap = img.cap_mm_vmas ? 2 * img.cap_mm_vmas : 64;
@@ -2384,6 +2403,147 @@ static int do_ctty(struct ckpt_hdr_ctty *h)
 }
 
 /* ---------------------------------------------------------------------
+ * SysV IPC
+ */
+static int do_ipcns(struct ckpt_hdr_ipcns *h)
+{
+	uint32_t i;
+
+	f_u("nr_shm", h->nr_shm);
+	f_u("nr_sem", h->nr_sem);
+	f_u("nr_msg", h->nr_msg);
+	f_u("shmmax", h->shm_ctlmax);
+	f_u("shmall", h->shm_ctlall);
+	f_u("shmmni", h->shm_ctlmni);
+	f_u("shm_rmid_forced", h->shm_rmid_forced);
+	f_u("msgmax", h->msg_ctlmax);
+	f_u("msgmnb", h->msg_ctlmnb);
+	f_u("msgmni", h->msg_ctlmni);
+	list_begin("sem");
+	for (i = 0; i < 4; i++) {
+		item_begin("sem_ctls %u", i);
+		f_u("value", h->sem_ctls[i]);
+		item_end();
+	}
+	list_end();
+	img.ipcns_seen++;
+	if (img.ipcns_seen > img.tree_newipc)
+		return bad("%u IPCNS records where %u tasks have NEWIPC",
+			   img.ipcns_seen, img.tree_newipc);
+	if (h->nr_shm > 32768 || h->nr_sem > 32768 || h->nr_msg > 32768)
+		return bad("more than IPCMNI objects");
+	img.ipc_left[0] = h->nr_shm;
+	img.ipc_left[1] = h->nr_sem;
+	img.ipc_left[2] = h->nr_msg;
+	return 0;
+}
+
+static void f_ipc_perm(const struct ckpt_ipc_perm *p)
+{
+	f_i("id", p->id);
+	f_x("key", (uint32_t)p->key);
+	f_u("uid", p->uid);
+	f_u("gid", p->gid);
+	f_u("cuid", p->cuid);
+	f_u("cgid", p->cgid);
+	f_x("mode", p->mode);
+}
+
+/* The next SysV object: of kind @k (0 shm, 1 sem, 2 msg), as announced */
+static int ipc_next(int k, const struct ckpt_ipc_perm *p)
+{
+	int j;
+
+	for (j = 0; j < k; j++)
+		if (img.ipc_left[j])
+			return bad("%u objects of an earlier kind still due", img.ipc_left[j]);
+	if (!img.ipc_left[k])
+		return bad("an IPC object the IPCNS record did not announce");
+	img.ipc_left[k]--;
+	if (p->id < 0 || (p->mode & ~0777u) || p->__pad)
+		return bad("IPC object %d: bad id or mode %#o", p->id, p->mode);
+	return 0;
+}
+
+static int do_ipc_shm(struct ckpt_hdr_ipc_shm *h)
+{
+	f_ipc_perm(&h->perm);
+	f_u("size", h->size);
+	if (h->flags || verbose)
+		f_x("flags", h->flags);
+	if (ipc_next(0, &h->perm))
+		return -1;
+	if (!h->size || (h->flags & ~CKPT_SHM_DEST))
+		return bad("segment %d: size %" PRIu64 ", flags %#x", h->perm.id,
+			   (uint64_t)h->size, h->flags);
+	img.pages_of = PAGES_SHMEM;
+	img.shmem_size = h->size;
+	img.pages_since = cur_off;
+	return 0;
+}
+
+static int do_ipc_sem(struct ckpt_hdr_ipc_sem *h)
+{
+	uint32_t i;
+	int32_t v;
+
+	f_ipc_perm(&h->perm);
+	f_u("nsems", h->nsems);
+	if (ipc_next(1, &h->perm))
+		return -1;
+	if (!h->nsems || cur_len != round8(sizeof(*h) + (uint64_t)h->nsems * sizeof(v)))
+		return bad("%u semaphores do not fit the length %u", h->nsems, cur_len);
+	list_begin("semval");
+	for (i = 0; i < h->nsems; i++) {
+		if (rd_must(&v, sizeof(v)))
+			return -1;
+		item_begin("sem %u", i);
+		f_i("value", v);
+		item_end();
+		if (v < 0 || v > 32767)
+			return bad("semaphore %u: value %d out of range", i, v);
+	}
+	list_end();
+	return 0;
+}
+
+static int do_ipc_msg(struct ckpt_hdr_ipc_msg *h)
+{
+	struct ckpt_ipc_msg e;
+	uint64_t total = 0;
+	uint32_t i;
+
+	f_ipc_perm(&h->perm);
+	f_u("qbytes", h->qbytes);
+	f_u("nr_msgs", h->nr_msgs);
+	f_u("data_len", h->data_len);
+	if (ipc_next(2, &h->perm))
+		return -1;
+	if (h->nr_msgs > CKPT_MSGS_MAX || h->data_len > cur_len ||
+	    cur_len != round8(sizeof(*h) + (uint64_t)h->nr_msgs * sizeof(e) + h->data_len))
+		return bad("%u messages of %" PRIu64 " bytes do not fit the length %u",
+			   h->nr_msgs, (uint64_t)h->data_len, cur_len);
+	list_begin("messages");
+	for (i = 0; i < h->nr_msgs; i++) {
+		if (rd_must(&e, sizeof(e)))
+			return -1;
+		item_begin("msg %u", i);
+		f_i("mtype", e.mtype);
+		f_u("len", e.len);
+		item_end();
+		if (e.mtype < 1 || e.len > h->data_len - total)
+			return bad("message %u: type %" PRId64 ", %" PRIu64 " bytes", i,
+				   (int64_t)e.mtype, (uint64_t)e.len);
+		total += e.len;
+	}
+	list_end();
+	if (total != h->data_len)
+		return bad("the messages hold %" PRIu64 " bytes, not %" PRIu64, total,
+			   (uint64_t)h->data_len);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
  * The record loop
  */
 typedef int (*record_fn)(void *);
@@ -2404,6 +2564,10 @@ static const struct record_type {
 	R(CKPT_HDR_CRED,	ckpt_hdr_cred,		do_cred,	false, false),
 	R(CKPT_HDR_PIDNS,	ckpt_hdr_pidns,		do_pidns,	false, false),
 	R(CKPT_HDR_UTSNS,	ckpt_hdr_utsns,		do_utsns,	false, false),
+	R(CKPT_HDR_IPCNS,	ckpt_hdr_ipcns,		do_ipcns,	true, false),
+	R(CKPT_HDR_IPC_SHM,	ckpt_hdr_ipc_shm,	do_ipc_shm,	true, false),
+	R(CKPT_HDR_IPC_SEM,	ckpt_hdr_ipc_sem,	do_ipc_sem,	false, false),
+	R(CKPT_HDR_IPC_MSG,	ckpt_hdr_ipc_msg,	do_ipc_msg,	false, false),
 	R(CKPT_HDR_CPU,		ckpt_hdr_cpu,		do_cpu,		true, true),
 	R(CKPT_HDR_FPU,		ckpt_hdr_fpu,		do_fpu,		false, true),
 	R(CKPT_HDR_DEBUGREGS,	ckpt_hdr_debugregs,	do_debugregs,	true, true),
@@ -2549,6 +2713,15 @@ static int check_order(uint32_t type)
 				   img.pages_since);
 		return 0;
 	}
+	if (type == CKPT_HDR_IPC_SHM || type == CKPT_HDR_IPC_SEM ||
+	    type == CKPT_HDR_IPC_MSG) {
+		if (!img.ipc_left[type - CKPT_HDR_IPC_SHM])
+			return bad("%s not announced by an IPCNS record", ckpt_hdr_name(type));
+		return 0;
+	}
+	if (img.ipc_left[0] || img.ipc_left[1] || img.ipc_left[2])
+		return bad("the IPCNS record announces %u/%u/%u more objects",
+			   img.ipc_left[0], img.ipc_left[1], img.ipc_left[2]);
 	if (type == CKPT_HDR_OBJREF || !record_type(type))
 		return 0;
 	/*
@@ -2682,7 +2855,8 @@ static void print_summary(void)
 		f_u("objects", img.nr_objs);
 		json_open("objects_by_type", '{', '}');
 		for (i = 1; i < CKPT_OBJ_MAX; i++)
-			f_u(ckpt_obj_name(i), img.obj_count[i]);
+			if (ckpt_obj_name(i))
+				f_u(ckpt_obj_name(i), img.obj_count[i]);
 		json_close();
 		f_u("tasks", img.tasks);
 		f_u("vmas", img.vmas);
@@ -2701,8 +2875,9 @@ static void print_summary(void)
 	printf("summary: %" PRIu64 " records, %zu objects (", img.records,
 	       img.nr_objs);
 	for (i = 1; i < CKPT_OBJ_MAX; i++)
-		printf("%s%" PRIu64 " %s", i > 1 ? ", " : "", img.obj_count[i],
-		       ckpt_obj_name(i));
+		if (ckpt_obj_name(i))
+			printf("%s%" PRIu64 " %s", i > 1 ? ", " : "", img.obj_count[i],
+			       ckpt_obj_name(i));
 	printf("), %" PRIu64 " task%s, %" PRIu64 " vmas, %" PRIu64
 	       " pages (%" PRIu64 " bytes), %" PRIu64 " bytes in all\n",
 	       img.tasks, img.tasks == 1 ? "" : "s", img.vmas, img.pages,

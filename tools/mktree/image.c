@@ -28,6 +28,10 @@ static const struct {
 	{ CKPT_HDR_CRED,	"CRED" },
 	{ CKPT_HDR_PIDNS,	"PIDNS" },
 	{ CKPT_HDR_UTSNS,	"UTSNS" },
+	{ CKPT_HDR_IPCNS,	"IPCNS" },
+	{ CKPT_HDR_IPC_SHM,	"IPC_SHM" },
+	{ CKPT_HDR_IPC_SEM,	"IPC_SEM" },
+	{ CKPT_HDR_IPC_MSG,	"IPC_MSG" },
 	{ CKPT_HDR_CPU,		"CPU" },
 	{ CKPT_HDR_FPU,		"FPU" },
 	{ CKPT_HDR_DEBUGREGS,	"DEBUGREGS" },
@@ -80,6 +84,7 @@ static const struct {
 	[CKPT_OBJ_INODE]	= { "INODE",		CKPT_HDR_FILE_INODE },
 	[CKPT_OBJ_SOCK]		= { "SOCK",		CKPT_HDR_SOCKET },
 	[CKPT_OBJ_TTY]		= { "TTY",		CKPT_HDR_TTY },
+	[CKPT_OBJ_IPCNS]	= { "IPCNS",		CKPT_HDR_IPCNS },
 };
 
 const char *ckpt_hdr_name(uint32_t type)
@@ -444,12 +449,13 @@ void ckpt_print_tree(FILE *f, const struct ckpt_image_info *info)
 	for (i = 0; i < info->nr_tasks; i++) {
 		const struct ckpt_task_pids *p = &info->pids[i];
 
-		fprintf(f, "  task %u: pid %d tgid %d ppid %d pgid %d sid %d flags 0x%x%s%s%s%s",
+		fprintf(f, "  task %u: pid %d tgid %d ppid %d pgid %d sid %d flags 0x%x%s%s%s%s%s",
 			i, p->pid, p->tgid, p->ppid, p->pgid, p->sid, p->flags,
 			p->flags & CKPT_PIDS_ROOT ? " root" : "",
 			p->flags & CKPT_PIDS_THREAD ? " thread" : "",
 			p->flags & CKPT_PIDS_ZOMBIE ? " zombie" : "",
-			p->flags & CKPT_PIDS_NEWUTS ? " newuts" : "");
+			p->flags & CKPT_PIDS_NEWUTS ? " newuts" : "",
+			p->flags & CKPT_PIDS_NEWIPC ? " newipc" : "");
 		if (p->flags & CKPT_PIDS_ZOMBIE)
 			fprintf(f, " exit_code 0x%x", (unsigned int)p->exit_code);
 		fprintf(f, " exit_signal %d", p->exit_signal);

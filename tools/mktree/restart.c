@@ -74,6 +74,7 @@ enum {
 	STAGE_FREEZER = 1,	/* writing to CGROUP/cgroup.procs */
 	STAGE_ROOT,		/* chroot(DIR) */
 	STAGE_RESTART,		/* restart(2) itself */
+	STAGE_UNSHARE,		/* unshare(2) of the task's own namespaces */
 };
 
 struct report {
@@ -331,10 +332,19 @@ static void read_image_info(int fd, struct ckpt_image_info *info)
 static int restart_tree(int in, struct ckpt_image_info *info);
 
 /* Prepare the calling process, which is about to become the task */
-static int prepare_task(struct report *rep)
+static int prepare_task(struct report *rep, unsigned long unshare_flags)
 {
 	char path[PATH_MAX], pid[32];
 	int fd, len;
+
+	/* the UTS and IPC namespaces of its own that the image says it has */
+	if (unshare_flags) {
+		rep->stage = STAGE_UNSHARE;
+		if (syscall(SYS_unshare, unshare_flags)) {
+			rep->err = errno;
+			return -1;
+		}
+	}
 
 	if (args.freezer) {
 		rep->stage = STAGE_FREEZER;
@@ -378,6 +388,10 @@ static const char *report_failure(const struct report *rep)
 		err_msg("cannot chroot to %s: %s", args.root,
 			strerror(rep->err));
 		return NULL;
+	case STAGE_UNSHARE:
+		err_msg("cannot make the task's UTS or IPC namespace: unshare: %s",
+			strerror(rep->err));
+		return NULL;
 	default:
 		err_msg("restart failed: %s", strerror(rep->err));
 		return errno_hint(rep->err, true);
@@ -394,6 +408,7 @@ static void print_hint(const char *hint)
 static int restart_self(int fd, struct klog *log)
 {
 	struct ckpt_image_info info;
+	unsigned long unshare_flags = 0;
 	struct report rep = { 0 };
 	off_t start = seekable(fd);
 	const char *hint;
@@ -406,6 +421,10 @@ static int restart_self(int fd, struct klog *log)
 			ckpt_free_info(&info);
 			return EXIT_FAIL;
 		}
+		if (ckpt_tree_root(&info)->flags & CKPT_PIDS_NEWUTS)
+			unshare_flags |= CLONE_NEWUTS;
+		if (ckpt_tree_root(&info)->flags & CKPT_PIDS_NEWIPC)
+			unshare_flags |= CLONE_NEWIPC;
 		ckpt_free_info(&info);
 		if (lseek(fd, start, SEEK_SET) != start)
 			die(EXIT_FAIL, "%s: cannot rewind: %s", input_name(),
@@ -415,7 +434,7 @@ static int restart_self(int fd, struct klog *log)
 			input_name());
 	}
 
-	if (prepare_task(&rep)) {
+	if (prepare_task(&rep, unshare_flags)) {
 		report_failure(&rep);
 		return EXIT_FAIL;
 	}
@@ -692,12 +711,19 @@ static size_t wait_restart(int rfd, struct report *rep, struct task_log *log)
 static int restart_task(int in, struct ckpt_image_info *info)
 {
 	struct task_log log = { .rfd = -1, .wfd = -1, .file = -1 };
+	const struct ckpt_task_pids *root = ckpt_tree_root(info);
+	unsigned long unshare_flags = 0;
 	struct report rep = { 0 };
 	pid_t feeder = -1, pid;
 	const char *hint;
 	off_t start;
 	int rp[2], lp[2], fd, status, i;
 	size_t n;
+
+	if (root->flags & CKPT_PIDS_NEWUTS)
+		unshare_flags |= CLONE_NEWUTS;
+	if (root->flags & CKPT_PIDS_NEWIPC)
+		unshare_flags |= CLONE_NEWIPC;
 
 	if (args.logfile) {
 		log.file = open(args.logfile, O_WRONLY | O_CREAT | O_APPEND |
@@ -747,7 +773,7 @@ static int restart_task(int in, struct ckpt_image_info *info)
 	if (!pid) {
 		close(rp[0]);
 		close(lp[0]);
-		if (!prepare_task(&rep)) {
+		if (!prepare_task(&rep, unshare_flags)) {
 			restart(0, fd, RESTART_TASKSELF, lp[1]);
 			rep.err = errno;
 		}

@@ -121,6 +121,12 @@ static int read_entries(struct tree_plan *plan,
 						p->pid);
 			n->new_uts = true;
 		}
+		if (p->flags & CKPT_PIDS_NEWIPC) {
+			if (n->kind != TREE_TASK)
+				return plan_err(plan, "pid %d: a thread or zombie with an IPC namespace of its own",
+						p->pid);
+			n->new_ipc = true;
+		}
 		if (p->flags & CKPT_PIDS_ROOT) {
 			plan->root = i;
 			roots++;
@@ -575,6 +581,14 @@ static int uts_owner(const struct tree_plan *plan, int i)
 	return i;
 }
 
+/* The node whose IPC namespace @i is in (TREE_BUILDER: the builder's) */
+static int ipc_owner(const struct tree_plan *plan, int i)
+{
+	while (i != TREE_BUILDER && !plan->nodes[i].new_ipc)
+		i = plan->nodes[i].parent;
+	return i;
+}
+
 /*
  * A process inherits the UTS namespace of the one that clones it: a
  * creator other than its parent must share its parent's
@@ -590,6 +604,23 @@ static int check_uts(struct tree_plan *plan)
 		    uts_owner(plan, n->creator) == uts_owner(plan, n->parent))
 			continue;
 		return plan_err(plan, "pid %d: its session or group needs a creator in another UTS namespace: not supported",
+				n->pid);
+	}
+	return 0;
+}
+
+/* The same for IPC namespaces */
+static int check_ipc(struct tree_plan *plan)
+{
+	int i;
+
+	for (i = 0; i < plan->nr; i++) {
+		const struct tree_node *n = &plan->nodes[i];
+
+		if (n->kind != TREE_TASK || n->new_ipc || n->creator == n->parent ||
+		    ipc_owner(plan, n->creator) == ipc_owner(plan, n->parent))
+			continue;
+		return plan_err(plan, "pid %d: its session or group needs a creator in another IPC namespace: not supported",
 				n->pid);
 	}
 	return 0;
@@ -631,7 +662,8 @@ int tree_plan(struct tree_plan *plan, const struct ckpt_task_pids *pids,
 	for (i = 0; i < j; i++)
 		if (plan_pgrp(plan, order[i]))
 			goto fail;
-	if (plan_pidns_groups(plan) || check_ns_order(plan) || check_uts(plan))
+	if (plan_pidns_groups(plan) || check_ns_order(plan) || check_uts(plan) ||
+	    check_ipc(plan))
 		goto fail;
 	free(order);
 	return 0;
@@ -753,6 +785,10 @@ static void print_node(FILE *f, const struct tree_plan *plan, int i,
 		fprintf(f, ", exits before restart");
 	if (n->new_ns)
 		fprintf(f, ", CLONE_NEWPID");
+	if (n->new_uts)
+		fprintf(f, ", CLONE_NEWUTS");
+	if (n->new_ipc)
+		fprintf(f, ", CLONE_NEWIPC");
 	if (n->ns) {
 		fprintf(f, ", pid namespace %d, pids", n->ns);
 		for (k = 0; k <= n->level; k++)

@@ -42,6 +42,7 @@ struct tree_node {
 	const pid_t *lpids;	/* its pids at levels 0 .. level */
 	bool new_ns;		/* the init of ns: CLONE_NEWPID, pid 1 in it */
 	bool new_uts;		/* in a UTS namespace of its own: CLONE_NEWUTS */
+	bool new_ipc;		/* in an IPC namespace of its own: CLONE_NEWIPC */
 };
 
 /*

@@ -277,6 +277,8 @@ static pid_t clone_process(struct tree_build *b, int c)
 		ca.exit_signal = SIGCHLD;
 	if (n->new_uts)
 		ca.flags |= CLONE_NEWUTS;
+	if (n->new_ipc)
+		ca.flags |= CLONE_NEWIPC;
 	if (c == b->plan->root && b->newpid) {
 		ca.flags |= CLONE_NEWPID;
 	} else {

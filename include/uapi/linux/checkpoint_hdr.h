@@ -51,6 +51,7 @@ enum {
 	CKPT_HDR_CRED,
 	CKPT_HDR_PIDNS,
 	CKPT_HDR_UTSNS,
+	CKPT_HDR_IPCNS = 107,
 
 	CKPT_HDR_CPU = 201,
 	CKPT_HDR_FPU,
@@ -91,6 +92,11 @@ enum {
 	CKPT_HDR_TTY_DATA = 702,
 	CKPT_HDR_CTTY = 703,
 
+	CKPT_HDR_IPC_SHM = 801,
+	CKPT_HDR_IPC_SEM = 802,
+	CKPT_HDR_IPC_MSG = 803,
+	CKPT_HDR_SEM_UNDO = 804,
+
 	CKPT_HDR_TAIL = 9001,
 };
 
@@ -108,6 +114,8 @@ enum {
 	CKPT_OBJ_INODE,
 	CKPT_OBJ_SOCK,
 	CKPT_OBJ_TTY = 11,
+	CKPT_OBJ_IPCNS = 12,
+	CKPT_OBJ_SEM_UNDO = 13,
 	CKPT_OBJ_MAX
 };
 
@@ -192,6 +200,7 @@ struct ckpt_task_pids {
 #define CKPT_PIDS_THREAD	0x2	/* not the thread group leader */
 #define CKPT_PIDS_ZOMBIE	0x4	/* dead, not yet reaped */
 #define CKPT_PIDS_NEWUTS	0x8	/* in a UTS namespace not its parent's */
+#define CKPT_PIDS_NEWIPC	0x10	/* in an IPC namespace not its parent's */
 
 struct ckpt_hdr_tree {
 	struct ckpt_hdr h;
@@ -255,6 +264,87 @@ struct ckpt_hdr_utsns {
 	__u32 nr_ns;
 	__u32 __pad;
 	struct ckpt_utsns ns[];
+};
+
+/*
+ * CKPT_HDR_IPCNS: an IPC namespace (object CKPT_OBJ_IPCNS), saved
+ * among the objects of the task that has it as a namespace of its own
+ * (CKPT_PIDS_NEWIPC), before its address space: its limits (the
+ * kernel.shm*, msg*, sem sysctls), then nr_shm CKPT_HDR_IPC_SHM, nr_sem
+ * CKPT_HDR_IPC_SEM and nr_msg CKPT_HDR_IPC_MSG records, each kind in
+ * id order.  Restart fills the task's new, empty namespace with them,
+ * each object with its saved id.  Owners are ids as seen in the
+ * checkpointer's user namespace.
+ */
+struct ckpt_hdr_ipcns {
+	struct ckpt_hdr h;
+	__u32 nr_shm;
+	__u32 nr_sem;
+	__u32 nr_msg;
+	__u32 shm_rmid_forced;		/* kernel.shm_rmid_forced */
+	__aligned_u64 shm_ctlmax;	/* kernel.shmmax */
+	__aligned_u64 shm_ctlall;	/* kernel.shmall */
+	__u32 shm_ctlmni;		/* kernel.shmmni */
+	__u32 msg_ctlmax;		/* kernel.msgmax */
+	__u32 msg_ctlmnb;		/* kernel.msgmnb */
+	__u32 msg_ctlmni;		/* kernel.msgmni */
+	__u32 sem_ctls[4];		/* kernel.sem: semmsl semmns semopm semmni */
+};
+
+/* The common part of a SysV IPC object */
+struct ckpt_ipc_perm {
+	__s32 id;			/* shmid, semid, msqid */
+	__s32 key;			/* 0: IPC_PRIVATE */
+	__u32 uid, gid;			/* owner */
+	__u32 cuid, cgid;		/* creator */
+	__u32 mode;			/* permission bits (0777) */
+	__u32 __pad;
+};
+
+/*
+ * CKPT_HDR_IPC_SHM: a shared memory segment, followed by its contents
+ * as CKPT_HDR_PAGES records (start is a byte offset in the segment).
+ * CKPT_SHM_DEST: removed (IPC_RMID) but still attached; its key is
+ * then IPC_PRIVATE.
+ */
+#define CKPT_SHM_DEST		0x1
+
+struct ckpt_hdr_ipc_shm {
+	struct ckpt_hdr h;
+	struct ckpt_ipc_perm perm;
+	__aligned_u64 size;		/* shm_segsz */
+	__u32 flags;			/* CKPT_SHM_* */
+	__u32 __pad;
+};
+
+/* CKPT_HDR_IPC_SEM: a semaphore set: nsems values, then padding */
+struct ckpt_hdr_ipc_sem {
+	struct ckpt_hdr h;
+	struct ckpt_ipc_perm perm;
+	__u32 nsems;
+	__u32 __pad;
+	__s32 semval[];			/* 0 .. SEMVMX */
+};
+
+/*
+ * CKPT_HDR_IPC_MSG: a message queue: nr_msgs struct ckpt_ipc_msg in
+ * queue order, then the text of every message in order (data_len
+ * bytes), then padding.
+ */
+#define CKPT_MSGS_MAX		65536	/* messages in one queue */
+
+struct ckpt_ipc_msg {
+	__s64 mtype;			/* > 0 */
+	__aligned_u64 len;		/* bytes of text */
+};
+
+struct ckpt_hdr_ipc_msg {
+	struct ckpt_hdr h;
+	struct ckpt_ipc_perm perm;
+	__aligned_u64 qbytes;		/* msg_qbytes */
+	__u32 nr_msgs;
+	__u32 __pad;
+	__aligned_u64 data_len;
 };
 
 /* CKPT_HDR_TASK: per-task scalar state */
@@ -371,6 +461,7 @@ enum {
 	CKPT_VMA_SHMEM,			/* shared anonymous, memfd, shmem */
 	CKPT_VMA_VDSO,			/* [vdso]: remapped, not saved */
 	CKPT_VMA_VVAR,			/* [vvar]: remapped, not saved */
+	CKPT_VMA_SYSVSHM = 6,		/* a SysV shm attachment, see below */
 };
 
 /* vm_flags: the stable subset of the kernel's VM_* flags */
@@ -395,10 +486,17 @@ enum {
 #define CKPT_VM_LOCKONFAULT	0x00040000	/* MLOCK_ONFAULT */
 #define CKPT_VM_INHERIT		0x00080000	/* see CKPT_HDR_MM_HOLES */
 
+/*
+ * A CKPT_VMA_SYSVSHM mapping is a whole shmat(2) attachment (pgoff 0,
+ * the segment's size rounded up to pages) of a segment of the task's
+ * IPC namespace, which the image holds (CKPT_OBJ_IPCNS): file_objref
+ * is then not an objref but the segment's shmid, and restart attaches
+ * the segment again at start.
+ */
 struct ckpt_hdr_vma {
 	struct ckpt_hdr h;
 	__u32 vma_type;			/* CKPT_VMA_* */
-	__s32 file_objref;		/* CKPT_OBJ_FILE, or 0 */
+	__s32 file_objref;		/* CKPT_OBJ_FILE, or 0; SYSVSHM: shmid */
 	__aligned_u64 start;
 	__aligned_u64 end;
 	__aligned_u64 pgoff;		/* in pages */

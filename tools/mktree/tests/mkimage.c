@@ -160,6 +160,7 @@ struct opts {
 	bool unknown;
 	bool big;		/* 3000 pages of heap */
 	bool nested;		/* tasks 1, 2: init and child in a pid ns */
+	bool ipc;		/* the root in an IPC namespace of its own */
 };
 
 static int objs[5];	/* files, fs, sighand, signal, mm: 0 until written */
@@ -254,6 +255,55 @@ static int signal_obj(void)
 	return ref;
 }
 
+/* An IPC namespace: a segment (attached by mm()), a set, a queue */
+static void ipcns(void)
+{
+	objref_rec(CKPT_OBJ_IPCNS);
+	{
+		REC(h, ckpt_hdr_ipcns, CKPT_HDR_IPCNS, 0);
+		h->nr_shm = h->nr_sem = h->nr_msg = 1;
+		h->shm_ctlmax = h->shm_ctlall = 1ULL << 40;
+		h->shm_ctlmni = h->msg_ctlmni = 32000;
+		h->msg_ctlmax = 8192;
+		h->msg_ctlmnb = 16384;
+		h->sem_ctls[0] = 32000;
+		h->sem_ctls[1] = 1024000000;
+		h->sem_ctls[2] = 500;
+		h->sem_ctls[3] = 32000;
+	}
+	{
+		REC(m, ckpt_hdr_ipc_shm, CKPT_HDR_IPC_SHM, 0);
+		m->perm.key = 0x1234;
+		m->perm.mode = 0640;
+		m->size = 2 * PAGE_SIZE - 10;
+	}
+	pages(PAGE_SIZE, 1);
+	{
+		REC(m, ckpt_hdr_ipc_sem, CKPT_HDR_IPC_SEM, 3 * 4);
+		m->perm.key = 0x1235;
+		m->perm.mode = 0600;
+		m->nsems = 3;
+		m->semval[0] = 1;
+		m->semval[2] = 32767;
+	}
+	{
+		REC(m, ckpt_hdr_ipc_msg, CKPT_HDR_IPC_MSG,
+		    2 * sizeof(struct ckpt_ipc_msg) + 7);
+		struct ckpt_ipc_msg *e = (void *)(m + 1);
+
+		m->perm.id = 32768;
+		m->perm.mode = 0620;
+		m->qbytes = 16384;
+		m->nr_msgs = 2;
+		m->data_len = 7;
+		e[0].mtype = 3;
+		e[0].len = 4;
+		e[1].mtype = 1;
+		e[1].len = 3;
+		memcpy(e + 2, "abcdefg", 7);
+	}
+}
+
 static int mm(const struct opts *o)
 {
 	int ref = objref_rec(CKPT_OBJ_MM);
@@ -267,7 +317,7 @@ static int mm(const struct opts *o)
 	}
 	{
 		REC(m, ckpt_hdr_mm, CKPT_HDR_MM, 0);
-		m->nr_vmas = 2 + o->shmem + o->big;
+		m->nr_vmas = 2 + o->shmem + o->big + o->ipc;
 		m->exe_objref = exe;
 		m->start_code = 0x400000;
 		m->end_code = 0x401000;
@@ -311,6 +361,15 @@ static int mm(const struct opts *o)
 		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_SHARED |
 			      CKPT_VM_MAYSHARE;
 	}
+	if (o->ipc) {
+		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
+		v->vma_type = CKPT_VMA_SYSVSHM;
+		v->file_objref = 0;	/* shmid 0 */
+		v->start = 0x7f0000010000;
+		v->end = 0x7f0000012000;
+		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_SHARED |
+			      CKPT_VM_MAYREAD | CKPT_VM_MAYWRITE | CKPT_VM_MAYSHARE;
+	}
 	if (o->big) {
 		pages_rec(0x10000000, 1000);
 		pages_rec(0x10000000 + 1000 * PAGE_SIZE, CKPT_PAGES_MAX);
@@ -332,6 +391,8 @@ static void task(const struct opts *o, int i)
 		snprintf(t->comm, sizeof(t->comm), "counter%d", i);
 	}
 	if (!objs[0]) {
+		if (o->ipc)
+			ipcns();
 		objs[0] = file_table();
 		objs[1] = fs();
 		objs[2] = sighand();
@@ -413,6 +474,8 @@ static void build(const struct opts *o)
 			t->pids[i].pgid = 42;
 			t->pids[i].sid = 42;
 			t->pids[i].flags = i ? 0 : CKPT_PIDS_ROOT;
+			if (o->ipc && !i)
+				t->pids[i].flags |= CKPT_PIDS_NEWIPC;
 			t->pids[i].exit_signal = 17;
 			if (i >= o->nr_tasks) {
 				t->pids[i].flags = CKPT_PIDS_ZOMBIE;
@@ -508,7 +571,8 @@ static const char *const variants =
 	"notree nrtasks nrfds nrruns pathlen noterm badobjref objorder\n"
 	"objopen badref nrtimers timerorder notimers\n"
 	"badpagesize vmaorder runoutside\n"
-	"nested nopidns pidnslevel pidnsinit";
+	"nested nopidns pidnslevel pidnsinit\n"
+	"ipc ipccount ipcsem";
 
 int main(int argc, char **argv)
 {
@@ -564,6 +628,8 @@ int main(int argc, char **argv)
 		o.nr_tasks = 2;
 		o.nr_zombies = 1;
 	}
+	if (!strncmp(v, "ipc", 3))
+		o.ipc = true;
 	if (!strncmp(v, "nested", 6) || !strncmp(v, "pidns", 5)) {
 		o.nr_tasks = 3;
 		o.nested = true;
@@ -572,8 +638,12 @@ int main(int argc, char **argv)
 
 	if (!strcmp(v, "valid") || !strcmp(v, "shmem") || !strcmp(v, "big") ||
 	    !strcmp(v, "unknown") || !strcmp(v, "multi") ||
-	    !strcmp(v, "zombie") || !strcmp(v, "nested")) {
+	    !strcmp(v, "zombie") || !strcmp(v, "nested") || !strcmp(v, "ipc")) {
 		/* as built */
+	} else if (!strcmp(v, "ipccount")) {
+		put32(find(CKPT_HDR_IPCNS) + 16, 2);	/* nr_msg */
+	} else if (!strcmp(v, "ipcsem")) {
+		put32(find(CKPT_HDR_IPC_SEM) + 48, 40000);	/* semval[0] */
 	} else if (!strcmp(v, "nopidns")) {
 		put32(find(CKPT_HDR_PIDNS), 7777);
 	} else if (!strcmp(v, "pidnslevel")) {

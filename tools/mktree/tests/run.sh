@@ -106,7 +106,7 @@ VALID=$W/valid.img
 "$MKIMAGE" valid >"$VALID" || exit 1
 SIZE=$(wc -c <"$VALID")
 
-for v in valid shmem big unknown multi zombie nested; do
+for v in valid shmem big unknown multi zombie nested ipc; do
 	"$MKIMAGE" $v >"$W/$v.img"
 	t "ckptinfo $v" 0 "" $CKPTINFO "$W/$v.img"
 	check "ckptinfo $v: ends with 'image ok'" grep -q '^image ok$' "$W/out"
@@ -210,6 +210,8 @@ runoutside not inside the address space's VMAs
 nopidns expected a PIDNS record after the TREE record
 pidnslevel pid namespace 1: parent 0, level 2, init 1: malformed
 pidnsinit task 1: pid 1 in pid namespace 1 but not its init
+ipccount the IPCNS record announces 0/0/1 more objects
+ipcsem semaphore 0: value 40000 out of range
 EOF2
 
 # Truncated at every 8-byte boundary, from a file and from a pipe

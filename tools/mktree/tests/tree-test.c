@@ -3,7 +3,8 @@
  * Host tests of the tree planner (tree.c): sessions, process groups,
  * ghosts, CLONE_PARENT, cloning order and the refused shapes, without
  * a kernel.  Each case is a tree (one "pid tgid ppid pgid sid flags"
- * line per entry, flags r(oot) t(hread) z(ombie), then for a task in a
+ * line per entry, flags r(oot) t(hread) z(ombie), u (CKPT_PIDS_NEWUTS)
+ * and i (CKPT_PIDS_NEWIPC), then for a task in a
  * nested pid namespace "ns=N pids=P0/P1/..." and for one whose children
  * are born in another "fc=N"; the namespace table follows from the
  * inits, the entries with pid 1 in their namespace) and either the plan
@@ -27,6 +28,40 @@ struct tcase {
 };
 
 static const struct tcase cases[] = {
+{ "IPC and UTS namespaces of their own", TREE_REAPER,
+  "10 10 0 10 10 ri\n"
+  "11 11 10 10 10 \n"
+  "12 12 10 10 10 ui\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid, CLONE_NEWIPC\n"
+  "    task 11: ppid 10 pgid 10 sid 10, joins group 10\n"
+  "    task 12: ppid 10 pgid 10 sid 10, joins group 10, CLONE_NEWUTS, CLONE_NEWIPC\n", NULL },
+
+{ "a thread with an IPC namespace of its own", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 10 0 10 10 ti\n",
+  NULL, "pid 11: a thread or zombie with an IPC namespace of its own" },
+
+{ "a zombie with an IPC namespace of its own", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 zi\n",
+  NULL, "pid 11: a thread or zombie with an IPC namespace of its own" },
+
+{ "CLONE_PARENT creator in another IPC namespace", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "20 20 10 20 20 i\n"
+  "21 21 10 20 20 \n",
+  NULL, "pid 21: its session or group needs a creator in another IPC namespace" },
+
+{ "CLONE_PARENT creator and the created in their own IPC namespaces", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "20 20 10 20 20 i\n"
+  "21 21 10 20 20 i\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 20: ppid 10 pgid 20 sid 20, setsid, CLONE_NEWIPC\n"
+  "      task 21: ppid 10 pgid 20 sid 20, CLONE_PARENT, joins group 20, CLONE_NEWIPC\n", NULL },
+
 { "single task in its own session", TREE_REAPER,
   "100 100 0 100 100 r\n",
   "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
@@ -324,12 +359,14 @@ static int parse(const char *text, struct ckpt_task_pids *pids, int max,
 
 		memset(p, 0, sizeof(*p));
 		flags[0] = '\0';
-		if (sscanf(text, "%d %d %d %d %d %7[rtz]", &p->pid, &p->tgid,
+		if (sscanf(text, "%d %d %d %d %d %7[rtzui]", &p->pid, &p->tgid,
 			   &p->ppid, &p->pgid, &p->sid, flags) < 5)
 			break;
 		p->flags = (strchr(flags, 'r') ? CKPT_PIDS_ROOT : 0) |
 			   (strchr(flags, 't') ? CKPT_PIDS_THREAD : 0) |
-			   (strchr(flags, 'z') ? CKPT_PIDS_ZOMBIE : 0);
+			   (strchr(flags, 'z') ? CKPT_PIDS_ZOMBIE : 0) |
+			   (strchr(flags, 'u') ? CKPT_PIDS_NEWUTS : 0) |
+			   (strchr(flags, 'i') ? CKPT_PIDS_NEWIPC : 0);
 		p->exit_signal = 17;
 		f = field(text, "ns=");
 		pt->tasks[n].ns = f ? atoi(f) : 0;

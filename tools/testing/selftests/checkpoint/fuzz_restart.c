@@ -48,8 +48,8 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, fifo, signals, timers, events, locks, unix, inotify, pty, tree, pidns;
- * default all).
+ * pipes, fifo, signals, timers, events, locks, unix, inotify, pty, tree,
+ * pidns, sysvipc; default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
  * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
@@ -80,8 +80,12 @@
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/personality.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -634,6 +638,34 @@ static void w_pidns(const char *img, const char *log)
 	restored_task();
 }
 
+/*
+ * SysV IPC: the worker unshares CLONE_NEWIPC and fills its namespace
+ * with an attached segment, a semaphore set and a message queue, then
+ * checkpoints itself; the tree builder makes the restored task in a new
+ * IPC namespace.
+ */
+static void w_sysvipc(const char *img, const char *log)
+{
+	struct { long mtype; char mtext[64]; } m = { 3, "first message" };
+	int shm, sem, msq;
+	char *p;
+
+	if (unshare(CLONE_NEWIPC))
+		_exit(CKPT_EXIT_SETUP);
+	shm = shmget(0x4655, 3 * 4096 + 16, IPC_CREAT | 0640);
+	sem = semget(0x4656, 3, IPC_CREAT | 0600);
+	msq = msgget(0x4657, IPC_CREAT | 0620);
+	p = shm < 0 ? (void *)-1 : shmat(shm, NULL, 0);
+	if (p == (void *)-1 || sem < 0 || msq < 0 || semctl(sem, 1, SETVAL, 9) ||
+	    msgsnd(msq, &m, 14, 0))
+		_exit(CKPT_EXIT_SETUP);
+	ckpt_fill(p, 2 * 4096, 3);
+	m.mtype = 1;
+	if (msgsnd(msq, &m, 40, 0))
+		_exit(CKPT_EXIT_SETUP);
+	checkpoint_self(img, log);
+}
+
 struct corpus {
 	const char *name;
 	void (*worker)(const char *img, const char *log);
@@ -658,6 +690,7 @@ static struct corpus corpus[] = {
 	{ .name = "pty", .worker = w_pty },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
 	{ .name = "pidns", .worker = w_pidns, .tree = 1 },
+	{ .name = "sysvipc", .worker = w_sysvipc, .tree = 1 },
 };
 #define NR_CORPUS ((int)(sizeof(corpus) / sizeof(corpus[0])))
 
@@ -896,6 +929,39 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			add(r, sizeof(struct ckpt_hdr_utsns) + 7, 1, K_FLAGS);
 			add(r, sizeof(struct ckpt_hdr_utsns) + CKPT_UTS_NAME_LEN - 1, 1,
 			    K_FLAGS);
+			break;
+		case CKPT_HDR_IPCNS:
+			F(ckpt_hdr_ipcns, nr_shm, K_COUNT);
+			F(ckpt_hdr_ipcns, nr_sem, K_COUNT);
+			F(ckpt_hdr_ipcns, nr_msg, K_COUNT);
+			F(ckpt_hdr_ipcns, shm_ctlmax, K_COUNT);
+			F(ckpt_hdr_ipcns, shm_ctlmni, K_COUNT);
+			F(ckpt_hdr_ipcns, msg_ctlmax, K_COUNT);
+			F(ckpt_hdr_ipcns, msg_ctlmnb, K_COUNT);
+			F(ckpt_hdr_ipcns, sem_ctls[3], K_COUNT);
+			break;
+		case CKPT_HDR_IPC_SHM:
+			F(ckpt_hdr_ipc_shm, perm.id, K_OBJREF);
+			F(ckpt_hdr_ipc_shm, perm.key, K_FLAGS);
+			F(ckpt_hdr_ipc_shm, perm.uid, K_COUNT);
+			F(ckpt_hdr_ipc_shm, perm.mode, K_FLAGS);
+			F(ckpt_hdr_ipc_shm, size, K_COUNT);
+			F(ckpt_hdr_ipc_shm, flags, K_FLAGS);
+			break;
+		case CKPT_HDR_IPC_SEM:
+			F(ckpt_hdr_ipc_sem, perm.id, K_OBJREF);
+			F(ckpt_hdr_ipc_sem, perm.mode, K_FLAGS);
+			F(ckpt_hdr_ipc_sem, nsems, K_COUNT);
+			add(r, sizeof(struct ckpt_hdr_ipc_sem) + 4, 4, K_COUNT);
+			break;
+		case CKPT_HDR_IPC_MSG:
+			F(ckpt_hdr_ipc_msg, perm.id, K_OBJREF);
+			F(ckpt_hdr_ipc_msg, perm.key, K_FLAGS);
+			F(ckpt_hdr_ipc_msg, qbytes, K_COUNT);
+			F(ckpt_hdr_ipc_msg, nr_msgs, K_COUNT);
+			F(ckpt_hdr_ipc_msg, data_len, K_COUNT);
+			add(r, sizeof(struct ckpt_hdr_ipc_msg), 8, K_COUNT);	/* mtype */
+			add(r, sizeof(struct ckpt_hdr_ipc_msg) + 8, 8, K_COUNT);	/* len */
 			break;
 		case CKPT_HDR_TASK:
 			F(ckpt_hdr_task, flags, K_FLAGS);
