@@ -9,6 +9,7 @@
  */
 
 #include <linux/checkpoint.h>
+#include <linux/nsproxy.h>
 #include <linux/pid_namespace.h>
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
@@ -18,6 +19,78 @@
 #include <linux/time64.h>
 #include <linux/timekeeping.h>
 #include <linux/utsname.h>
+
+/**
+ * ckpt_nsproxy_ns - a namespace of @t, for comparisons only
+ * @t: the task
+ * @off: the namespace's offset in struct nsproxy
+ *
+ * Return: the namespace, or NULL once @t has exited.
+ */
+void *ckpt_nsproxy_ns(struct task_struct *t, size_t off)
+{
+	void *ns = NULL;
+
+	task_lock(t);
+	if (t->nsproxy)
+		ns = *(void **)((char *)t->nsproxy + off);
+	task_unlock(t);
+	return ns;
+}
+
+/**
+ * checkpoint_new_ns - find the tasks in a namespace of their own
+ * @ctx: checkpoint context, its tasks collected and frozen
+ * @off: the kind of namespace: its offset in struct nsproxy
+ * @what: the kind for the log, "a UTS namespace"
+ *
+ * A namespace is "of their own" when it is not the parent's.  A thread
+ * in a namespace not its process's, and a namespace a second task
+ * entered with setns(), are refused (EOPNOTSUPP and a log line).
+ *
+ * Return: a bitmap of the tree entries whose namespace is their own,
+ * or an ERR_PTR.
+ */
+unsigned long *checkpoint_new_ns(struct ckpt_ctx *ctx, size_t off, const char *what)
+{
+	unsigned int i, j, bad = 0;
+	bool thread = false, entered = false;
+	unsigned long *new;
+
+	new = bitmap_zalloc(ctx->nr_tasks, GFP_KERNEL);
+	if (!new)
+		return ERR_PTR(-ENOMEM);
+
+	rcu_read_lock();
+	for (i = 0; i < ctx->nr_tasks && !thread && !entered; i++) {
+		struct task_struct *t = ctx->tasks[i];
+		void *ns = ckpt_nsproxy_ns(t, off);
+
+		if (t->exit_state)
+			continue;
+		if (!thread_group_leader(t)) {
+			thread = ns != ckpt_nsproxy_ns(t->group_leader, off);
+			bad = i;
+			continue;
+		}
+		if (!ns || ns == ckpt_nsproxy_ns(rcu_dereference(t->real_parent), off))
+			continue;
+		__set_bit(i, new);
+		for (j = 0; j < i && !entered; j++)
+			entered = test_bit(j, new) && ckpt_nsproxy_ns(ctx->tasks[j], off) == ns;
+		bad = i;
+	}
+	rcu_read_unlock();
+
+	if (thread || entered) {
+		bitmap_free(new);
+		ctx->tsk_pid = task_pid_vnr(ctx->tasks[bad]);
+		ckpt_err(ctx, -EOPNOTSUPP, thread ? "a thread in %s not its process's" :
+			 "%s entered with setns() by a second task", what);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return new;
+}
 
 static int checkpoint_write_header(struct ckpt_ctx *ctx)
 {

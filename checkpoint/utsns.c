@@ -30,13 +30,7 @@
 /* @t's UTS namespace, for comparisons only; NULL once @t has exited */
 static struct uts_namespace *ckpt_uts_of(struct task_struct *t)
 {
-	struct uts_namespace *ns = NULL;
-
-	task_lock(t);
-	if (t->nsproxy)
-		ns = t->nsproxy->uts_ns;
-	task_unlock(t);
-	return ns;
+	return ckpt_nsproxy_ns(t, offsetof(struct nsproxy, uts_ns));
 }
 
 /* Is @t in a UTS namespace other than its parent's?  Under RCU */
@@ -69,44 +63,12 @@ static struct uts_namespace *ckpt_get_uts(struct task_struct *t)
  */
 int checkpoint_utsns(struct ckpt_ctx *ctx)
 {
-	unsigned int i, j, bad = 0;
-	const char *why = NULL;
+	unsigned long *new = checkpoint_new_ns(ctx, offsetof(struct nsproxy, uts_ns),
+					       "a UTS namespace");
 
-	ctx->newuts = bitmap_zalloc(ctx->nr_tasks, GFP_KERNEL);
-	if (!ctx->newuts)
-		return -ENOMEM;
-
-	rcu_read_lock();
-	for (i = 0; i < ctx->nr_tasks && !why; i++) {
-		struct task_struct *t = ctx->tasks[i];
-
-		if (t->exit_state)
-			continue;
-		if (!thread_group_leader(t)) {
-			if (ckpt_uts_of(t) != ckpt_uts_of(t->group_leader)) {
-				why = "a thread in a UTS namespace not its process's";
-				bad = i;
-			}
-			continue;
-		}
-		if (!ckpt_uts_not_parents(t))
-			continue;
-		__set_bit(i, ctx->newuts);
-		for (j = 0; j < i; j++) {
-			if (test_bit(j, ctx->newuts) &&
-			    ckpt_uts_of(ctx->tasks[j]) == ckpt_uts_of(t)) {
-				why = "a UTS namespace entered with setns() by a second task";
-				bad = i;
-				break;
-			}
-		}
-	}
-	rcu_read_unlock();
-
-	if (why) {
-		ctx->tsk_pid = task_pid_vnr(ctx->tasks[bad]);
-		return ckpt_err(ctx, -EOPNOTSUPP, "%s", why);
-	}
+	if (IS_ERR(new))
+		return PTR_ERR(new);
+	ctx->newuts = new;
 	return 0;
 }
 

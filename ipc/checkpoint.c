@@ -66,13 +66,7 @@ static const char * const ckpt_ipc_kind[] = {
 /* @t's IPC namespace, for comparisons only; NULL once @t has exited */
 static struct ipc_namespace *ckpt_ipc_of(struct task_struct *t)
 {
-	struct ipc_namespace *ns = NULL;
-
-	task_lock(t);
-	if (t->nsproxy)
-		ns = t->nsproxy->ipc_ns;
-	task_unlock(t);
-	return ns;
+	return ckpt_nsproxy_ns(t, offsetof(struct nsproxy, ipc_ns));
 }
 
 /* Is @t in an IPC namespace other than its parent's?  Under RCU */
@@ -91,44 +85,12 @@ static bool ckpt_ipc_not_parents(struct task_struct *t)
  */
 int checkpoint_ipcns(struct ckpt_ctx *ctx)
 {
-	unsigned int i, j, bad = 0;
-	const char *why = NULL;
+	unsigned long *new = checkpoint_new_ns(ctx, offsetof(struct nsproxy, ipc_ns),
+					       "an IPC namespace");
 
-	ctx->newipc = bitmap_zalloc(ctx->nr_tasks, GFP_KERNEL);
-	if (!ctx->newipc)
-		return -ENOMEM;
-
-	rcu_read_lock();
-	for (i = 0; i < ctx->nr_tasks && !why; i++) {
-		struct task_struct *t = ctx->tasks[i];
-
-		if (t->exit_state)
-			continue;
-		if (!thread_group_leader(t)) {
-			if (ckpt_ipc_of(t) != ckpt_ipc_of(t->group_leader)) {
-				why = "a thread in an IPC namespace not its process's";
-				bad = i;
-			}
-			continue;
-		}
-		if (!ckpt_ipc_not_parents(t))
-			continue;
-		__set_bit(i, ctx->newipc);
-		for (j = 0; j < i; j++) {
-			if (test_bit(j, ctx->newipc) &&
-			    ckpt_ipc_of(ctx->tasks[j]) == ckpt_ipc_of(t)) {
-				why = "an IPC namespace entered with setns() by a second task";
-				bad = i;
-				break;
-			}
-		}
-	}
-	rcu_read_unlock();
-
-	if (why) {
-		ctx->tsk_pid = task_pid_vnr(ctx->tasks[bad]);
-		return ckpt_err(ctx, -EOPNOTSUPP, "%s", why);
-	}
+	if (IS_ERR(new))
+		return PTR_ERR(new);
+	ctx->newipc = new;
 	return 0;
 }
 

@@ -227,6 +227,10 @@ int restore_check_pidns(struct ckpt_ctx *ctx, struct ckpt_pidns_image *pi,
 			struct task_struct *(*task)(void *arg, u32 i), void *arg);
 void restore_pidns_free(struct ckpt_pidns_image *pi);
 
+/* checkpoint/checkpoint.c */
+void *ckpt_nsproxy_ns(struct task_struct *t, size_t off);
+unsigned long *checkpoint_new_ns(struct ckpt_ctx *ctx, size_t off, const char *what);
+
 /* checkpoint/utsns.c */
 int checkpoint_utsns(struct ckpt_ctx *ctx);
 int checkpoint_write_utsns(struct ckpt_ctx *ctx);
