@@ -78,15 +78,18 @@ static bool ckpt_task_in_image(struct ckpt_ctx *ctx, struct task_struct *task)
 	return false;
 }
 
-/* The thread a SIGEV_THREAD_ID timer signals, as the tree record names it */
+/*
+ * @target, a thread (PIDTYPE_PID) or the thread group (PIDTYPE_TGID) of
+ * @t that is in the image, as the tree record names it; else 0
+ */
 static pid_t checkpoint_timer_tid(struct ckpt_ctx *ctx, struct task_struct *t,
-				  struct pid *target)
+				  struct pid *target, enum pid_type type)
 {
 	struct task_struct *task;
 	pid_t tid = 0;
 
 	rcu_read_lock();
-	task = pid_task(target, PIDTYPE_PID);
+	task = pid_task(target, type);
 	if (task && same_thread_group(task, t) && ckpt_task_in_image(ctx, task))
 		tid = pid_nr_ns(target, task_active_pid_ns(ctx->root_task));
 	rcu_read_unlock();
@@ -101,14 +104,8 @@ static int checkpoint_timer_cpu_clock(struct ckpt_ctx *ctx, struct task_struct *
 				      struct ckpt_posix_timer *p, struct pid *pid)
 {
 	bool thread = CPUCLOCK_PERTHREAD(p->clock);
-	struct task_struct *task;
-	pid_t tid = 0;
+	pid_t tid = checkpoint_timer_tid(ctx, t, pid, thread ? PIDTYPE_PID : PIDTYPE_TGID);
 
-	rcu_read_lock();
-	task = pid_task(pid, thread ? PIDTYPE_PID : PIDTYPE_TGID);
-	if (task && same_thread_group(task, t) && ckpt_task_in_image(ctx, task))
-		tid = pid_nr_ns(pid, task_active_pid_ns(ctx->root_task));
-	rcu_read_unlock();
 	if (tid <= 0)
 		return ckpt_err(ctx, -EOPNOTSUPP,
 				"timer %d: counts the CPU time of a task outside its thread group or the image",
@@ -153,7 +150,7 @@ static int checkpoint_posix_timer(struct ckpt_ctx *ctx, struct task_struct *t,
 		ret = ckpt_err(ctx, -EOPNOTSUPP, "timer %d: notification %d is not supported",
 			       p->id, p->notify);
 	} else if (!ret && (p->notify & SIGEV_THREAD_ID)) {
-		p->tid = checkpoint_timer_tid(ctx, t, st.target);
+		p->tid = checkpoint_timer_tid(ctx, t, st.target, PIDTYPE_PID);
 		if (p->tid <= 0)
 			ret = ckpt_err(ctx, -EOPNOTSUPP,
 				       "timer %d: the thread it signals is not in the image",
