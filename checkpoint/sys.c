@@ -78,30 +78,179 @@ static int ckpt_may(struct ckpt_ctx *ctx)
 			policy);
 }
 
+/*
+ * The image buffer.  Most records are small (a VMA, an open file, a
+ * thread's registers), and a write or read of its own for each would
+ * cost a trip through the file system every time.  At checkpoint they
+ * gather in ctx->buf, written out when it fills, before page data
+ * (which goes to the image straight from the pages) and at the end.  At
+ * restart a seekable image is read ahead into it; a stream (pipe,
+ * socket) is read as needed and no further, so that restart never
+ * consumes what follows the image.
+ *
+ * ctx->pos counts the bytes of records written or read so far;
+ * ctx->fpos is where the next write or read of the file itself goes.
+ */
+#define CKPT_BUF_SIZE	SZ_64K
+
+static int ckpt_buf_alloc(struct ckpt_ctx *ctx)
+{
+	if (!ctx->buf)
+		ctx->buf = kvmalloc(CKPT_BUF_SIZE, GFP_KERNEL);
+	return ctx->buf ? 0 : -ENOMEM;
+}
+
+/* Write all of @iter to the image file, at ctx->fpos */
+static int ckpt_file_write(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	while (iov_iter_count(iter)) {
+		ssize_t n;
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		n = vfs_iter_write(ctx->file, iter,
+				   ctx->stream ? NULL : &ctx->fpos, 0);
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Read up to iov_iter_count(@iter) bytes at ctx->fpos: how many, or -errno */
+static ssize_t ckpt_file_read(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	return vfs_iter_read(ctx->file, iter, ctx->stream ? NULL : &ctx->fpos, 0);
+}
+
+/**
+ * ckpt_flush - write out what the image buffer holds
+ * @ctx: checkpoint context
+ *
+ * Returns 0 or -errno.
+ */
+int ckpt_flush(struct ckpt_ctx *ctx)
+{
+	struct kvec kv = { .iov_base = ctx->buf, .iov_len = ctx->buf_len };
+	struct iov_iter iter;
+	int ret;
+
+	if (!ctx->buf_len)
+		return 0;
+	iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, kv.iov_len);
+	ret = ckpt_file_write(ctx, &iter);
+	ctx->buf_len = 0;
+	return ret;
+}
+
+/**
+ * ckpt_write_iter - write all of @iter to the image, unbuffered
+ * @ctx: checkpoint context
+ * @iter: the data, e.g. pages
+ *
+ * Returns 0 or -errno.
+ */
+int ckpt_write_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	size_t len = iov_iter_count(iter);
+	int ret;
+
+	ret = ckpt_flush(ctx);
+	if (!ret)
+		ret = ckpt_file_write(ctx, iter);
+	if (!ret)
+		ctx->pos += len;
+	return ret;
+}
+
 /**
  * ckpt_kwrite - write @len bytes of @buf to the image
  * @ctx: checkpoint context
  * @buf: kernel buffer
  * @len: bytes
  *
- * Loops over short writes (pipes, sockets).  Returns 0 or -errno.
+ * Returns 0 or -errno.
  */
 int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len)
 {
-	while (len) {
-		loff_t pos = ctx->pos;
+	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
+	struct iov_iter iter;
+	int ret;
+
+	if (len > CKPT_BUF_SIZE - ctx->buf_len) {
+		ret = ckpt_flush(ctx);
+		if (ret)
+			return ret;
+	}
+	if (len > CKPT_BUF_SIZE / 2 || ckpt_buf_alloc(ctx)) {
+		iov_iter_kvec(&iter, ITER_SOURCE, &kv, 1, len);
+		return ckpt_write_iter(ctx, &iter);
+	}
+	memcpy(ctx->buf + ctx->buf_len, buf, len);
+	ctx->buf_len += len;
+	ctx->pos += len;
+	return 0;
+}
+
+/*
+ * Read ahead into the image buffer, once it is all consumed: 0, or
+ * -errno (-EINVAL for an image that ends early).
+ */
+static int ckpt_fill(struct ckpt_ctx *ctx)
+{
+	struct kvec kv = { .iov_base = ctx->buf, .iov_len = CKPT_BUF_SIZE };
+	struct iov_iter iter;
+	ssize_t n;
+
+	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, kv.iov_len);
+	n = ckpt_file_read(ctx, &iter);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return ckpt_err(ctx, -EINVAL, "image truncated at offset %lld",
+				ctx->pos);
+	ctx->buf_off = 0;
+	ctx->buf_len = n;
+	return 0;
+}
+
+/**
+ * ckpt_read_iter - fill all of @iter from the image
+ * @ctx: restart context
+ * @iter: where the data goes, e.g. pages
+ *
+ * What the buffer holds comes first, the rest straight from the file.
+ * An image that ends early is malformed: -EINVAL.
+ */
+int ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	while (iov_iter_count(iter)) {
+		size_t want = iov_iter_count(iter);
 		ssize_t n;
 
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		n = kernel_write(ctx->file, buf, len, ctx->stream ? NULL : &pos);
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return -EIO;
+		if (ctx->buf_off < ctx->buf_len) {
+			n = copy_to_iter(ctx->buf + ctx->buf_off,
+					 min(want, ctx->buf_len - ctx->buf_off), iter);
+			ctx->buf_off += n;
+		} else if (!ctx->stream && want < CKPT_BUF_SIZE / 2 &&
+			   !ckpt_buf_alloc(ctx)) {
+			n = ckpt_fill(ctx);
+			if (n)
+				return n;
+			continue;
+		} else {
+			n = ckpt_file_read(ctx, iter);
+			if (n < 0)
+				return n;
+			if (n == 0)
+				return ckpt_err(ctx, -EINVAL,
+						"image truncated at offset %lld",
+						ctx->pos);
+		}
 		ctx->pos += n;
-		buf += n;
-		len -= n;
 	}
 	return 0;
 }
@@ -116,24 +265,19 @@ int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len)
  */
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len)
 {
-	while (len) {
-		loff_t pos = ctx->pos;
-		ssize_t n;
+	struct kvec kv = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
 
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		n = kernel_read(ctx->file, buf, len, ctx->stream ? NULL : &pos);
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return ckpt_err(ctx, -EINVAL,
-					"image truncated at offset %lld",
-					ctx->pos);
-		ctx->pos += n;
-		buf += n;
-		len -= n;
+	if (!len)
+		return 0;
+	if (len <= ctx->buf_len - ctx->buf_off) {
+		memcpy(buf, ctx->buf + ctx->buf_off, len);
+		ctx->buf_off += len;
+		ctx->pos += len;
+		return 0;
 	}
-	return 0;
+	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, len);
+	return ckpt_read_iter(ctx, &iter);
 }
 
 /* Skip @len bytes of the image (padding, or data nobody needs) */
@@ -493,8 +637,10 @@ static struct ckpt_ctx *ckpt_ctx_alloc(int fd, unsigned long uflags,
 		goto err;
 	}
 	ctx->stream = !!(file->f_mode & FMODE_STREAM);
-	if (!ctx->stream)
+	if (!ctx->stream) {
 		ctx->pos = file->f_pos;
+		ctx->fpos = file->f_pos;
+	}
 	return ctx;
 err:
 	if (ctx->logfile)
@@ -519,6 +665,7 @@ static void ckpt_ctx_free(struct ckpt_ctx *ctx)
 			ctx->logfile->f_pos = ctx->logpos;
 		fput(ctx->logfile);
 	}
+	kvfree(ctx->buf);
 	kfree(ctx->tasks);
 	kfree(ctx);
 }
@@ -563,6 +710,8 @@ SYSCALL_DEFINE4(checkpoint, pid_t, pid, int, fd, unsigned long, flags,
 	ret = ckpt_may(ctx);
 	if (!ret)
 		ret = do_checkpoint(ctx, pid);
+	if (!ret)
+		ret = ckpt_flush(ctx);
 	if (!ret) {
 		ret = ctx->ckpt_id;
 	} else {

@@ -94,21 +94,7 @@ static int ckpt_pages_flush(struct ckpt_ctx *ctx, struct ckpt_pages *b)
 		bvec_set_page(&b->bvec[i], b->pages[i], PAGE_SIZE, 0);
 	len = (size_t)b->nr_pages * PAGE_SIZE;
 	iov_iter_bvec(&iter, ITER_SOURCE, b->bvec, b->nr_pages, len);
-	while (iov_iter_count(&iter)) {
-		loff_t pos = ctx->pos;
-		ssize_t n;
-
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		n = vfs_iter_write(ctx->file, &iter, ctx->stream ? NULL : &pos, 0);
-		if (n <= 0) {
-			ret = n ? n : -EIO;
-			break;
-		}
-		ctx->pos += n;
-	}
+	ret = ckpt_write_iter(ctx, &iter);
 out:
 	ckpt_pages_release(b);
 	return ret;
@@ -202,20 +188,7 @@ static int ckpt_pages_read_data(struct ckpt_ctx *ctx, struct ckpt_pages *b,
 	for (i = 0; i < nr; i++)
 		bvec_set_page(&b->bvec[i], pages[i], PAGE_SIZE, 0);
 	iov_iter_bvec(&iter, ITER_DEST, b->bvec, nr, (size_t)nr * PAGE_SIZE);
-	while (iov_iter_count(&iter)) {
-		loff_t pos = ctx->pos;
-		ssize_t n;
-
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		n = vfs_iter_read(ctx->file, &iter, ctx->stream ? NULL : &pos, 0);
-		if (n < 0)
-			return n;
-		if (!n)
-			return ckpt_err(ctx, -EINVAL, "image truncated in page data");
-		ctx->pos += n;
-	}
-	return 0;
+	return ckpt_read_iter(ctx, &iter);
 }
 
 /* shmem contents: anonymous shmem files carry their pages */

@@ -21,6 +21,7 @@
 
 struct file;
 struct files_struct;
+struct iov_iter;
 struct task_struct;
 struct ckpt_pidns_save;
 struct ckpt_pidns_image;
@@ -48,8 +49,12 @@ struct ckpt_ctx {
 	u64 ckpt_id;
 
 	struct file *file;		/* the image */
-	loff_t pos;			/* bytes written or read so far */
+	loff_t pos;			/* bytes of records written or read */
+	loff_t fpos;			/* the file's position: pos +- buffered */
 	bool stream;			/* the image file has no position */
+	void *buf;			/* the image buffer, see sys.c */
+	size_t buf_len;			/* bytes it holds */
+	size_t buf_off;			/* restart: bytes of them consumed */
 	struct file *logfile;		/* logfd, or NULL */
 	loff_t logpos;
 
@@ -183,6 +188,9 @@ int ckpt_obj_restore(struct ckpt_ctx *ctx, struct ckpt_hdr_objref *h);
 /* sys.c: records */
 int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len);
 int ckpt_kread(struct ckpt_ctx *ctx, void *buf, size_t len);
+int ckpt_write_iter(struct ckpt_ctx *ctx, struct iov_iter *iter);
+int ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter);
+int ckpt_flush(struct ckpt_ctx *ctx);
 void *ckpt_hdr_alloc(int type, size_t len);
 int ckpt_write_obj(struct ckpt_ctx *ctx, struct ckpt_hdr *h);
 int ckpt_write_hdr_data(struct ckpt_ctx *ctx, struct ckpt_hdr *h,
