@@ -51,6 +51,7 @@ struct ckpt_pages {
 	struct ckpt_page_run runs[CKPT_PAGES_MAX];
 	struct page *pages[CKPT_PAGES_MAX];
 	struct bio_vec bvec[CKPT_PAGES_MAX];
+	struct page *win[CKPT_PAGES_MAX];	/* checkpoint: one page window */
 };
 
 static struct ckpt_pages *ckpt_pages_alloc(void)
@@ -429,6 +430,120 @@ static bool ckpt_page_is_zero(struct page *page)
 }
 
 /*
+ * Page windows: the pages of one VMA in [start, end), at most
+ * CKPT_PAGES_MAX of them, found in one walk of its page tables under
+ * the mmap lock.  Huge pages are seen through, never split.
+ */
+struct ckpt_window {
+	unsigned long start;
+	struct page **pages;		/* pages[i]: the page at start + i pages */
+	bool anon_only;			/* leave out a file's own pages */
+	bool ref;			/* reference each page for the caller */
+};
+
+static void ckpt_window_set(struct ckpt_window *w, unsigned long addr,
+			    struct page *page)
+{
+	if (w->anon_only && !folio_test_anon(page_folio(page)))
+		return;
+	if (w->ref)
+		get_page(page);
+	w->pages[(addr - w->start) >> PAGE_SHIFT] = page;
+}
+
+/* A huge page mapped by @pmd: true if it was one */
+static bool ckpt_window_huge(pmd_t *pmd, unsigned long addr,
+			     unsigned long end, struct mm_walk *walk)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	spinlock_t *ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	struct page *page;
+	pmd_t pmdval;
+
+	if (!ptl)
+		return false;
+	pmdval = pmdp_get(pmd);
+	page = pmd_present(pmdval) ? vm_normal_page_pmd(walk->vma, addr, pmdval) : NULL;
+	if (page) {
+		page += (addr & ~HPAGE_PMD_MASK) >> PAGE_SHIFT;
+		for (; addr < end; addr += PAGE_SIZE, page++)
+			ckpt_window_set(walk->private, addr, page);
+	}
+	spin_unlock(ptl);
+	return true;
+#else
+	return false;
+#endif
+}
+
+static int ckpt_window_pmd(pmd_t *pmd, unsigned long addr, unsigned long end,
+			   struct mm_walk *walk)
+{
+	spinlock_t *ptl;		/* the page table's lock */
+	pte_t *pte;
+
+	if (ckpt_window_huge(pmd, addr, end, walk))
+		return 0;
+	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!pte) {
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	for (; addr < end; pte++, addr += PAGE_SIZE) {
+		pte_t ptent = ptep_get(pte);
+		struct page *page;
+
+		if (!pte_present(ptent))
+			continue;
+		/* not the zero page */
+		page = vm_normal_page(walk->vma, addr, ptent);
+		if (page)
+			ckpt_window_set(walk->private, addr, page);
+	}
+	pte_unmap_unlock(pte - 1, ptl);
+	return 0;
+}
+
+static const struct mm_walk_ops ckpt_window_ops = {
+	.pmd_entry = ckpt_window_pmd,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/*
+ * Fill @pages with the pages of @mm in [start, end), within its VMA
+ * [v->start, v->end): NULL where none is.  -EBUSY if that VMA is gone.
+ */
+static int ckpt_window_pages(struct mm_struct *mm, struct ckpt_hdr_vma *v,
+			     unsigned long start, unsigned long end,
+			     struct page **pages, bool anon_only, bool ref)
+{
+	struct ckpt_window w = {
+		.start = start, .pages = pages, .anon_only = anon_only, .ref = ref,
+	};
+	struct vm_area_struct *vma;
+	int ret;
+
+	memset(pages, 0, ((end - start) >> PAGE_SHIFT) * sizeof(*pages));
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, start);
+	if (!vma || vma->vm_start != v->start || vma->vm_end != v->end)
+		ret = -EBUSY;
+	else
+		ret = walk_page_range(mm, start, end, &ckpt_window_ops, &w);
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* Drop the references ckpt_window_pages() took on pages[from, to) */
+static void ckpt_window_put(struct page **pages, unsigned int from,
+			    unsigned int to)
+{
+	for (; from < to; from++)
+		if (pages[from])
+			put_page(pages[from]);
+}
+
+/*
  * Copy-on-write sharing with the parent process.  After fork() a child
  * and its parent map the same anonymous pages until one of them
  * writes.  When the parent is in the image, a child's private
@@ -440,33 +555,20 @@ static bool ckpt_page_is_zero(struct page *page)
 struct ckpt_cow {
 	struct mm_struct *pmm;		/* the parent's, NULL if none */
 	int objref;
-	unsigned long pfns[CKPT_PAGES_MAX];	/* the parent's, one window */
+	struct page *pages[CKPT_PAGES_MAX];	/* the parent's, one window */
 	struct ckpt_page_run *holes;
 	unsigned int nr_holes, max_holes;
 };
 
-/* The parent's page frames in [start, end), at most CKPT_PAGES_MAX */
-static void ckpt_cow_window(struct ckpt_cow *cow, unsigned long start,
-			    unsigned long end)
+/*
+ * The parent's anonymous pages in [start, end) of @v, compared with the
+ * child's (never dereferenced): none where the parent's VMA changed.
+ */
+static void ckpt_cow_window(struct ckpt_cow *cow, struct ckpt_hdr_vma *v,
+			    unsigned long start, unsigned long end)
 {
-	struct vm_area_struct *vma;
-	unsigned long addr;
-
-	memset(cow->pfns, 0, sizeof(cow->pfns));
-	mmap_read_lock(cow->pmm);
-	vma = vma_lookup(cow->pmm, start);
-	for (addr = start; vma && addr < end; addr += PAGE_SIZE) {
-		struct folio_walk fw;
-		struct folio *folio;
-
-		folio = folio_walk_start(&fw, vma, addr, 0);
-		if (!folio)
-			continue;
-		if (folio_test_anon(folio))
-			cow->pfns[(addr - start) >> PAGE_SHIFT] = page_to_pfn(fw.page);
-		folio_walk_end(&fw, vma);
-	}
-	mmap_read_unlock(cow->pmm);
+	if (ckpt_window_pages(cow->pmm, v, start, end, cow->pages, true, false))
+		memset(cow->pages, 0, sizeof(cow->pages));
 }
 
 /* May @v inherit from the parent's VMA: same range, same flags? */
@@ -513,10 +615,12 @@ static int ckpt_cow_add_hole(struct ckpt_cow *cow, unsigned long addr)
 
 /*
  * Does @v still share pages with the parent?  Collects the holes:
- * pages the parent has where @v reads zeroes.
+ * pages the parent has where @v reads zeroes.  @win: room for one
+ * window of pages.
  */
 static int ckpt_cow_scan(struct ckpt_ctx *ctx, struct mm_struct *mm,
-			 struct ckpt_cow *cow, struct ckpt_hdr_vma *v)
+			 struct ckpt_cow *cow, struct ckpt_hdr_vma *v,
+			 struct page **win)
 {
 	unsigned int nr_holes = cow->nr_holes;
 	unsigned long addr = v->start, shared = 0;
@@ -526,33 +630,30 @@ static int ckpt_cow_scan(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		unsigned long wstart = addr;
 		unsigned long wend = min_t(unsigned long, v->end,
 					   addr + CKPT_PAGES_MAX * PAGE_SIZE);
-		struct vm_area_struct *vma;
+		unsigned int i, n = (wend - wstart) >> PAGE_SHIFT;
 
-		ckpt_cow_window(cow, wstart, wend);
-		mmap_read_lock(mm);
-		vma = vma_lookup(mm, addr);
-		for (; vma && addr < wend && !ret; addr += PAGE_SIZE) {
-			unsigned long ppfn = cow->pfns[(addr - wstart) >> PAGE_SHIFT];
-			struct folio_walk fw;
-			struct folio *folio;
+		ckpt_cow_window(cow, v, wstart, wend);
+		ret = ckpt_window_pages(mm, v, wstart, wend, win, false, true);
+		if (ret)
+			break;
+		for (i = 0; i < n && !ret; i++, addr += PAGE_SIZE) {
 			bool zero = true;
 
-			folio = folio_walk_start(&fw, vma, addr, 0);
-			if (folio) {
-				if (page_to_pfn(fw.page) == ppfn) {
-					shared++;
-					zero = false;
-				} else {
-					zero = ckpt_page_is_zero(fw.page);
-				}
-				folio_walk_end(&fw, vma);
+			if (win[i] && win[i] == cow->pages[i]) {
+				shared++;
+				zero = false;
+			} else if (win[i]) {
+				zero = ckpt_page_is_zero(win[i]);
 			}
-			if (zero && ppfn)
+			if (zero && cow->pages[i])
 				ret = ckpt_cow_add_hole(cow, addr);
 		}
-		mmap_read_unlock(mm);
+		ckpt_window_put(win, 0, n);
 		cond_resched();
 	}
+	if (ret == -EBUSY)
+		ret = ckpt_err(ctx, ret, "mapping at %#llx changed during checkpoint",
+			       v->start);
 	if (!ret && shared)
 		v->vm_flags |= CKPT_VM_INHERIT;
 	else
@@ -608,61 +709,41 @@ static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 		unsigned long wstart = addr;
 		unsigned long wend = min_t(unsigned long, v->end,
 					   addr + CKPT_PAGES_MAX * PAGE_SIZE);
-		struct vm_area_struct *vma;
+		unsigned int i, n = (wend - wstart) >> PAGE_SHIFT;
 
 		if (inherit)
-			ckpt_cow_window(cow, wstart, wend);
-		mmap_read_lock(mm);
-		vma = vma_lookup(mm, addr);
-		if (!vma || vma->vm_start != v->start || vma->vm_end != v->end) {
-			mmap_read_unlock(mm);
-			return ckpt_err(ctx, -EBUSY, "mapping at %#llx changed during checkpoint",
-					v->start);
-		}
+			ckpt_cow_window(cow, v, wstart, wend);
 		/*
-		 * Collect a batch under the lock, write it without: writing
-		 * may block on a pipe for as long as the reader wants.
+		 * Collect a window under the lock, write it without:
+		 * writing may block on a pipe for as long as the reader
+		 * wants.
 		 */
-		for (; addr < wend && !ret; addr += PAGE_SIZE) {
-			struct folio_walk fw;
-			struct folio *folio;
-			struct page *page;
+		ret = ckpt_window_pages(mm, v, wstart, wend, b->win, anon_only, true);
+		if (ret)
+			return ckpt_err(ctx, ret, "mapping at %#llx changed during checkpoint",
+					v->start);
+		for (i = 0; i < n && !ret; i++, addr += PAGE_SIZE) {
+			struct page *page = b->win[i];
 
-			folio = folio_walk_start(&fw, vma, addr, 0);
-			if (!folio)
+			if (!page)
 				continue;
-			if ((anon_only && !folio_test_anon(folio)) ||
-			    (inherit && page_to_pfn(fw.page) ==
-			     cow->pfns[(addr - wstart) >> PAGE_SHIFT])) {
-				folio_walk_end(&fw, vma);
-				continue;
-			}
-			page = fw.page;
-			get_page(page);
-			folio_walk_end(&fw, vma);
-
 			/*
-			 * Anonymous memory reads as zeroes where no page is:
-			 * a page of zeroes costs nothing left out (an
+			 * The parent's pages are restored from the parent.
+			 * Anonymous memory reads as zeroes where no page
+			 * is: a page of zeroes costs nothing left out (an
 			 * inherited VMA has it in its holes).  Not so in a
 			 * file mapping, where the file would show through.
 			 */
-			if (!anon_only && ckpt_page_is_zero(page)) {
+			if ((inherit && page == cow->pages[i]) ||
+			    (!anon_only && ckpt_page_is_zero(page))) {
 				put_page(page);
 				continue;
 			}
-
-			if (b->nr_pages + 1 == CKPT_PAGES_MAX) {
-				/* the batch is full: write it without the lock */
-				mmap_read_unlock(mm);
-				ret = ckpt_pages_add(ctx, b, addr, page);
-				addr += PAGE_SIZE;
-				goto relock;
-			}
+			/* the batch takes the reference */
 			ret = ckpt_pages_add(ctx, b, addr, page);
 		}
-		mmap_read_unlock(mm);
-relock:
+		ckpt_window_put(b->win, i, n);
+		addr = wend;
 		cond_resched();
 	}
 	return ret;
@@ -686,9 +767,11 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 
 	h = ckpt_hdr_alloc(CKPT_HDR_MM, sizeof(*h));
 	cow = kvzalloc(sizeof(*cow), GFP_KERNEL);
-	if (!h || !cow) {
+	b = ckpt_pages_alloc();
+	if (!h || !cow || !b) {
 		ckpt_free(h);
 		kvfree(cow);
+		kvfree(b);
 		return -ENOMEM;
 	}
 
@@ -696,12 +779,13 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 	if (IS_ERR(vmas)) {
 		ckpt_free(h);
 		kvfree(cow);
+		kvfree(b);
 		return PTR_ERR(vmas);
 	}
 	ckpt_cow_init(ctx, cow);
 	for (i = 0; i < nr && !ret; i++)
 		if (ckpt_cow_candidate(cow, &vmas[i].h))
-			ret = ckpt_cow_scan(ctx, mm, cow, &vmas[i].h);
+			ret = ckpt_cow_scan(ctx, mm, cow, &vmas[i].h, b->win);
 	if (ret)
 		goto out;
 	if (cow->pmm)
@@ -777,11 +861,6 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 	if (ret)
 		goto out;
 
-	b = ckpt_pages_alloc();
-	if (!b) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	for (i = 0; i < nr && !ret; i++)
 		if (ckpt_vma_has_pages(&vmas[i].h))
 			ret = checkpoint_vma_pages(ctx, mm, b, &vmas[i].h, cow);
