@@ -2546,6 +2546,59 @@ static int do_ipc_msg(struct ckpt_hdr_ipc_msg *h)
 /* ---------------------------------------------------------------------
  * The record loop
  */
+static int do_sem_undo(struct ckpt_hdr_sem_undo *h)
+{
+	struct ckpt_sem_undo *u;
+	uint64_t total = 0;
+	uint32_t i, j;
+	int32_t v;
+	int ret = 0;
+
+	f_u("nr_undos", h->nr_undos);
+	f_u("nr_adj", h->nr_adj);
+	if (cur_len != round8(sizeof(*h) + (uint64_t)h->nr_undos * sizeof(*u) +
+					      (uint64_t)h->nr_adj * sizeof(v)))
+		return bad("%u sets and %u adjustments do not fit the length %u",
+			   h->nr_undos, h->nr_adj, cur_len);
+	u = calloc(h->nr_undos + 1, sizeof(*u));
+	if (!u)
+		return bad("out of memory");
+	if (rd_must(u, h->nr_undos * sizeof(*u))) {
+		free(u);
+		return -1;
+	}
+	for (i = 0; i < h->nr_undos; i++)
+		total += u[i].nsems;
+	if (total != h->nr_adj) {
+		free(u);
+		return bad("the sets have %" PRIu64 " semaphores, not %u", total, h->nr_adj);
+	}
+	list_begin("undos");
+	for (i = 0; i < h->nr_undos && !ret; i++) {
+		item_begin("set %u", i);
+		f_i("semid", u[i].semid);
+		f_u("nsems", u[i].nsems);
+		list_begin("semadj");
+		for (j = 0; j < u[i].nsems && !ret; j++) {
+			if (rd_must(&v, sizeof(v))) {
+				ret = -1;
+				break;
+			}
+			item_begin("sem %u", j);
+			f_i("adj", v);
+			item_end();
+			if (v < -32767 || v > 32767)
+				ret = bad("set %d, semaphore %u: adjustment %d out of range",
+					  u[i].semid, j, v);
+		}
+		list_end();
+		item_end();
+	}
+	list_end();
+	free(u);
+	return ret;
+}
+
 typedef int (*record_fn)(void *);
 
 static const struct record_type {
@@ -2571,6 +2624,7 @@ static const struct record_type {
 	R(CKPT_HDR_CPU,		ckpt_hdr_cpu,		do_cpu,		true, true),
 	R(CKPT_HDR_FPU,		ckpt_hdr_fpu,		do_fpu,		false, true),
 	R(CKPT_HDR_DEBUGREGS,	ckpt_hdr_debugregs,	do_debugregs,	true, true),
+	R(CKPT_HDR_SEM_UNDO,	ckpt_hdr_sem_undo,	do_sem_undo,	false, false),
 	R(CKPT_HDR_MM,		ckpt_hdr_mm,		do_mm,		true, false),
 	R(CKPT_HDR_VMA,		ckpt_hdr_vma,		do_vma,		true, false),
 	R(CKPT_HDR_PAGES,	ckpt_hdr_pages,		do_pages,	false, false),

@@ -327,6 +327,28 @@ struct ckpt_hdr_ipc_sem {
 };
 
 /*
+ * CKPT_HDR_SEM_UNDO: a semaphore undo list (object CKPT_OBJ_SEM_UNDO,
+ * struct sem_undo_list), saved among the objects of the first task of
+ * the image that uses it, after the IPC namespace whose sets it
+ * adjusts.  The threads of one process share it (CLONE_SYSVSEM); a list
+ * shared across processes is refused.  nr_undos struct ckpt_sem_undo,
+ * one a set (semid, its nsems), then the nr_adj adjustments (semadj)
+ * of those sets in order, nsems a set, then padding.  Restart gives
+ * them to the restoring task, whose exit applies them.
+ */
+struct ckpt_sem_undo {
+	__s32 semid;
+	__u32 nsems;
+};
+
+struct ckpt_hdr_sem_undo {
+	struct ckpt_hdr h;
+	__u32 nr_undos;
+	__u32 nr_adj;			/* the sum of the nsems */
+	/* struct ckpt_sem_undo undos[nr_undos]; __s32 adj[nr_adj]; */
+};
+
+/*
  * CKPT_HDR_IPC_MSG: a message queue: nr_msgs struct ckpt_ipc_msg in
  * queue order, then the text of every message in order (data_len
  * bytes), then padding.

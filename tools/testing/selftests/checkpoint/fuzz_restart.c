@@ -640,8 +640,8 @@ static void w_pidns(const char *img, const char *log)
 
 /*
  * SysV IPC: the worker unshares CLONE_NEWIPC and fills its namespace
- * with an attached segment, a semaphore set and a message queue, then
- * checkpoints itself; the tree builder makes the restored task in a new
+ * with an attached segment, a semaphore set (SEM_UNDO adjustments on two
+ * of its semaphores) and a message queue, then checkpoints itself; the tree builder makes the restored task in a new
  * IPC namespace.
  */
 static void w_sysvipc(const char *img, const char *log)
@@ -651,6 +651,10 @@ static void w_sysvipc(const char *img, const char *log)
 	char *p;
 
 	if (unshare(CLONE_NEWIPC))
+	struct sembuf undo[2] = {
+		{ .sem_num = 1, .sem_op = -4, .sem_flg = SEM_UNDO },
+		{ .sem_num = 2, .sem_op = 2, .sem_flg = SEM_UNDO },
+	};
 		_exit(CKPT_EXIT_SETUP);
 	shm = shmget(0x4655, 3 * 4096 + 16, IPC_CREAT | 0640);
 	sem = semget(0x4656, 3, IPC_CREAT | 0600);
@@ -661,7 +665,7 @@ static void w_sysvipc(const char *img, const char *log)
 		_exit(CKPT_EXIT_SETUP);
 	ckpt_fill(p, 2 * 4096, 3);
 	m.mtype = 1;
-	if (msgsnd(msq, &m, 40, 0))
+	if (msgsnd(msq, &m, 40, 0) || semop(sem, undo, 2))
 		_exit(CKPT_EXIT_SETUP);
 	checkpoint_self(img, log);
 }
@@ -958,6 +962,14 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			F(ckpt_hdr_ipc_msg, perm.id, K_OBJREF);
 			F(ckpt_hdr_ipc_msg, perm.key, K_FLAGS);
 			F(ckpt_hdr_ipc_msg, qbytes, K_COUNT);
+		case CKPT_HDR_SEM_UNDO:
+			F(ckpt_hdr_sem_undo, nr_undos, K_COUNT);
+			F(ckpt_hdr_sem_undo, nr_adj, K_COUNT);
+			/* the first set's semid and nsems, an adjustment */
+			add(r, sizeof(struct ckpt_hdr_sem_undo), 4, K_OBJREF);
+			add(r, sizeof(struct ckpt_hdr_sem_undo) + 4, 4, K_COUNT);
+			add(r, sizeof(struct ckpt_hdr_sem_undo) + 12, 4, K_COUNT);
+			break;
 			F(ckpt_hdr_ipc_msg, nr_msgs, K_COUNT);
 			F(ckpt_hdr_ipc_msg, data_len, K_COUNT);
 			add(r, sizeof(struct ckpt_hdr_ipc_msg), 8, K_COUNT);	/* mtype */
