@@ -698,7 +698,7 @@ static const struct flag_name seal_names[] = {
 
 static const char *const lock_kinds[] = {
 	[CKPT_LOCK_FLOCK] = "FLOCK", [CKPT_LOCK_OFD] = "OFD",
-	[CKPT_LOCK_POSIX] = "POSIX",
+	[CKPT_LOCK_POSIX] = "POSIX", [CKPT_LOCK_LEASE] = "LEASE",
 };
 
 static const struct flag_name efd_names[] = {
@@ -1846,12 +1846,15 @@ static int do_file_locks(struct ckpt_hdr_file_locks *h)
 		f_w("kind", kind ? kind : "unknown");
 		f_w("type", l.type == CKPT_LOCK_WRITE ? "WRITE" :
 			    l.type == CKPT_LOCK_READ ? "READ" : "unknown");
-		f_u("start", l.start);
+		if (l.kind == CKPT_LOCK_LEASE)
+			f_u("signal", l.start);
+		else
+			f_u("start", l.start);
 		if (l.end == CKPT_LOCK_EOF)
 			f_w("end", "EOF");
 		else
 			f_u("end", l.end);
-		if (l.kind == CKPT_LOCK_POSIX)
+		if (l.kind == CKPT_LOCK_POSIX || l.kind == CKPT_LOCK_LEASE)
 			f_i("fd", l.fd);
 		f_i("pid", l.pid);
 		item_end();
@@ -2543,9 +2546,6 @@ static int do_ipc_msg(struct ckpt_hdr_ipc_msg *h)
 	return 0;
 }
 
-/* ---------------------------------------------------------------------
- * The record loop
- */
 static int do_sem_undo(struct ckpt_hdr_sem_undo *h)
 {
 	struct ckpt_sem_undo *u;
@@ -2599,6 +2599,9 @@ static int do_sem_undo(struct ckpt_hdr_sem_undo *h)
 	return ret;
 }
 
+/* ---------------------------------------------------------------------
+ * The record loop
+ */
 typedef int (*record_fn)(void *);
 
 static const struct record_type {
@@ -2621,10 +2624,10 @@ static const struct record_type {
 	R(CKPT_HDR_IPC_SHM,	ckpt_hdr_ipc_shm,	do_ipc_shm,	true, false),
 	R(CKPT_HDR_IPC_SEM,	ckpt_hdr_ipc_sem,	do_ipc_sem,	false, false),
 	R(CKPT_HDR_IPC_MSG,	ckpt_hdr_ipc_msg,	do_ipc_msg,	false, false),
+	R(CKPT_HDR_SEM_UNDO,	ckpt_hdr_sem_undo,	do_sem_undo,	false, false),
 	R(CKPT_HDR_CPU,		ckpt_hdr_cpu,		do_cpu,		true, true),
 	R(CKPT_HDR_FPU,		ckpt_hdr_fpu,		do_fpu,		false, true),
 	R(CKPT_HDR_DEBUGREGS,	ckpt_hdr_debugregs,	do_debugregs,	true, true),
-	R(CKPT_HDR_SEM_UNDO,	ckpt_hdr_sem_undo,	do_sem_undo,	false, false),
 	R(CKPT_HDR_MM,		ckpt_hdr_mm,		do_mm,		true, false),
 	R(CKPT_HDR_VMA,		ckpt_hdr_vma,		do_vma,		true, false),
 	R(CKPT_HDR_PAGES,	ckpt_hdr_pages,		do_pages,	false, false),

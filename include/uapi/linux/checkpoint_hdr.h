@@ -679,13 +679,17 @@ struct ckpt_hdr_file_data {
  * makes it fail with EBUSY).  After a file's records (and after those
  * of its kind): the flock(2) and OFD locks that file owns.  After a
  * CKPT_HDR_FILE_TABLE: the POSIX (fcntl F_SETLK) locks that fd table's
- * processes own, each taken through fd.  Ranges are inclusive; end is
- * CKPT_LOCK_EOF for a lock to the end of the file (l_len 0).  pid is
- * informative: restart takes a lock in the task that restores it.
+ * processes own, each taken through fd, and the leases (F_SETLEASE) of
+ * the table's files, each with the fd it is signalled through; start is
+ * then the file's F_SETSIG signal (0: SIGIO) and end CKPT_LOCK_EOF.
+ * Ranges are inclusive; end is CKPT_LOCK_EOF for a lock to the end of
+ * the file (l_len 0).  pid is informative: restart takes a lock in the
+ * task that restores it.
  */
 #define CKPT_LOCK_FLOCK		1	/* flock(2), owned by the file */
 #define CKPT_LOCK_OFD		2	/* F_OFD_SETLK, owned by the file */
 #define CKPT_LOCK_POSIX		3	/* F_SETLK, owned by the fd table */
+#define CKPT_LOCK_LEASE		4	/* F_SETLEASE, of a file of the fd table */
 
 #define CKPT_LOCK_READ		0	/* F_RDLCK, LOCK_SH */
 #define CKPT_LOCK_WRITE		1	/* F_WRLCK, LOCK_EX */
@@ -694,11 +698,11 @@ struct ckpt_hdr_file_data {
 #define CKPT_LOCKS_MAX		65536
 
 struct ckpt_file_lock {
-	__u32 kind;			/* CKPT_LOCK_FLOCK, _OFD, _POSIX */
+	__u32 kind;			/* CKPT_LOCK_FLOCK, _OFD, _POSIX, _LEASE */
 	__u32 type;			/* CKPT_LOCK_READ, _WRITE */
 	__aligned_u64 start;
 	__aligned_u64 end;		/* inclusive, or CKPT_LOCK_EOF */
-	__s32 fd;			/* POSIX: the fd, else -1 */
+	__s32 fd;			/* POSIX, LEASE: the fd, else -1 */
 	__s32 pid;			/* informative */
 };
 
