@@ -11,7 +11,15 @@
  * lock code; one that someone else's lock now blocks makes restart
  * fail with EBUSY.  Blocked lock requests are not state of their own:
  * the task sleeping in flock() or F_SETLKW restarts the system call.
- * Leases are refused.
+ *
+ * A lease (F_SETLEASE) belongs to an open file, but its break is
+ * signalled through the fd it was taken with (fasync) to the file's
+ * owner: it is saved with the POSIX locks of an fd table that holds the
+ * file, with that fd, and taken again with fcntl(F_SETLEASE)'s own code
+ * by the task that installs the table, which becomes the file's owner,
+ * as the task that took it was; the F_SETSIG signal goes along.  A
+ * lease being broken, or on a file no fd table of the image holds, is
+ * refused.
  */
 
 #include <linux/checkpoint.h>
@@ -19,6 +27,7 @@
 #include <linux/file.h>
 #include <linux/filelock.h>
 #include <linux/fs.h>
+#include <linux/sched/signal.h>
 #include <linux/security.h>
 #include <linux/slab.h>
 
@@ -151,17 +160,36 @@ static int ckpt_write_locks(struct ckpt_ctx *ctx, struct ckpt_lock_scan *s)
 				   s->nr * sizeof(s->locks[0]));
 }
 
-static bool ckpt_file_has_lease(struct file_lock_context *flctx,
-				struct file *file)
+/*
+ * The lease @file holds, in image form in @l (fd: the one it was taken
+ * with, -1 if unknown): 1 if it holds one, 0 if not, -EBUSY if the
+ * lease is being broken
+ */
+static int ckpt_file_lease(struct file_lock_context *flctx, struct file *file,
+			   struct ckpt_file_lock *l)
 {
-	struct file_lock_core *flc;
-	bool found = false;
+	struct fown_struct *fown = file_f_owner(file);
+	struct file_lease *fl;
+	int ret = 0;
 
 	spin_lock(&flctx->flc_lock);
-	list_for_each_entry(flc, &flctx->flc_lease, flc_list)
-		found |= flc->flc_file == file;
+	list_for_each_entry(fl, &flctx->flc_lease, c.flc_list) {
+		if (fl->c.flc_file != file || !(fl->c.flc_flags & FL_LEASE))
+			continue;
+		if (fl->c.flc_flags & (FL_UNLOCK_PENDING | FL_DOWNGRADE_PENDING)) {
+			ret = -EBUSY;
+			break;
+		}
+		l->kind = CKPT_LOCK_LEASE;
+		l->type = fl->c.flc_type == F_WRLCK ? CKPT_LOCK_WRITE : CKPT_LOCK_READ;
+		l->start = fown ? READ_ONCE(fown->signum) : 0;
+		l->end = CKPT_LOCK_EOF;
+		l->fd = fl->fl_fasync ? READ_ONCE(fl->fl_fasync->fa_fd) : -1;
+		ret = 1;
+		break;
+	}
 	spin_unlock(&flctx->flc_lock);
-	return found;
+	return ret;
 }
 
 /**
@@ -179,8 +207,14 @@ int checkpoint_file_locks(struct ckpt_ctx *ctx, struct file *file)
 
 	if (!flctx)
 		return 0;
-	if (ckpt_file_has_lease(flctx, file))
-		return ckpt_err(ctx, -EOPNOTSUPP, "file leases are not supported");
+	/* its fd table saves its lease: see checkpoint_posix_locks() */
+	if (!list_empty_careful(&flctx->flc_lease) && strncmp(ctx->what, "fd ", 3)) {
+		struct ckpt_file_lock l;
+
+		if (ckpt_file_lease(flctx, file, &l))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"a file lease on a file that no fd of the image holds: not supported");
+	}
 	ret = ckpt_lock_scan_all(flctx, CKPT_LIST_FLOCK, file, &s, ctx->tsk_pid);
 	if (!ret)
 		ret = ckpt_lock_scan_all(flctx, CKPT_LIST_OFD, file, &s, ctx->tsk_pid);
@@ -202,6 +236,47 @@ static bool ckpt_inode_seen(struct file **farr, unsigned int i)
 		if (file_inode(farr[j]) == inode)
 			return true;
 	return false;
+}
+
+/*
+ * Add to @s the lease of the file of fd ents[@i], met there first, with
+ * the fd it was taken with if the table holds the file there, else
+ * ents[@i].fd
+ */
+static int ckpt_lease_scan(struct ckpt_ctx *ctx, struct file **farr,
+			   const struct ckpt_fd_ent *ents, unsigned int nr,
+			   unsigned int i, struct ckpt_lock_scan *s)
+{
+	struct file_lock_context *flctx = locks_inode_context(file_inode(farr[i]));
+	struct ckpt_file_lock l = {};
+	unsigned int j;
+	int ret;
+
+	if (!flctx || list_empty_careful(&flctx->flc_lease))
+		return 0;
+	for (j = 0; j < i; j++)
+		if (farr[j] == farr[i])
+			return 0;
+	ret = ckpt_file_lease(flctx, farr[i], &l);
+	if (ret == -EBUSY)
+		return ckpt_err(ctx, -EOPNOTSUPP, "fd %d: a file lease being broken: not supported",
+				ents[i].fd);
+	if (ret <= 0)
+		return ret;
+	for (j = i; j < nr; j++)
+		if (ents[j].fd == l.fd && farr[j] == farr[i])
+			break;
+	if (j == nr)
+		l.fd = ents[i].fd;
+	l.pid = ctx->tsk_pid;
+	if (s->nr >= s->max) {
+		ret = ckpt_lock_scan_grow(s, s->nr + 8, true);
+		if (ret)
+			return ret;
+	}
+	s->files[s->nr] = farr[i];
+	s->locks[s->nr++] = l;
+	return 0;
 }
 
 /**
@@ -251,6 +326,8 @@ int checkpoint_posix_locks(struct ckpt_ctx *ctx, struct files_struct *files,
 			}
 		}
 	}
+	for (i = 0; i < nr && !ret; i++)
+		ret = ckpt_lease_scan(ctx, farr, ents, nr, i, &s);
 	if (ret == -E2BIG)
 		ret = ckpt_err(ctx, -EOPNOTSUPP, "more than %d POSIX locks",
 			       CKPT_LOCKS_MAX);
@@ -289,7 +366,10 @@ static struct ckpt_hdr_file_locks *ckpt_read_locks(struct ckpt_ctx *ctx,
 		    l->start > l->end || l->end > CKPT_LOCK_EOF ||
 		    (l->kind == CKPT_LOCK_FLOCK &&
 		     (l->start || l->end != CKPT_LOCK_EOF)) ||
-		    !(l->kind == CKPT_LOCK_POSIX) != !(l->fd >= 0)) {
+		    (l->kind == CKPT_LOCK_LEASE &&
+		     (!valid_signal(l->start) || l->end != CKPT_LOCK_EOF)) ||
+		    !(l->kind == CKPT_LOCK_POSIX || l->kind == CKPT_LOCK_LEASE) !=
+		    !(l->fd >= 0)) {
 			ckpt_err(ctx, -EINVAL, "lock record: bad lock %u (kind %u type %u %llu-%llu fd %d)",
 				 i, l->kind, l->type, l->start, l->end, l->fd);
 			ckpt_free(h);
@@ -305,7 +385,8 @@ bad:
 
 static const char *ckpt_lock_kind_name(u32 kind)
 {
-	return kind == CKPT_LOCK_FLOCK ? "flock" : kind == CKPT_LOCK_OFD ? "OFD" : "POSIX";
+	return kind == CKPT_LOCK_FLOCK ? "flock" : kind == CKPT_LOCK_OFD ? "OFD" :
+	       kind == CKPT_LOCK_LEASE ? "lease" : "POSIX";
 }
 
 static struct flock ckpt_flock(const struct ckpt_file_lock *l)
@@ -340,7 +421,19 @@ static int ckpt_test_posix_lock(struct ckpt_ctx *ctx, struct file *file,
 	return 0;
 }
 
-/* Take @l through @file (and @fd for a POSIX lock), never waiting */
+/* Can @file hold lease @l: an open regular file */
+static int ckpt_check_lease(struct ckpt_ctx *ctx, struct file *file,
+			    struct ckpt_file_lock *l)
+{
+	if (!S_ISREG(file_inode(file)->i_mode))
+		return ckpt_err(ctx, -EINVAL, "fd %d: a lease on a file that is not regular",
+				l->fd);
+	if (file->f_mode & FMODE_PATH)
+		return ckpt_err(ctx, -EINVAL, "fd %d: a lease on an O_PATH file", l->fd);
+	return 0;
+}
+
+/* Take @l through @file (and @fd for a POSIX lock or a lease), never waiting */
 static int ckpt_take_lock(struct ckpt_ctx *ctx, struct file *file,
 			  struct ckpt_file_lock *l)
 {
@@ -348,7 +441,18 @@ static int ckpt_take_lock(struct ckpt_ctx *ctx, struct file *file,
 	struct file_lock fl;
 	int ret;
 
-	if (l->kind == CKPT_LOCK_FLOCK) {
+	if (l->kind == CKPT_LOCK_LEASE) {
+		/* fcntl(F_SETLEASE) through fd, then F_SETSIG's signal */
+		ret = fcntl_setlease(l->fd, file, type);
+		if (ret == -EAGAIN)
+			return ckpt_err(ctx, -EBUSY, "fd %d: %s lease: the file is open elsewhere",
+					l->fd, type == F_WRLCK ? "write" : "read");
+		if (ret == -EACCES)
+			return ckpt_err(ctx, -EPERM, "fd %d: may not take a lease on the file",
+					l->fd);
+		if (!ret && l->start)
+			WRITE_ONCE(file_f_owner(file)->signum, l->start);
+	} else if (l->kind == CKPT_LOCK_FLOCK) {
 		/* as flock(2) does, with LOCK_NB */
 		if (!(file->f_mode & (FMODE_READ | FMODE_WRITE)))
 			return ckpt_err(ctx, -EINVAL, "flock lock on a file opened without access");
@@ -430,7 +534,7 @@ void *restore_posix_locks_read(struct ckpt_ctx *ctx,
 	unsigned int i, lo, hi;
 	int ret;
 
-	h = ckpt_read_locks(ctx, BIT(CKPT_LOCK_POSIX));
+	h = ckpt_read_locks(ctx, BIT(CKPT_LOCK_POSIX) | BIT(CKPT_LOCK_LEASE));
 	if (IS_ERR_OR_NULL(h))
 		return h;
 	for (i = 0; i < h->nr_locks; i++) {
@@ -455,7 +559,10 @@ void *restore_posix_locks_read(struct ckpt_ctx *ctx,
 		 * restart's point of no return: see now whether someone
 		 * else's lock is in the way, to fail cleanly if so.
 		 */
-		ret = ckpt_test_posix_lock(ctx, files[lo], &h->locks[i]);
+		if (h->locks[i].kind == CKPT_LOCK_LEASE)
+			ret = ckpt_check_lease(ctx, files[lo], &h->locks[i]);
+		else
+			ret = ckpt_test_posix_lock(ctx, files[lo], &h->locks[i]);
 		if (ret) {
 			ckpt_free(h);
 			return ERR_PTR(ret);
@@ -469,7 +576,8 @@ void *restore_posix_locks_read(struct ckpt_ctx *ctx,
  * @ctx: restart context
  * @locks: from restore_posix_locks_read()
  *
- * current has just installed the table: it owns them.
+ * current has just installed the table: it owns them, and the leases
+ * of its files.
  */
 int restore_posix_locks(struct ckpt_ctx *ctx, void *locks)
 {

@@ -20,10 +20,20 @@
  * namespace that two tasks of the image entered (setns()), neither
  * inheriting it from the other, cannot be rebuilt by forking: refused.
  *
- * Not supported yet: semaphore undo lists holding adjustments (SEM_UNDO:
- * refused; a list of zero adjustments is dropped), hugetlb and locked
- * (SHM_LOCK) segments, mappings of part of a segment.  Times and the
- * pids of the last operations are not kept.
+ * A semaphore undo list holding adjustments (SEM_UNDO) is an object too
+ * (CKPT_OBJ_SEM_UNDO), saved after the namespace by the first task of
+ * the image that uses it: the adjustments of every set.  The threads of
+ * a process share it (CLONE_SYSVSEM), and the tree builder makes them
+ * share one again, so the first of them to be restored fills it with
+ * semop(2)'s own find_alloc_undo(), in its IPC namespace: the restored
+ * one, where its exit (exit_sem()) looks the sets up.  A list of zero
+ * adjustments is dropped.
+ *
+ * Not supported yet: undo lists shared by processes (clone() with
+ * CLONE_SYSVSEM but not CLONE_THREAD), or holding adjustments to sets
+ * of the system's namespace; hugetlb and locked (SHM_LOCK) segments,
+ * mappings of part of a segment.  Times and the pids of the last
+ * operations are not kept.
  */
 
 #include <linux/bitmap.h>
@@ -100,6 +110,43 @@ void checkpoint_ipcns_free(struct ckpt_ctx *ctx)
 	ctx->newipc = NULL;
 }
 
+/*
+ * @t's semaphore undo list, if it holds adjustments to sets of @ns: an
+ * object, which every thread of @t's process, and no other task, must
+ * share (see above)
+ */
+static int checkpoint_task_sem_undo(struct ckpt_ctx *ctx, struct task_struct *t,
+				    struct ipc_namespace *ns)
+{
+	struct sem_undo_list *ulp;
+	struct task_struct *th;
+	unsigned int users, sharing = 0;
+	bool all = true;
+	int ret;
+
+	if (!sem_ckpt_undo_pending(t, ns))
+		return 0;
+	if (ckpt_obj_lookup(ctx, ns) <= 0)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"semaphore undo adjustments (SEM_UNDO) to sets of an IPC namespace that is not the container's");
+	ulp = sem_ckpt_undo_list(t, &users);
+	rcu_read_lock();
+	for_each_thread(t, th) {
+		if (th->flags & PF_EXITING)
+			continue;
+		if (READ_ONCE(th->sysvsem.undo_list) == ulp)
+			sharing++;
+		else
+			all = false;
+	}
+	rcu_read_unlock();
+	if (!all || users != sharing)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"semaphore undo list (SEM_UNDO) shared with another process (CLONE_SYSVSEM) or not with every thread: not supported");
+	ret = checkpoint_obj(ctx, ulp, CKPT_OBJ_SEM_UNDO);
+	return ret < 0 ? ret : 0;
+}
+
 /**
  * checkpoint_task_ipc - save @t's IPC namespace if it is one of its own
  * @ctx: checkpoint context
@@ -113,17 +160,16 @@ int checkpoint_task_ipc(struct ckpt_ctx *ctx, struct task_struct *t)
 
 	if (!ns)
 		return ckpt_err(ctx, -EBUSY, "the task is exiting");
-	/* t is stopped or current: its nsproxy holds ns */
-	if (sem_ckpt_undo_pending(t, ns))
-		return ckpt_err(ctx, -EOPNOTSUPP,
-				"semaphore undo adjustments (SEM_UNDO) are not supported yet");
 	for_each_set_bit(i, ctx->newipc, ctx->nr_tasks)
 		if (ctx->tasks[i] == t)
 			break;
-	if (i >= ctx->nr_tasks)
-		return 0;
-	ret = checkpoint_obj(ctx, ns, CKPT_OBJ_IPCNS);
-	return ret < 0 ? ret : 0;
+	if (i < ctx->nr_tasks) {
+		ret = checkpoint_obj(ctx, ns, CKPT_OBJ_IPCNS);
+		if (ret < 0)
+			return ret;
+	}
+	/* t is stopped or current: its nsproxy holds ns */
+	return checkpoint_task_sem_undo(ctx, t, ns);
 }
 
 /* The ids of the objects of one kind in @ids, in id order */
@@ -884,6 +930,191 @@ int restore_check_ipcns(struct ckpt_ctx *ctx, const struct ckpt_hdr_tree *tree,
 			tree->pids[j].pid);
 }
 
+/* A semaphore undo list: the first task of the image that uses it is ctx->tsk */
+static void ckpt_sem_undo_free(struct sem_undo_ckpt *uc)
+{
+	kvfree(uc->ids);
+	kvfree(uc->nsems);
+	kvfree(uc->adj);
+	uc->ids = NULL;
+	uc->nsems = NULL;
+	uc->adj = NULL;
+}
+
+static int checkpoint_sem_undo_obj(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_hdr_sem_undo h = { .h.type = CKPT_HDR_SEM_UNDO };
+	struct ipc_namespace *ns = ckpt_ipc_of(ctx->tsk);
+	struct ckpt_sem_undo *ents = NULL;
+	struct sem_undo_ckpt uc = {};
+	static const char zeroes[8];
+	unsigned int i;
+	size_t len;
+	int ret, tries;
+
+	if (!ns)
+		return ckpt_err(ctx, -EBUSY, "the task is exiting");
+	/* size the room, then copy; only an outsider's SETVAL changes the list */
+	for (tries = 0; tries < 3; tries++) {
+		ret = sem_ckpt_undo_get(ptr, ns, &uc);
+		if (ret != -EAGAIN)
+			break;
+		ckpt_sem_undo_free(&uc);
+		if (uc.nr_undos > ipc_mni ||
+		    (u64)uc.nr_undos * sizeof(*ents) + (u64)uc.nr_adj * sizeof(__s32) >
+		    CKPT_RECORD_MAX - sizeof(h))
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"semaphore undo list: %u sets, %u adjustments: too many",
+					uc.nr_undos, uc.nr_adj);
+		uc.max_undos = uc.nr_undos;
+		uc.max_adj = uc.nr_adj;
+		uc.ids = kvcalloc(uc.max_undos + 1, sizeof(*uc.ids), GFP_KERNEL);
+		uc.nsems = kvcalloc(uc.max_undos + 1, sizeof(*uc.nsems), GFP_KERNEL);
+		uc.adj = kvcalloc(uc.max_adj + 1, sizeof(*uc.adj), GFP_KERNEL);
+		if (!uc.ids || !uc.nsems || !uc.adj) {
+			ckpt_sem_undo_free(&uc);
+			return -ENOMEM;
+		}
+	}
+	if (ret == -EAGAIN)
+		ret = ckpt_err(ctx, -EBUSY, "semaphore undo list changes during checkpoint");
+	if (ret)
+		goto out;
+
+	ents = kvcalloc(uc.nr_undos + 1, sizeof(*ents), GFP_KERNEL);
+	if (!ents) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < uc.nr_undos; i++) {
+		ents[i].semid = uc.ids[i];
+		ents[i].nsems = uc.nsems[i];
+	}
+	h.nr_undos = uc.nr_undos;
+	h.nr_adj = uc.nr_adj;
+	len = sizeof(h) + uc.nr_undos * sizeof(*ents) + uc.nr_adj * sizeof(__s32);
+	h.h.len = ckpt_align(len);
+	ret = ckpt_kwrite(ctx, &h, sizeof(h));
+	if (!ret && uc.nr_undos)
+		ret = ckpt_kwrite(ctx, ents, uc.nr_undos * sizeof(*ents));
+	if (!ret && uc.nr_adj)
+		ret = ckpt_kwrite(ctx, uc.adj, uc.nr_adj * sizeof(__s32));
+	if (!ret && h.h.len != len)
+		ret = ckpt_kwrite(ctx, zeroes, h.h.len - len);
+out:
+	kvfree(ents);
+	ckpt_sem_undo_free(&uc);
+	return ret;
+}
+
+/* Is every set of @h one of @ns with its size, once, and every adjustment in range? */
+static int restore_sem_undo_check(struct ckpt_ctx *ctx, struct ipc_namespace *ns,
+				  const struct ckpt_hdr_sem_undo *h)
+{
+	const struct ckpt_sem_undo *ents = (const void *)(h + 1);
+	const __s32 *adj = (const __s32 *)(ents + h->nr_undos);
+	struct kern_ipc_perm *perm;
+	unsigned long *seen;
+	unsigned int i, j;
+	u64 total = 0;
+	int nsems, ret = 0;
+
+	seen = bitmap_zalloc(ipc_mni, GFP_KERNEL);
+	if (!seen)
+		return -ENOMEM;
+	for (i = 0; i < h->nr_undos && !ret; i++) {
+		int id = ents[i].semid;
+
+		if (id < 0 || test_and_set_bit(ipcid_to_idx(id), seen)) {
+			ret = ckpt_err(ctx, -EINVAL, "semaphore undo list: bad or repeated set %d",
+				       id);
+			break;
+		}
+		rcu_read_lock();
+		perm = ipc_obtain_object_check(&ns->ids[IPC_SEM_IDS], id);
+		nsems = IS_ERR(perm) ? PTR_ERR(perm) : sem_ckpt_get(perm, NULL, 0);
+		rcu_read_unlock();
+		if (nsems < 0 || nsems != ents[i].nsems) {
+			ret = ckpt_err(ctx, -EINVAL,
+				       "semaphore undo list: set %d of %u semaphores is not in the namespace",
+				       id, ents[i].nsems);
+			break;
+		}
+		for (j = 0; j < ents[i].nsems; j++) {
+			if (total + j >= h->nr_adj || adj[total + j] < -SEMVMX ||
+			    adj[total + j] > SEMVMX) {
+				ret = ckpt_err(ctx, -EINVAL,
+					       "semaphore undo list: set %d: bad adjustment", id);
+				break;
+			}
+		}
+		total += ents[i].nsems;
+	}
+	bitmap_free(seen);
+	if (!ret && total != h->nr_adj)
+		ret = ckpt_err(ctx, -EINVAL, "semaphore undo list: %llu adjustments, not %u",
+			       total, h->nr_adj);
+	return ret;
+}
+
+/*
+ * Give current, in the namespace the image filled, the adjustments of
+ * the list; the threads of its process share its list
+ */
+static void *restore_sem_undo_obj(struct ckpt_ctx *ctx)
+{
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	const struct ckpt_sem_undo *ents;
+	struct ckpt_hdr_sem_undo *h;
+	const __s32 *adj;
+	unsigned int i;
+	u64 len;
+	int ret;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_SEM_UNDO, sizeof(*h), CKPT_RECORD_MAX);
+	if (IS_ERR(h))
+		return h;
+	ents = (const void *)(h + 1);
+	adj = (const __s32 *)(ents + h->nr_undos);
+	len = sizeof(*h) + (u64)h->nr_undos * sizeof(*ents) + (u64)h->nr_adj * sizeof(*adj);
+	if (h->nr_undos > ipc_mni || ckpt_align(len) != h->h.len) {
+		ret = ckpt_err(ctx, -EINVAL,
+			       "semaphore undo list: %u sets, %u adjustments in %u bytes",
+			       h->nr_undos, h->nr_adj, h->h.len);
+		goto out;
+	}
+	/* exit_sem() looks the sets up in the task's namespace: this one */
+	if (!ckpt_obj_restored(ctx, ns, CKPT_OBJ_IPCNS)) {
+		ret = ckpt_err(ctx, -EINVAL,
+			       "semaphore undo list, but no IPC namespace of the image");
+		goto out;
+	}
+	ret = restore_sem_undo_check(ctx, ns, h);
+	if (ret)
+		goto out;
+	if (sem_ckpt_undo_pending(current, ns)) {
+		ret = ckpt_err(ctx, -EBUSY, "the task already holds semaphore undo adjustments");
+		goto out;
+	}
+	for (i = 0; i < h->nr_undos; i++) {
+		ret = sem_ckpt_undo_set(ns, ents[i].semid, adj, ents[i].nsems);
+		if (ret) {
+			ret = ckpt_err(ctx, ret,
+				       "semaphore set %d: cannot set its undo adjustments",
+				       ents[i].semid);
+			goto out;
+		}
+		adj += ents[i].nsems;
+	}
+out:
+	ckpt_free(h);
+	/*
+	 * Not referenced: current's list (NULL if the adjustments went away
+	 * during the checkpoint), which only its tasks' exits drop
+	 */
+	return ret ? ERR_PTR(ret) : current->sysvsem.undo_list;
+}
+
 static void ipcns_grab(void *ptr)
 {
 	get_ipc_ns(ptr);
@@ -910,8 +1141,24 @@ static const struct ckpt_obj_ops ckpt_ipcns_ops = {
 	.restore = restore_ipcns_obj,
 };
 
+/*
+ * The hash holds no reference to an undo list: the tasks that share it
+ * are stopped, and checkpoint_task_sem_undo() checks who shares it
+ */
+static const struct ckpt_obj_ops ckpt_sem_undo_ops = {
+	.obj_type = CKPT_OBJ_SEM_UNDO,
+	.obj_name = "semaphore undo list",
+	.checkpoint = checkpoint_sem_undo_obj,
+	.restore = restore_sem_undo_obj,
+};
+
 static int __init checkpoint_ipc_init(void)
 {
-	return ckpt_register_obj_ops(&ckpt_ipcns_ops);
+	int ret;
+
+	ret = ckpt_register_obj_ops(&ckpt_ipcns_ops);
+	if (!ret)
+		ret = ckpt_register_obj_ops(&ckpt_sem_undo_ops);
+	return ret;
 }
 late_initcall(checkpoint_ipc_init);

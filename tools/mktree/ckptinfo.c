@@ -698,7 +698,7 @@ static const struct flag_name seal_names[] = {
 
 static const char *const lock_kinds[] = {
 	[CKPT_LOCK_FLOCK] = "FLOCK", [CKPT_LOCK_OFD] = "OFD",
-	[CKPT_LOCK_POSIX] = "POSIX",
+	[CKPT_LOCK_POSIX] = "POSIX", [CKPT_LOCK_LEASE] = "LEASE",
 };
 
 static const struct flag_name efd_names[] = {
@@ -1846,12 +1846,15 @@ static int do_file_locks(struct ckpt_hdr_file_locks *h)
 		f_w("kind", kind ? kind : "unknown");
 		f_w("type", l.type == CKPT_LOCK_WRITE ? "WRITE" :
 			    l.type == CKPT_LOCK_READ ? "READ" : "unknown");
-		f_u("start", l.start);
+		if (l.kind == CKPT_LOCK_LEASE)
+			f_u("signal", l.start);
+		else
+			f_u("start", l.start);
 		if (l.end == CKPT_LOCK_EOF)
 			f_w("end", "EOF");
 		else
 			f_u("end", l.end);
-		if (l.kind == CKPT_LOCK_POSIX)
+		if (l.kind == CKPT_LOCK_POSIX || l.kind == CKPT_LOCK_LEASE)
 			f_i("fd", l.fd);
 		f_i("pid", l.pid);
 		item_end();
@@ -2543,6 +2546,59 @@ static int do_ipc_msg(struct ckpt_hdr_ipc_msg *h)
 	return 0;
 }
 
+static int do_sem_undo(struct ckpt_hdr_sem_undo *h)
+{
+	struct ckpt_sem_undo *u;
+	uint64_t total = 0;
+	uint32_t i, j;
+	int32_t v;
+	int ret = 0;
+
+	f_u("nr_undos", h->nr_undos);
+	f_u("nr_adj", h->nr_adj);
+	if (cur_len != round8(sizeof(*h) + (uint64_t)h->nr_undos * sizeof(*u) +
+					      (uint64_t)h->nr_adj * sizeof(v)))
+		return bad("%u sets and %u adjustments do not fit the length %u",
+			   h->nr_undos, h->nr_adj, cur_len);
+	u = calloc(h->nr_undos + 1, sizeof(*u));
+	if (!u)
+		return bad("out of memory");
+	if (rd_must(u, h->nr_undos * sizeof(*u))) {
+		free(u);
+		return -1;
+	}
+	for (i = 0; i < h->nr_undos; i++)
+		total += u[i].nsems;
+	if (total != h->nr_adj) {
+		free(u);
+		return bad("the sets have %" PRIu64 " semaphores, not %u", total, h->nr_adj);
+	}
+	list_begin("undos");
+	for (i = 0; i < h->nr_undos && !ret; i++) {
+		item_begin("set %u", i);
+		f_i("semid", u[i].semid);
+		f_u("nsems", u[i].nsems);
+		list_begin("semadj");
+		for (j = 0; j < u[i].nsems && !ret; j++) {
+			if (rd_must(&v, sizeof(v))) {
+				ret = -1;
+				break;
+			}
+			item_begin("sem %u", j);
+			f_i("adj", v);
+			item_end();
+			if (v < -32767 || v > 32767)
+				ret = bad("set %d, semaphore %u: adjustment %d out of range",
+					  u[i].semid, j, v);
+		}
+		list_end();
+		item_end();
+	}
+	list_end();
+	free(u);
+	return ret;
+}
+
 /* ---------------------------------------------------------------------
  * The record loop
  */
@@ -2568,6 +2624,7 @@ static const struct record_type {
 	R(CKPT_HDR_IPC_SHM,	ckpt_hdr_ipc_shm,	do_ipc_shm,	true, false),
 	R(CKPT_HDR_IPC_SEM,	ckpt_hdr_ipc_sem,	do_ipc_sem,	false, false),
 	R(CKPT_HDR_IPC_MSG,	ckpt_hdr_ipc_msg,	do_ipc_msg,	false, false),
+	R(CKPT_HDR_SEM_UNDO,	ckpt_hdr_sem_undo,	do_sem_undo,	false, false),
 	R(CKPT_HDR_CPU,		ckpt_hdr_cpu,		do_cpu,		true, true),
 	R(CKPT_HDR_FPU,		ckpt_hdr_fpu,		do_fpu,		false, true),
 	R(CKPT_HDR_DEBUGREGS,	ckpt_hdr_debugregs,	do_debugregs,	true, true),

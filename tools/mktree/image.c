@@ -32,6 +32,7 @@ static const struct {
 	{ CKPT_HDR_IPC_SHM,	"IPC_SHM" },
 	{ CKPT_HDR_IPC_SEM,	"IPC_SEM" },
 	{ CKPT_HDR_IPC_MSG,	"IPC_MSG" },
+	{ CKPT_HDR_SEM_UNDO,	"SEM_UNDO" },
 	{ CKPT_HDR_CPU,		"CPU" },
 	{ CKPT_HDR_FPU,		"FPU" },
 	{ CKPT_HDR_DEBUGREGS,	"DEBUGREGS" },
@@ -85,6 +86,7 @@ static const struct {
 	[CKPT_OBJ_SOCK]		= { "SOCK",		CKPT_HDR_SOCKET },
 	[CKPT_OBJ_TTY]		= { "TTY",		CKPT_HDR_TTY },
 	[CKPT_OBJ_IPCNS]	= { "IPCNS",		CKPT_HDR_IPCNS },
+	[CKPT_OBJ_SEM_UNDO]	= { "SEM_UNDO",		CKPT_HDR_SEM_UNDO },
 };
 
 const char *ckpt_hdr_name(uint32_t type)

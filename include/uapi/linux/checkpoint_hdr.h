@@ -327,6 +327,28 @@ struct ckpt_hdr_ipc_sem {
 };
 
 /*
+ * CKPT_HDR_SEM_UNDO: a semaphore undo list (object CKPT_OBJ_SEM_UNDO,
+ * struct sem_undo_list), saved among the objects of the first task of
+ * the image that uses it, after the IPC namespace whose sets it
+ * adjusts.  The threads of one process share it (CLONE_SYSVSEM); a list
+ * shared across processes is refused.  nr_undos struct ckpt_sem_undo,
+ * one a set (semid, its nsems), then the nr_adj adjustments (semadj)
+ * of those sets in order, nsems a set, then padding.  Restart gives
+ * them to the restoring task, whose exit applies them.
+ */
+struct ckpt_sem_undo {
+	__s32 semid;
+	__u32 nsems;
+};
+
+struct ckpt_hdr_sem_undo {
+	struct ckpt_hdr h;
+	__u32 nr_undos;
+	__u32 nr_adj;			/* the sum of the nsems */
+	/* struct ckpt_sem_undo undos[nr_undos]; __s32 adj[nr_adj]; */
+};
+
+/*
  * CKPT_HDR_IPC_MSG: a message queue: nr_msgs struct ckpt_ipc_msg in
  * queue order, then the text of every message in order (data_len
  * bytes), then padding.
@@ -657,13 +679,17 @@ struct ckpt_hdr_file_data {
  * makes it fail with EBUSY).  After a file's records (and after those
  * of its kind): the flock(2) and OFD locks that file owns.  After a
  * CKPT_HDR_FILE_TABLE: the POSIX (fcntl F_SETLK) locks that fd table's
- * processes own, each taken through fd.  Ranges are inclusive; end is
- * CKPT_LOCK_EOF for a lock to the end of the file (l_len 0).  pid is
- * informative: restart takes a lock in the task that restores it.
+ * processes own, each taken through fd, and the leases (F_SETLEASE) of
+ * the table's files, each with the fd it is signalled through; start is
+ * then the file's F_SETSIG signal (0: SIGIO) and end CKPT_LOCK_EOF.
+ * Ranges are inclusive; end is CKPT_LOCK_EOF for a lock to the end of
+ * the file (l_len 0).  pid is informative: restart takes a lock in the
+ * task that restores it.
  */
 #define CKPT_LOCK_FLOCK		1	/* flock(2), owned by the file */
 #define CKPT_LOCK_OFD		2	/* F_OFD_SETLK, owned by the file */
 #define CKPT_LOCK_POSIX		3	/* F_SETLK, owned by the fd table */
+#define CKPT_LOCK_LEASE		4	/* F_SETLEASE, of a file of the fd table */
 
 #define CKPT_LOCK_READ		0	/* F_RDLCK, LOCK_SH */
 #define CKPT_LOCK_WRITE		1	/* F_WRLCK, LOCK_EX */
@@ -672,11 +698,11 @@ struct ckpt_hdr_file_data {
 #define CKPT_LOCKS_MAX		65536
 
 struct ckpt_file_lock {
-	__u32 kind;			/* CKPT_LOCK_FLOCK, _OFD, _POSIX */
+	__u32 kind;			/* CKPT_LOCK_FLOCK, _OFD, _POSIX, _LEASE */
 	__u32 type;			/* CKPT_LOCK_READ, _WRITE */
 	__aligned_u64 start;
 	__aligned_u64 end;		/* inclusive, or CKPT_LOCK_EOF */
-	__s32 fd;			/* POSIX: the fd, else -1 */
+	__s32 fd;			/* POSIX, LEASE: the fd, else -1 */
 	__s32 pid;			/* informative */
 };
 

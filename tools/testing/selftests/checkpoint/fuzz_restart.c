@@ -288,7 +288,7 @@ static void w_events(const char *img, const char *log)
 /*
  * Files without a name and locks: a sealed memfd, a file opened and
  * then unlinked (with a hole, two files of it, a mapping), and flock,
- * OFD and POSIX locks
+ * OFD and POSIX locks and a read lease
  */
 static void w_locks(const char *img, const char *log)
 {
@@ -296,7 +296,7 @@ static void w_locks(const char *img, const char *log)
 	struct flock w = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_len = 10 };
 	struct flock o = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 20 };
 	int m = memfd_create("fuzz-sealed", MFD_ALLOW_SEALING);
-	int u, u2, l, l2;
+	int u, u2, l, l2, le;
 	char *map;
 
 	u = open(path, O_RDWR | O_CREAT | O_TRUNC, 0640);
@@ -314,6 +314,10 @@ static void w_locks(const char *img, const char *log)
 	if (map == MAP_FAILED)
 		_exit(CKPT_EXIT_SETUP);
 	lseek(u2, 5, SEEK_SET);
+	/* a read lease, broken with SIGUSR2 */
+	le = open(DIR_PATH "/leased", O_RDONLY | O_CREAT, 0644);
+	if (le < 0 || fcntl(le, F_SETSIG, SIGUSR2) || fcntl(le, F_SETLEASE, F_RDLCK))
+		_exit(CKPT_EXIT_SETUP);
 	checkpoint_self(img, log);
 }
 
@@ -640,13 +644,17 @@ static void w_pidns(const char *img, const char *log)
 
 /*
  * SysV IPC: the worker unshares CLONE_NEWIPC and fills its namespace
- * with an attached segment, a semaphore set and a message queue, then
- * checkpoints itself; the tree builder makes the restored task in a new
+ * with an attached segment, a semaphore set (SEM_UNDO adjustments on two
+ * of its semaphores) and a message queue, then checkpoints itself; the tree builder makes the restored task in a new
  * IPC namespace.
  */
 static void w_sysvipc(const char *img, const char *log)
 {
 	struct { long mtype; char mtext[64]; } m = { 3, "first message" };
+	struct sembuf undo[2] = {
+		{ .sem_num = 1, .sem_op = -4, .sem_flg = SEM_UNDO },
+		{ .sem_num = 2, .sem_op = 2, .sem_flg = SEM_UNDO },
+	};
 	int shm, sem, msq;
 	char *p;
 
@@ -661,7 +669,7 @@ static void w_sysvipc(const char *img, const char *log)
 		_exit(CKPT_EXIT_SETUP);
 	ckpt_fill(p, 2 * 4096, 3);
 	m.mtype = 1;
-	if (msgsnd(msq, &m, 40, 0))
+	if (msgsnd(msq, &m, 40, 0) || semop(sem, undo, 2))
 		_exit(CKPT_EXIT_SETUP);
 	checkpoint_self(img, log);
 }
@@ -953,6 +961,14 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			F(ckpt_hdr_ipc_sem, perm.mode, K_FLAGS);
 			F(ckpt_hdr_ipc_sem, nsems, K_COUNT);
 			add(r, sizeof(struct ckpt_hdr_ipc_sem) + 4, 4, K_COUNT);
+			break;
+		case CKPT_HDR_SEM_UNDO:
+			F(ckpt_hdr_sem_undo, nr_undos, K_COUNT);
+			F(ckpt_hdr_sem_undo, nr_adj, K_COUNT);
+			/* the first set's semid and nsems, an adjustment */
+			add(r, sizeof(struct ckpt_hdr_sem_undo), 4, K_OBJREF);
+			add(r, sizeof(struct ckpt_hdr_sem_undo) + 4, 4, K_COUNT);
+			add(r, sizeof(struct ckpt_hdr_sem_undo) + 12, 4, K_COUNT);
 			break;
 		case CKPT_HDR_IPC_MSG:
 			F(ckpt_hdr_ipc_msg, perm.id, K_OBJREF);

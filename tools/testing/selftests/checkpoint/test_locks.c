@@ -5,12 +5,19 @@
  * the restored one, as another process sees them (flock LOCK_NB,
  * F_GETLK, F_OFD_GETLK, /proc/locks), with the restored task's pid;
  * they are released as before.  A lock that someone else holds at
- * restart makes it fail with EBUSY; a lease makes checkpoint fail with
- * EOPNOTSUPP.
+ * restart makes it fail with EBUSY.
+ *
+ * Leases: a read lease (broken with SIGIO) and a write lease (broken
+ * with the F_SETSIG signal) are held again after restart (F_GETLEASE,
+ * F_GETSIG, /proc/locks), and they work: another process's open()
+ * breaks each, the restored task gets the signal (with the lease's fd
+ * for F_SETSIG), releases the lease and the open() goes on.  A lease
+ * being broken makes checkpoint fail with EOPNOTSUPP.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,7 +302,7 @@ static void count_locks(const char *path, int *nr)
 	int n, i;
 	uint32_t j;
 
-	memset(nr, 0, 4 * sizeof(*nr));
+	memset(nr, 0, 5 * sizeof(*nr));
 	if (!img)
 		return;
 	n = ckpt_image_walk(img, len, recs, 4096, err, sizeof(err));
@@ -305,7 +312,7 @@ static void count_locks(const char *path, int *nr)
 		if (recs[i].type != CKPT_HDR_FILE_LOCKS)
 			continue;
 		for (j = 0; j < h->nr_locks; j++)
-			if (h->locks[j].kind < 4)
+			if (h->locks[j].kind < 5)
 				nr[h->locks[j].kind]++;
 	}
 	free(img);
@@ -321,7 +328,7 @@ static void count_locks(const char *path, int *nr)
 
 TEST_F_TIMEOUT(locks, held_again, 120)
 {
-	int rc = worker_run(self, lk_setup, lk_verify), nr[4];
+	int rc = worker_run(self, lk_setup, lk_verify), nr[5];
 
 	ASSERT_CHECKPOINTED(self, rc);
 	count_locks(self->img, nr);
@@ -400,23 +407,157 @@ TEST_F_TIMEOUT(locks, posix_conflict, 120)
 	conflict(_metadata, self, CKPT_LOCK_POSIX);
 }
 
+#define LEASE_SIG	SIGUSR1	/* F_SETSIG of the write lease */
+
+/* FD_H: a read lease, broken with SIGIO; FD_F: a write lease, with LEASE_SIG */
 static int lease_setup(FIXTURE_DATA(locks) *self)
 {
+	if (open_at(self->h, O_RDONLY, FD_H) || open_at(self->f, O_RDWR, FD_F))
+		return CKPT_EXIT_SETUP;
+	if (fcntl(FD_H, F_SETLEASE, F_RDLCK))
+		return CKPT_EXIT_SKIP;
+	if (fcntl(FD_F, F_SETSIG, LEASE_SIG) || fcntl(FD_F, F_SETLEASE, F_WRLCK))
+		return CKPT_EXIT_SETUP;
+	return 0;
+}
+
+enum {
+	L_GETLEASE_R = 20, L_GETLEASE_W, L_GETSIG, L_LEASE_PROC, L_SIGIO, L_SETSIG,
+	L_OPENER, L_UNLEASE,
+};
+
+/*
+ * Another process opens @path with @flags: the lease of @fd breaks,
+ * current gets @sig (with si_fd @fd unless SIGIO), gives the lease up,
+ * and the open() completes
+ */
+static void lease_break(const char *path, int flags, int fd, int sig, int code)
+{
+	struct timespec ts = { .tv_sec = 20 };
+	siginfo_t si;
+	sigset_t set;
+	int status, got;
+	pid_t pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pid = fork();
+	if (pid == 0) {
+		int f = open(path, flags);
+
+		_exit(f < 0 ? 1 : 0);
+	}
+	if (pid < 0) {
+		fail(L_OPENER, "fork: %s", strerror(errno));
+		return;
+	}
+	got = sigtimedwait(&set, &si, &ts);
+	if (got != sig)
+		fail(code, "fd %d: no lease-break signal %d: %s", fd, sig,
+		     got < 0 ? strerror(errno) : "another one");
+	else if (sig != SIGIO && si.si_fd != fd)
+		fail(code, "lease-break signal %d for fd %d, not %d", sig, si.si_fd, fd);
+	if (fcntl(fd, F_SETLEASE, F_UNLCK))
+		fail(L_UNLEASE, "fd %d: F_SETLEASE F_UNLCK: %s", fd, strerror(errno));
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail(L_OPENER, "the opener of %s failed", path);
+}
+
+static int lease_verify(FIXTURE_DATA(locks) *self)
+{
+	struct stat sf, sh;
+	sigset_t set;
+	int t;
+
+	t = fcntl(FD_H, F_GETLEASE);
+	if (t != F_RDLCK)
+		fail(L_GETLEASE_R, "F_GETLEASE of the read lease: %d", t);
+	t = fcntl(FD_F, F_GETLEASE);
+	if (t != F_WRLCK)
+		fail(L_GETLEASE_W, "F_GETLEASE of the write lease: %d", t);
+	t = fcntl(FD_F, F_GETSIG);
+	if (t != LEASE_SIG)
+		fail(L_GETSIG, "F_GETSIG of the write lease's file: %d", t);
+	if (stat(self->f, &sf) || stat(self->h, &sh) ||
+	    proc_locks(sh.st_ino, "LEASE  ACTIVE    READ") != 1 ||
+	    proc_locks(sf.st_ino, "LEASE  ACTIVE    WRITE") != 1) {
+		char *text = ckpt_slurp("/proc/locks", NULL);
+
+		fail(L_LEASE_PROC, "/proc/locks:\n%s", text);
+		free(text);
+	}
+	if (first_error)
+		return first_error;
+
+	/* the signals wait for sigtimedwait() */
+	sigemptyset(&set);
+	sigaddset(&set, SIGIO);
+	sigaddset(&set, LEASE_SIG);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* writing breaks a read lease, any open a write lease */
+	lease_break(self->h, O_WRONLY, FD_H, SIGIO, L_SIGIO);
+	lease_break(self->f, O_RDONLY, FD_F, LEASE_SIG, L_SETSIG);
+	if (fcntl(FD_H, F_GETLEASE) != F_UNLCK || fcntl(FD_F, F_GETLEASE) != F_UNLCK)
+		fail(L_UNLEASE, "a lease is still held");
+	return first_error;
+}
+
+TEST_F_TIMEOUT(locks, lease_held_again, 120)
+{
+	int rc = worker_run(self, lease_setup, lease_verify), nr[5];
+
+	if (rc == CKPT_EXIT_SKIP)
+		SKIP(return, "no leases");
+	ASSERT_CHECKPOINTED(self, rc);
+	count_locks(self->img, nr);
+	EXPECT_EQ(nr[CKPT_LOCK_LEASE], 2);
+	EXPECT_EQ(nr[CKPT_LOCK_POSIX] + nr[CKPT_LOCK_FLOCK] + nr[CKPT_LOCK_OFD], 0);
+	rc = restart_run(self);
+	if (rc) {
+		ckpt_dump("restored task", self->out, 8192);
+		ckpt_dump("log", self->log, 4096);
+	}
+	EXPECT_EQ(rc, 0) TH_LOG("restored task failed check %d", rc);
+	/* the restored task is gone: so are its leases */
+	{
+		int fd = open(self->f, O_RDONLY);
+
+		EXPECT_EQ(fcntl(fd, F_SETLEASE, F_WRLCK), 0);
+		close(fd);
+	}
+}
+
+/* A lease that an opener is breaking */
+static int lease_breaking_setup(FIXTURE_DATA(locks) *self)
+{
+	pid_t pid;
+
+	signal(SIGIO, SIG_IGN);
 	if (open_at(self->h, O_RDONLY, FD_H))
 		return CKPT_EXIT_SETUP;
 	if (fcntl(FD_H, F_SETLEASE, F_RDLCK))
 		return CKPT_EXIT_SKIP;
+	pid = fork();
+	if (pid == 0) {
+		/* blocks until the worker's exit drops the lease */
+		int f = open(self->h, O_WRONLY);
+
+		_exit(f < 0);
+	}
+	if (pid < 0)
+		return CKPT_EXIT_SETUP;
+	ckpt_msleep(300);
 	return 0;
 }
 
-TEST_F_TIMEOUT(locks, lease_refused, 60)
+TEST_F_TIMEOUT(locks, lease_breaking_refused, 60)
 {
-	int rc = worker_run(self, lease_setup, no_verify);
+	int rc = worker_run(self, lease_breaking_setup, no_verify);
 
 	if (rc == CKPT_EXIT_SKIP)
 		SKIP(return, "no leases");
 	EXPECT_EQ(rc, CKPT_EXIT_CKPT_FAILED);
-	EXPECT_TRUE(log_has(self, "file leases are not supported"));
+	EXPECT_TRUE(log_has(self, "a file lease being broken"));
 }
 
 TEST_HARNESS_MAIN

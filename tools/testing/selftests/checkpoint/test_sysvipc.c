@@ -25,12 +25,22 @@
  * with a segment attached and a set and a queue; RESTART_TASKSELF into
  * a caller that unshared one restores them all; a caller that did not
  * gets EINVAL.  Refused with EOPNOTSUPP and one log line: a segment of
- * the test's own namespace attached (self_refused), a pending SEM_UNDO
- * adjustment (self_undo_refused: undo lists are not supported yet).
+ * the test's own namespace attached (self_refused), an undo list with a
+ * pending SEM_UNDO adjustment shared with a child process cloned with
+ * CLONE_SYSVSEM (self_undo_refused).
+ *
+ * undo: in the container's namespace, U and its thread (one undo list,
+ * CLONE_SYSVSEM) adjust two sets with SEM_UNDO: +3 on semaphore 0 and
+ * -1 on semaphore 2 of the first (U), -2 on semaphore 1 of the second
+ * (the thread).  After restart both see the adjusted values; the
+ * thread exits and they stay; then U exits and init sees every value
+ * back where it was before the operations, exactly: the restored list
+ * holds both threads' adjustments, and U's exit applied them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +52,7 @@
 #include <sys/prctl.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +69,7 @@
 #define SHM_KEY		0x5a5a0001
 #define SEM_KEY		0x5a5a0002
 #define MSG_KEY		0x5a5a0003
+#define SEM2_KEY	0x5a5a0004
 #define SHM_SIZE	(3 * 4096 + 100)
 #define PRIV_SIZE	(2 * 4096)
 /* the pattern; C1 marks the last 8 bytes after restart */
@@ -70,6 +82,10 @@ static const char *names[NR_TASKS] = { "init", "C1", "C2" };
 
 static const int sem_vals[3] = { 5, 0, 32767 };
 static const int c2_vals[2] = { 11, 22 };
+/* undo: the second set, and both sets after the SEM_UNDO operations */
+static const int set2_vals[2] = { 4, 4 };
+static const int undo_vals[3] = { 8, 0, 32766 };
+static const int undo2_vals[2] = { 4, 2 };
 
 struct tmsg {
 	long mtype;
@@ -87,7 +103,8 @@ static struct {
 	int idx;
 	pid_t kids[4];
 	int nr_kids;
-	int shmid, privid, semid, msqid;
+	int shmid, privid, semid, msqid, sem2id;
+	volatile int thread_state;
 	char *shm, *shm2, *priv;
 	char why[200];
 } W;
@@ -493,11 +510,193 @@ TEST_F_TIMEOUT(sysvipc, container, 280)
 	EXPECT_LT(msgget(MSG_KEY, 0), 0);
 }
 
+/* undo: U's thread; after restart it checks the values, then exits */
+static void *undo_thread(void *arg)
+{
+	struct sembuf op = { .sem_num = 1, .sem_op = -2, .sem_flg = SEM_UNDO };
+
+	if (semop(W.sem2id, &op, 1)) {
+		W.thread_state = -1;
+		return NULL;
+	}
+	W.thread_state = 1;
+	if (ckpt_await_file(W.go, 20, 1800 * 1000))
+		_exit(98);
+	check_sem(W.semid, SEM_KEY, undo_vals, 3);
+	check_sem(W.sem2id, SEM2_KEY, undo2_vals, 2);
+	return NULL;
+}
+
+static void __attribute__((noreturn)) undo_task(void)
+{
+	struct sembuf ops[2] = {
+		{ .sem_num = 0, .sem_op = 3, .sem_flg = SEM_UNDO },
+		{ .sem_num = 2, .sem_op = -1, .sem_flg = SEM_UNDO },
+	};
+	pthread_t th;
+	int i;
+
+	W.idx = 1;
+	if (semop(W.semid, ops, 2) || pthread_create(&th, NULL, undo_thread, NULL))
+		_exit(CKPT_EXIT_SETUP);
+	for (i = 0; i < 30000 && !W.thread_state; i++)
+		ckpt_msleep(1);
+	if (W.thread_state != 1)
+		_exit(CKPT_EXIT_SETUP);
+	put("ready.", "ok");
+	if (ckpt_await_file(W.go, 20, 1800 * 1000))
+		_exit(98);
+	check_sem(W.semid, SEM_KEY, undo_vals, 3);
+	check_sem(W.sem2id, SEM2_KEY, undo2_vals, 2);
+	pthread_join(th, NULL);
+	/* the thread's exit applied nothing: U still holds the list */
+	check_sem(W.semid, SEM_KEY, undo_vals, 3);
+	check_sem(W.sem2id, SEM2_KEY, undo2_vals, 2);
+	put("res.", W.why[0] ? W.why : "ok");
+	_exit(W.why[0] ? 1 : 0);
+}
+
+static void __attribute__((noreturn)) undo_init(void)
+{
+	int status;
+	pid_t pid;
+
+	W.idx = 0;
+	W.shmid = W.msqid = -1;
+	if (setsid() < 0 || unshare(CLONE_NEWIPC))
+		_exit(CKPT_EXIT_SETUP);
+	W.semid = make_sem(SEM_KEY, sem_vals, 3);
+	W.sem2id = make_sem(SEM2_KEY, set2_vals, 2);
+	if (W.semid < 0 || W.sem2id < 0)
+		_exit(CKPT_EXIT_SETUP);
+	pid = fork();
+	if (pid == 0)
+		undo_task();
+	if (pid < 0)
+		_exit(CKPT_EXIT_SETUP);
+	put("ready.", "ok");
+	if (ckpt_await_file(W.go, 20, 1800 * 1000))
+		_exit(98);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		wfail("U: %s", ckpt_status_str(status));
+	/* U's exit undid every adjustment, its thread's too */
+	check_sem(W.semid, SEM_KEY, sem_vals, 3);
+	check_sem(W.sem2id, SEM2_KEY, set2_vals, 2);
+	put("res.", W.why[0] ? W.why : "ok");
+	_exit(W.why[0] ? 1 : 0);
+}
+
+TEST_F_TIMEOUT(sysvipc, undo, 280)
+{
+	const char *ckpt = ckpt_tool("checkpoint");
+	const char *extra[] = { "--pidns", "--copy-status", NULL };
+	struct ckpt_task_pids pids[8];
+	int ids[3], i, n, status, reaped = 0, got;
+	char path[CKPT_PATH_LEN + 32], num[16], err[256], res[200], *buf;
+	pid_t init, pid;
+
+	if (!ckpt || !ckpt_tool("restart"))
+		SKIP(return, "checkpoint or restart tool not installed");
+	if (ckpt_cg_create(&self->env, "sysvipc"))
+		SKIP(return, "no cgroup v2 freezer");
+	ASSERT_LT(semget(SEM_KEY, 0, 0), 0);
+
+	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
+	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out))
+			_exit(CKPT_EXIT_SETUP);
+		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		if (unshare(CLONE_NEWPID))
+			_exit(CKPT_EXIT_SKIP);
+		pid = fork();
+		if (pid == 0)
+			undo_init();
+		if (pid < 0 || ckpt_put(W.dir, "init.pid", "%d\n", pid))
+			_exit(CKPT_EXIT_SETUP);
+		ckpt_close_from(0);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	self->helper = pid;
+	ckpt_track(&self->env, self->helper);
+	got = ckpt_await_files(self->env.dir, "ready.", 2, 60000, self->helper,
+			       &status, &reaped);
+	if (reaped && WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_SKIP)
+		SKIP(return, "no pid namespaces");
+	if (got != 2)
+		ckpt_dump("tree", self->out, 4096);
+	ASSERT_EQ(got, 2);
+	snprintf(path, sizeof(path), "%s/init.pid", self->env.dir);
+	buf = ckpt_slurp(path, NULL);
+	ASSERT_NE(buf, NULL);
+	init = atoi(buf);
+	free(buf);
+	ASSERT_GT(init, 0);
+
+	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
+	snprintf(num, sizeof(num), "%d", init);
+	{
+		char *argv[] = { (char *)ckpt, "-c", "-o", self->img, "-l", self->log,
+				 num, NULL };
+		pid_t t = ckpt_spawn(argv, self->ckpt_out);
+
+		ASSERT_GT(t, 0);
+		ASSERT_EQ(ckpt_wait_or_kill(t, &status, 120000), 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			ckpt_dump("checkpoint", self->ckpt_out, 2048);
+			ckpt_dump("log", self->log, 2048);
+		}
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("checkpoint -c %d: %s", init, ckpt_status_str(status));
+	}
+	/* init, U and its thread */
+	n = ckpt_image_tree(self->img, pids, 8, err, sizeof(err));
+	ASSERT_EQ(n, 3) TH_LOG("tree record: %d entries %s", n, n < 0 ? err : "");
+
+	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
+	ckpt_wait(self->helper, &status, 0, 10000);
+	ckpt_untrack(&self->env, self->helper);
+	self->helper = 0;
+	ASSERT_EQ(ckpt_write_file(W.go, "go\n", 3), 0);
+
+	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
+	ASSERT_GT(self->tool, 0);
+	ckpt_track(&self->env, self->tool);
+	reaped = 0;
+	got = ckpt_await_files(self->env.dir, "res.", 2, 180000, self->tool,
+			       &status, &reaped);
+	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
+		reaped = 1;
+	ckpt_untrack(&self->env, self->tool);
+	if (got != 2 || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		ckpt_dump("restart", self->rst_out, 4096);
+		ckpt_dump("log", self->log, 2048);
+		ckpt_dump("tree", self->out, 4096);
+	}
+	EXPECT_EQ(got, 2) TH_LOG("%d of 2 restored tasks reported", got);
+	EXPECT_TRUE(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("restart --copy-status: %s",
+		       reaped ? ckpt_status_str(status) : "did not exit");
+	for (i = 0; i < 2; i++) {
+		if (read_result(self->env.dir, "res.", i, ids, res, sizeof(res))) {
+			EXPECT_TRUE(0) TH_LOG("%s: no result", i ? "U" : "init");
+			continue;
+		}
+		EXPECT_STREQ(res, "ok") TH_LOG("%s", i ? "U" : "init");
+	}
+	EXPECT_LT(semget(SEM_KEY, 0, 0), 0);
+}
+
 /*
  * A task that checkpoints itself: WORK_OWN_NS, in an IPC namespace of
  * its own holding one object of each kind; WORK_HOST_SHM, with a
  * segment of the test's namespace attached; WORK_UNDO, in its own
- * namespace, with a SEM_UNDO adjustment
+ * namespace, with a SEM_UNDO adjustment in an undo list it shares with
+ * a child process (CLONE_SYSVSEM)
  */
 enum { WORK_HOST_SHM, WORK_OWN_NS, WORK_UNDO };
 
@@ -527,9 +726,19 @@ static pid_t self_worker(const char *img, const char *log, const char *out, int 
 			_exit(CKPT_EXIT_SETUP);
 		} else if (how == WORK_UNDO) {
 			struct sembuf op = { .sem_num = 1, .sem_op = 2, .sem_flg = SEM_UNDO };
+			pid_t kid;
 
 			if (semop(W.semid, &op, 1))
 				_exit(CKPT_EXIT_SETUP);
+			/* a process that shares the undo list */
+			kid = syscall(SYS_clone, CLONE_SYSVSEM | SIGCHLD, 0, NULL, NULL, 0);
+			if (kid < 0)
+				_exit(CKPT_EXIT_SETUP);
+			if (kid == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				for (;;)
+					pause();
+			}
 		}
 		ret = ckpt_self(fd, logfd);
 		if (ret > 0)
@@ -591,6 +800,7 @@ TEST(self_undo_refused)
 	buf = ckpt_slurp(log, NULL);
 	ASSERT_NE(buf, NULL);
 	EXPECT_NE(strstr(buf, "SEM_UNDO"), NULL) TH_LOG("log: %s", buf);
+	EXPECT_NE(strstr(buf, "CLONE_SYSVSEM"), NULL) TH_LOG("log: %s", buf);
 	EXPECT_EQ(ckpt_count_lines(log), 1);
 	free(buf);
 	ckpt_env_fini(&env);
