@@ -18,8 +18,15 @@
  * data (for a peer that was closed, from a new socket closed again once
  * it has sent its data).
  *
+ * Files in flight (SCM_RIGHTS) are objects of the image like any file:
+ * the socket's file saves them before its own record and names them
+ * after it, per message (CKPT_HDR_SOCKET_FDS).  Once the file is made at
+ * restart, they are attached to their messages, which are queued by
+ * then, with unix_attach_files(); a socket's file still being restored
+ * (a socket sent over itself or its peer) is attached once it is made.
+ *
  * Not supported (EOPNOTSUPP and a log line): sockets of other families,
- * file descriptors in flight (SCM_RIGHTS), queued messages whose
+ * files in flight to a pending connection, queued messages whose
  * credentials the receiver would see (SO_PASSCRED, SO_PASSPIDFD,
  * SO_PASSSEC), MSG_OOB data, O_ASYNC.
  */
@@ -35,6 +42,7 @@
 #include <linux/socket.h>
 #include <linux/un.h>
 #include <net/af_unix.h>
+#include <net/scm.h>
 #include <net/sock.h>
 
 /* Tries to read a receive queue that changes under us */
@@ -117,7 +125,7 @@ static bool ckpt_sock_sees_creds(struct socket *sock)
  */
 static struct ckpt_hdr_socket_queue *
 ckpt_sock_queue(struct ckpt_ctx *ctx, struct sock *sk, bool creds,
-		struct sock *sender)
+		struct sock *sender, bool fds)
 {
 	bool stream = sk->sk_type == SOCK_STREAM;
 	bool dgram = sk->sk_type == SOCK_DGRAM;
@@ -168,8 +176,8 @@ ckpt_sock_queue(struct ckpt_ctx *ctx, struct sock *sk, bool creds,
 				ret = -EAGAIN;
 				break;
 			}
-			if (UNIXCB(skb).fp) {
-				why = "file descriptors in flight (SCM_RIGHTS) are not supported";
+			if (UNIXCB(skb).fp && !fds) {
+				why = "files in flight to a pending connection are not supported";
 				break;
 			}
 			if (dgram && sender && skb->sk != sender) {
@@ -384,7 +392,7 @@ static int ckpt_sock_listenq(struct ckpt_ctx *ctx, struct socket *sock)
 	for (i = 0; i < nr && !ret; i++) {
 		struct ckpt_hdr_socket_queue *q;
 
-		q = ckpt_sock_queue(ctx, embryos[i], creds, NULL);
+		q = ckpt_sock_queue(ctx, embryos[i], creds, NULL, false);
 		if (IS_ERR(q)) {
 			ret = PTR_ERR(q);
 			break;
@@ -397,6 +405,182 @@ out:
 		sock_put(embryos[i]);
 	kvfree(embryos);
 	ckpt_free(h);
+	return ret;
+}
+
+/* Files in flight (SCM_RIGHTS) */
+
+/* The files in flight with the messages of a receive queue */
+struct ckpt_sock_inflight {
+	unsigned int nr_msgs;		/* messages that carry files */
+	unsigned int nr_files;
+	struct ckpt_inflight_msg {
+		unsigned int msg;	/* index in the queue */
+		unsigned int len;	/* as in the queue record */
+		unsigned int nr;	/* files */
+		unsigned int first;	/* its first file in files[] */
+	} *msgs;
+	struct file **files;		/* referenced */
+};
+
+static void ckpt_sock_inflight_free(struct ckpt_sock_inflight *in)
+{
+	unsigned int i;
+
+	for (i = 0; i < in->nr_files; i++)
+		fput(in->files[i]);
+	kvfree(in->files);
+	kvfree(in->msgs);
+	memset(in, 0, sizeof(*in));
+}
+
+/* Copy the files in flight in @sk's receive queue, with references */
+static int ckpt_sock_inflight(struct ckpt_ctx *ctx, struct sock *sk,
+			      struct ckpt_sock_inflight *in)
+{
+	bool stream = sk->sk_type == SOCK_STREAM;
+	unsigned int nr_msgs, nr_files, n, i, tries;
+	struct scm_fp_list *fp;
+	struct sk_buff *skb;
+	int ret = -EAGAIN;
+
+	memset(in, 0, sizeof(*in));
+	for (tries = 0; tries < CKPT_SOCK_QUEUE_TRIES && ret == -EAGAIN; tries++) {
+		nr_msgs = 0;
+		nr_files = 0;
+		spin_lock(&sk->sk_receive_queue.lock);
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			fp = UNIXCB(skb).fp;
+			if (fp) {
+				nr_msgs++;
+				nr_files += fp->count;
+			}
+		}
+		spin_unlock(&sk->sk_receive_queue.lock);
+		if (!nr_msgs)
+			return 0;
+		in->msgs = kvcalloc(nr_msgs, sizeof(*in->msgs), GFP_KERNEL);
+		in->files = kvcalloc(nr_files ?: 1, sizeof(*in->files), GFP_KERNEL);
+		if (!in->msgs || !in->files) {
+			ckpt_sock_inflight_free(in);
+			return -ENOMEM;
+		}
+		n = 0;
+		ret = 0;
+		spin_lock(&sk->sk_receive_queue.lock);
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			fp = UNIXCB(skb).fp;
+			if (fp) {
+				if (in->nr_msgs == nr_msgs ||
+				    fp->count > nr_files - in->nr_files) {
+					ret = -EAGAIN;
+					break;
+				}
+				if (fp->count <= 0 || fp->count > SCM_MAX_FD) {
+					ret = -EINVAL;
+					break;
+				}
+				in->msgs[in->nr_msgs].msg = n;
+				in->msgs[in->nr_msgs].len = skb->len -
+					(stream ? UNIXCB(skb).consumed : 0);
+				in->msgs[in->nr_msgs].nr = fp->count;
+				in->msgs[in->nr_msgs].first = in->nr_files;
+				in->nr_msgs++;
+				for (i = 0; i < fp->count; i++)
+					in->files[in->nr_files++] = get_file(fp->fp[i]);
+			}
+			n++;
+		}
+		spin_unlock(&sk->sk_receive_queue.lock);
+		if (!ret && in->nr_msgs != nr_msgs)
+			ret = -EAGAIN;
+		if (ret)
+			ckpt_sock_inflight_free(in);
+	}
+	if (ret == -EAGAIN)
+		ret = -EBUSY;
+	if (ret)
+		ckpt_err(ctx, ret, "cannot read the files in flight in a socket's queue");
+	return ret;
+}
+
+/* A Unix socket's file in flight is named by its socket */
+static struct socket *ckpt_unix_sock(struct file *file)
+{
+	struct socket *sock = sock_from_file(file);
+
+	return sock && sock->sk && sock->sk->sk_family == AF_UNIX ? sock : NULL;
+}
+
+/*
+ * Before the socket file's record: save the files in flight in its
+ * receive queue, each a use of the file.
+ */
+static int ckpt_sock_inflight_save(struct ckpt_ctx *ctx, struct socket *sock)
+{
+	struct ckpt_sock_inflight in;
+	unsigned int i;
+	int ret;
+
+	if (READ_ONCE(sock->sk->sk_state) == TCP_LISTEN)
+		return 0;
+	ret = ckpt_sock_inflight(ctx, sock->sk, &in);
+	if (ret)
+		return ret;
+	/* restart nests them deeper, from below the fd table's files */
+	if (in.nr_files && ctx->depth >= CKPT_DEPTH_MAX / 2)
+		ret = ckpt_err(ctx, -EOPNOTSUPP,
+			       "sockets in flight in sockets in flight nested too deep");
+	ctx->depth++;
+	for (i = 0; i < in.nr_files && !ret; i++) {
+		ret = checkpoint_obj(ctx, in.files[i], CKPT_OBJ_FILE);
+		ret = ret < 0 ? ret : 0;
+	}
+	ctx->depth--;
+	ckpt_sock_inflight_free(&in);
+	return ret;
+}
+
+/* After it: name them, one record per message */
+static int ckpt_sock_inflight_write(struct ckpt_ctx *ctx, struct socket *sock)
+{
+	struct ckpt_hdr_socket_fds *h;
+	struct ckpt_sock_inflight in;
+	unsigned int m, i;
+	int ret;
+
+	if (READ_ONCE(sock->sk->sk_state) == TCP_LISTEN)
+		return 0;
+	ret = ckpt_sock_inflight(ctx, sock->sk, &in);
+	for (m = 0; m < in.nr_msgs && !ret; m++) {
+		struct ckpt_inflight_msg *msg = &in.msgs[m];
+
+		h = ckpt_hdr_alloc(CKPT_HDR_SOCKET_FDS, struct_size(h, fds, msg->nr));
+		if (!h) {
+			ret = -ENOMEM;
+			break;
+		}
+		h->msg = msg->msg;
+		h->len = msg->len;
+		h->nr_fds = msg->nr;
+		for (i = 0; i < msg->nr; i++) {
+			struct file *file = in.files[msg->first + i];
+			struct socket *fsock = ckpt_unix_sock(file);
+
+			h->fds[i].kind = fsock ? CKPT_SOCK_FD_SOCK : CKPT_SOCK_FD_FILE;
+			h->fds[i].objref = ckpt_obj_lookup(ctx, fsock ? (void *)fsock : file);
+			/* saved before our record, unless the queue changed */
+			if (!h->fds[i].objref) {
+				ret = ckpt_err(ctx, -EBUSY,
+					       "the files in flight in a socket's queue changed");
+				break;
+			}
+		}
+		if (!ret)
+			ret = ckpt_write_obj(ctx, &h->h);
+		ckpt_free(h);
+	}
+	ckpt_sock_inflight_free(&in);
 	return ret;
 }
 
@@ -446,7 +630,7 @@ static int checkpoint_sock(struct ckpt_ctx *ctx, void *ptr)
 		q = ckpt_hdr_alloc(CKPT_HDR_SOCKET_QUEUE, sizeof(*q));
 	else
 		q = ckpt_sock_queue(ctx, sk, ckpt_sock_sees_creds(sock),
-				    h->state == CKPT_SOCK_UNCONNECTED ? NULL : peer);
+				    h->state == CKPT_SOCK_UNCONNECTED ? NULL : peer, true);
 	if (IS_ERR_OR_NULL(q)) {
 		ret = q ? PTR_ERR(q) : -ENOMEM;
 		q = NULL;
@@ -497,12 +681,43 @@ struct ckpt_sock_restore {
 	struct ckpt_hdr_socket_queue *q;	/* until refilled */
 	bool waiting;			/* for the peer that names it */
 	bool connecting;		/* for its listener */
+	struct list_head waiters;	/* files in flight that wait for its file */
 };
+
+/*
+ * The files in flight with one message, until all are restored: a
+ * socket's file that is not made yet is waited for on its socket.
+ */
+struct ckpt_sock_fds_restore {
+	struct list_head list;		/* on the socket waited for */
+	struct ckpt_sock_restore *to;	/* whose receive queue holds it */
+	struct sk_buff *skb;		/* the message, referenced */
+	unsigned int nr;
+	/* a socket's file: NULL until its socket's is made */
+	struct ckpt_sock_restore **socks;
+	struct file *files[];		/* referenced */
+};
+
+static void sock_fds_restore_free(struct ckpt_sock_fds_restore *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr; i++)
+		if (p->files[i])
+			fput(p->files[i]);
+	consume_skb(p->skb);
+	kfree(p);
+}
 
 static void sock_restore_drop(void *ptr)
 {
 	struct ckpt_sock_restore *r = ptr;
+	struct ckpt_sock_fds_restore *p, *next;
 
+	list_for_each_entry_safe(p, next, &r->waiters, list) {
+		list_del(&p->list);
+		sock_fds_restore_free(p);
+	}
 	if (r->file)
 		fput(r->file);
 	else if (r->sock)
@@ -991,6 +1206,7 @@ static void *restore_sock(struct ckpt_ctx *ctx)
 		ckpt_free(h);
 		return ERR_PTR(-ENOMEM);
 	}
+	INIT_LIST_HEAD(&r->waiters);
 	r->h = h;
 	r->q = restore_sock_queue(ctx, h);
 	if (IS_ERR(r->q)) {
@@ -1108,6 +1324,196 @@ static const struct ckpt_obj_ops ckpt_sock_ops = {
 	.restore_drop = sock_restore_drop,
 };
 
+/* Files in flight */
+
+static struct ckpt_sock_fds_restore *sock_fds_restore_alloc(unsigned int nr)
+{
+	struct ckpt_sock_fds_restore *p;
+
+	p = kzalloc(struct_size(p, files, nr) + nr * sizeof(*p->socks), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	INIT_LIST_HEAD(&p->list);
+	p->socks = (struct ckpt_sock_restore **)&p->files[nr];
+	p->nr = nr;
+	return p;
+}
+
+/*
+ * Attach the files of @p to its message; if a socket's file is not
+ * made yet, wait for it on that socket instead.  Consumes @p.
+ */
+static int restore_sock_fds_attach(struct ckpt_ctx *ctx, struct ckpt_sock_fds_restore *p)
+{
+	struct sock *sk = p->to->sock->sk;
+	struct unix_sock *u = unix_sk(sk);
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < p->nr; i++) {
+		if (p->files[i])
+			continue;
+		if (!p->socks[i]->file) {
+			list_add_tail(&p->list, &p->socks[i]->waiters);
+			return 0;
+		}
+		p->files[i] = get_file(p->socks[i]->file);
+	}
+
+	mutex_lock(&u->iolock);
+	/* still queued: nobody read it */
+	spin_lock(&sk->sk_receive_queue.lock);
+	ret = p->skb->next ? 0 : -EBUSY;
+	spin_unlock(&sk->sk_receive_queue.lock);
+	if (!ret)
+		ret = unix_attach_files(sk, p->skb, p->files, p->nr);
+	mutex_unlock(&u->iolock);
+	if (ret)
+		ckpt_err(ctx, ret, "cannot pass the files in flight with a queued message");
+	sock_fds_restore_free(p);
+	return ret;
+}
+
+/*
+ * The @msg'th message of @sk's receive queue, @len bytes without files,
+ * referenced; found from @cursor, the @idx'th, referenced, or from the
+ * start.
+ */
+static struct sk_buff *restore_sock_msg(struct sock *sk, struct sk_buff *cursor,
+					unsigned int idx, unsigned int msg,
+					unsigned int len)
+{
+	struct sk_buff_head *queue = &sk->sk_receive_queue;
+	struct sk_buff *skb;
+
+	spin_lock(&queue->lock);
+	if (cursor) {
+		/* unlinked: read by someone */
+		skb = cursor->next ? cursor : NULL;
+	} else {
+		skb = skb_peek(queue);
+		idx = 0;
+	}
+	for (; skb && idx < msg; idx++)
+		skb = skb_peek_next(skb, queue);
+	if (skb && (skb->len != len || UNIXCB(skb).fp))
+		skb = NULL;
+	if (skb)
+		skb_get(skb);
+	spin_unlock(&queue->lock);
+	return skb;
+}
+
+/* One CKPT_HDR_SOCKET_FDS record of @r's queue */
+static int restore_sock_fds_one(struct ckpt_ctx *ctx, struct ckpt_sock_restore *r,
+				struct sk_buff **cursor, unsigned int *idx,
+				long *last)
+{
+	struct ckpt_sock_fds_restore *p = NULL;
+	struct ckpt_hdr_socket_fds *h;
+	struct ckpt_sock_restore *s;
+	struct sk_buff *skb;
+	struct file *file;
+	unsigned int i;
+	int ret = -EINVAL;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_SOCKET_FDS, struct_size(h, fds, 1),
+			       struct_size(h, fds, SCM_MAX_FD));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (r->h->state == CKPT_SOCK_LISTEN || !h->nr_fds || h->nr_fds > SCM_MAX_FD ||
+	    h->__pad || struct_size(h, fds, h->nr_fds) != h->h.len ||
+	    (long)h->msg <= *last || h->msg >= CKPT_SOCK_MSGS_MAX ||
+	    h->len > CKPT_SOCK_QUEUE_MAX) {
+		ckpt_err(ctx, ret, "socket fds record is malformed");
+		goto out;
+	}
+	*last = h->msg;
+	p = sock_fds_restore_alloc(h->nr_fds);
+	if (!p) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	p->to = r;
+	for (i = 0; i < h->nr_fds; i++) {
+		switch (h->fds[i].kind) {
+		case CKPT_SOCK_FD_FILE:
+			file = ckpt_obj_fetch(ctx, h->fds[i].objref, CKPT_OBJ_FILE);
+			if (IS_ERR(file)) {
+				ret = PTR_ERR(file);
+				goto out;
+			}
+			p->files[i] = get_file(file);
+			break;
+		case CKPT_SOCK_FD_SOCK:
+			s = ckpt_obj_fetch(ctx, h->fds[i].objref, CKPT_OBJ_SOCK);
+			if (IS_ERR(s)) {
+				ret = PTR_ERR(s);
+				goto out;
+			}
+			p->socks[i] = s;
+			break;
+		default:
+			ckpt_err(ctx, ret, "socket fds record: bad kind %u", h->fds[i].kind);
+			goto out;
+		}
+	}
+
+	skb = restore_sock_msg(r->sock->sk, *cursor, *idx, h->msg, h->len);
+	if (!skb) {
+		ckpt_err(ctx, ret, "socket fds record: no message %u of %u bytes without files",
+			 h->msg, h->len);
+		goto out;
+	}
+	consume_skb(*cursor);
+	*cursor = skb;
+	*idx = h->msg;
+	p->skb = skb_get(skb);
+	ret = restore_sock_fds_attach(ctx, p);
+	p = NULL;
+out:
+	if (p)
+		sock_fds_restore_free(p);
+	ckpt_free(h);
+	return ret;
+}
+
+/*
+ * Once the socket's file is made: the files in flight in its receive
+ * queue (refilled by then), then those that waited for that file.
+ */
+static int restore_sock_fds(struct ckpt_ctx *ctx, struct ckpt_sock_restore *r)
+{
+	struct ckpt_sock_fds_restore *p;
+	struct sk_buff *cursor = NULL;
+	unsigned int idx = 0;
+	LIST_HEAD(list);
+	long last = -1;
+	int ret;
+
+	for (;;) {
+		ret = ckpt_peek_type(ctx);
+		if (ret != CKPT_HDR_SOCKET_FDS)
+			break;
+		ret = restore_sock_fds_one(ctx, r, &cursor, &idx, &last);
+		if (ret)
+			break;
+	}
+	consume_skb(cursor);
+	ret = ret < 0 ? ret : 0;
+
+	list_splice_init(&r->waiters, &list);
+	while (!list_empty(&list)) {
+		p = list_first_entry(&list, struct ckpt_sock_fds_restore, list);
+		list_del_init(&p->list);
+		if (ret)
+			sock_fds_restore_free(p);
+		else
+			ret = restore_sock_fds_attach(ctx, p);
+	}
+	return ret;
+}
+
 /* The socket file */
 
 static bool unix_file_match(struct file *file)
@@ -1135,13 +1541,19 @@ static int unix_file_prepare(struct ckpt_ctx *ctx, struct file *file,
 	if (ret < 0)
 		return ret;
 	h->obj_objref = ret;
-	return 0;
+	return ckpt_sock_inflight_save(ctx, sock);
+}
+
+static int unix_file_checkpoint(struct ckpt_ctx *ctx, struct file *file)
+{
+	return ckpt_sock_inflight_write(ctx, sock_from_file(file));
 }
 
 static struct file *unix_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr_file *h)
 {
 	struct ckpt_sock_restore *r;
 	struct file *file;
+	int ret;
 
 	if ((h->i_mode & S_IFMT) != S_IFSOCK ||
 	    (h->f_flags & ~O_NONBLOCK) != O_RDWR) {
@@ -1164,6 +1576,11 @@ static struct file *unix_file_restore(struct ckpt_ctx *ctx, struct ckpt_hdr_file
 		return file;
 	}
 	r->file = get_file(file);
+	ret = restore_sock_fds(ctx, r);
+	if (ret) {
+		fput(file);
+		return ERR_PTR(ret);
+	}
 	return file;
 }
 
@@ -1171,6 +1588,7 @@ static const struct ckpt_file_ops ckpt_unix_file_ops = {
 	.file_type = CKPT_FILE_SOCKET,
 	.match = unix_file_match,
 	.prepare = unix_file_prepare,
+	.checkpoint = unix_file_checkpoint,
 	.restore = unix_file_restore,
 };
 

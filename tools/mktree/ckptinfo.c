@@ -501,6 +501,8 @@ static struct {
 	bool ctty_ok;			/* a CTTY may come: TIMERS came last */
 	uint32_t sock_backlog;
 	uint32_t conns_left;		/* QUEUE records of the LISTENQ to come */
+	bool sock_fds_ok;		/* a SOCKET_FDS may come: a socket file's */
+	int64_t sock_fds_msg;		/* the last one's message */
 
 	/* The address space being read: its VMAs, then its pages */
 	uint32_t vmas_left;
@@ -1549,6 +1551,8 @@ static int do_file(struct ckpt_hdr_file *f)
 		f_i("socket", f->obj_objref);
 		if (check_ref("obj_objref", f->obj_objref, CKPT_OBJ_SOCK, false))
 			return -1;
+		img.sock_fds_ok = true;
+		img.sock_fds_msg = -1;
 	} else if (f->file_type == CKPT_FILE_TTY) {
 		f_i("tty", f->obj_objref);
 		if (check_ref("obj_objref", f->obj_objref, CKPT_OBJ_TTY, false))
@@ -1971,6 +1975,45 @@ static int do_socket_queue(struct ckpt_hdr_socket_queue *q)
 			return bad("a listening socket with data");
 		img.listenq_next = true;
 	}
+	return 0;
+}
+
+/* The most files one message carries (SCM_MAX_FD) */
+#define SOCK_FDS_MAX	253
+
+static int do_socket_fds(struct ckpt_hdr_socket_fds *h)
+{
+	struct ckpt_sock_fd e;
+	uint32_t i;
+
+	f_u("msg", h->msg);
+	f_u("len", h->len);
+	f_u("nr_fds", h->nr_fds);
+	if (!h->nr_fds || h->nr_fds > SOCK_FDS_MAX || h->__pad ||
+	    cur_len != sizeof(*h) + (uint64_t)h->nr_fds * sizeof(e))
+		return bad("%u files do not fit the length %u", h->nr_fds, cur_len);
+	if ((int64_t)h->msg <= img.sock_fds_msg || h->msg >= CKPT_SOCK_MSGS_MAX)
+		return bad("message %u out of order", h->msg);
+	img.sock_fds_msg = h->msg;
+	list_begin("fds");
+	for (i = 0; i < h->nr_fds; i++) {
+		if (rd_must(&e, sizeof(e)))
+			return -1;
+		item_begin("fd %u:", i);
+		if (e.kind == CKPT_SOCK_FD_SOCK) {
+			f_i("socket", e.objref);
+		} else {
+			f_i("file", e.objref);
+		}
+		item_end();
+		if (e.kind != CKPT_SOCK_FD_FILE && e.kind != CKPT_SOCK_FD_SOCK)
+			return bad("file %u of unknown kind %u", i, e.kind);
+		if (check_ref("objref", e.objref, e.kind == CKPT_SOCK_FD_SOCK ?
+			      CKPT_OBJ_SOCK : CKPT_OBJ_FILE, false))
+			return -1;
+	}
+	list_end();
+	img.sock_fds_ok = true;
 	return 0;
 }
 
@@ -2655,6 +2698,7 @@ static const struct record_type {
 	R(CKPT_HDR_SOCKET,	ckpt_hdr_socket,	do_socket,	false, false),
 	R(CKPT_HDR_SOCKET_QUEUE, ckpt_hdr_socket_queue,	do_socket_queue, false, false),
 	R(CKPT_HDR_SOCKET_LISTENQ, ckpt_hdr_socket_listenq, do_socket_listenq, false, false),
+	R(CKPT_HDR_SOCKET_FDS,	ckpt_hdr_socket_fds,	do_socket_fds,	false, false),
 	R(CKPT_HDR_TTY,		ckpt_hdr_tty,		do_tty,		false, false),
 	R(CKPT_HDR_TTY_DATA,	ckpt_hdr_tty_data,	do_tty_data,	false, false),
 	R(CKPT_HDR_CTTY,	ckpt_hdr_ctty,		do_ctty,	true, false),
@@ -2706,10 +2750,12 @@ static int check_order(uint32_t type)
 {
 	uint32_t expected = img.expect;
 	bool ctty_ok = img.ctty_ok;
+	bool sock_fds_ok = img.sock_fds_ok;
 	int32_t ref;
 
 	img.expect = 0;
 	img.ctty_ok = false;
+	img.sock_fds_ok = false;
 	if (type == CKPT_HDR_HEADER ||
 	    (type == CKPT_HDR_HEADER_ARCH && cur_off != sizeof(rec.header)))
 		return bad("a second %s record", ckpt_hdr_name(type));
@@ -2748,6 +2794,11 @@ static int check_order(uint32_t type)
 	if (type == CKPT_HDR_SOCKET_QUEUE) {
 		if (expected != CKPT_HDR_SOCKET_QUEUE)
 			return bad("SOCKET_QUEUE not after a SOCKET or SOCKET_LISTENQ");
+		return 0;
+	}
+	if (type == CKPT_HDR_SOCKET_FDS) {
+		if (!sock_fds_ok)
+			return bad("SOCKET_FDS not after a socket's FILE record");
 		return 0;
 	}
 	if (type == CKPT_HDR_SOCKET_LISTENQ) {

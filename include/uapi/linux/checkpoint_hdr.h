@@ -87,6 +87,7 @@ enum {
 	CKPT_HDR_SOCKET = 601,
 	CKPT_HDR_SOCKET_QUEUE,
 	CKPT_HDR_SOCKET_LISTENQ,
+	CKPT_HDR_SOCKET_FDS = 604,
 
 	CKPT_HDR_TTY = 701,
 	CKPT_HDR_TTY_DATA = 702,
@@ -1101,6 +1102,36 @@ struct ckpt_hdr_socket_listenq {
 	__u32 nr_conns;
 	__u32 __pad;
 	struct ckpt_listenq_ent conns[];
+};
+
+/*
+ * CKPT_HDR_SOCKET_FDS: the files in flight (SCM_RIGHTS) with one
+ * message of a socket's receive queue: the msg'th of its
+ * CKPT_HDR_SOCKET_QUEUE record, len bytes long, carries nr_fds files,
+ * in the order recvmsg(2) installs them.  These records follow the
+ * CKPT_HDR_FILE record of the socket's file, one per message that
+ * carries files, in the order of the queue; the objects of the files
+ * come before that CKPT_HDR_FILE record.  Each file is named by its
+ * CKPT_OBJ_FILE, or, for a Unix socket's file, by that socket's
+ * CKPT_OBJ_SOCK: a socket's file may still be being restored when the
+ * record is read (a socket sent over itself or over its peer), and is
+ * attached once it is made.
+ */
+#define CKPT_SOCK_FD_FILE	1	/* objref is a CKPT_OBJ_FILE */
+#define CKPT_SOCK_FD_SOCK	2	/* objref is a CKPT_OBJ_SOCK: its file */
+
+struct ckpt_sock_fd {
+	__s32 objref;
+	__u32 kind;			/* CKPT_SOCK_FD_* */
+};
+
+struct ckpt_hdr_socket_fds {
+	struct ckpt_hdr h;
+	__u32 msg;			/* index in the receive queue */
+	__u32 len;			/* that message's length */
+	__u32 nr_fds;			/* 1 .. SCM_MAX_FD (253) */
+	__u32 __pad;
+	struct ckpt_sock_fd fds[];
 };
 
 /*

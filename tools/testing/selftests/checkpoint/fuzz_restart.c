@@ -48,8 +48,8 @@
  *
  * Environment: FUZZ_SEED, FUZZ_ITERS, FUZZ_SECONDS, FUZZ_CORPUS (options
  * win).  -c (FUZZ_CORPUS) names the corpus images to use (plain, files,
- * pipes, fifo, signals, timers, events, locks, unix, inotify, pty, tree,
- * pidns, sysvipc; default all).
+ * pipes, fifo, signals, timers, events, locks, unix, scm, inotify, pty,
+ * tree, pidns, sysvipc; default all).
  * -o DIR keeps each finding's input (and a .txt describing it); -b
  * prints it base64 between "FUZZ-INPUT-BEGIN name" and "FUZZ-INPUT-END"
  * on stdout; -p prints "FUZZ-ITER N" before running mutant N, and
@@ -396,6 +396,55 @@ static void w_unix(const char *img, const char *log)
 	checkpoint_self(img, log);
 }
 
+/* Send @data over @sock with @nr files */
+static int send_fds(int sock, const char *data, const int *fds, int nr)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 4)] = {};
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = strlen(data) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = CMSG_SPACE(sizeof(int) * nr),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * nr);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * nr);
+	return sendmsg(sock, &msg, 0) == (ssize_t)strlen(data) ? 0 : -1;
+}
+
+/*
+ * Files in flight: a pipe's read end only in flight, a third socket
+ * with its own data, a file also in the fd table, datagrams with files,
+ * a socket sent over itself (in its peer's queue) and its peer sent
+ * over it (in its own).
+ */
+static void w_scm(const char *img, const char *log)
+{
+	int st[2], dg[2], cy[2], p[2], c[2], f, fds[3];
+
+	f = open(DIR_PATH "/scm-file", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (f < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, cy) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, st) ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, dg) || pipe(p) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, c) ||
+	    write(p[1], "piped", 5) != 5 || write(c[0], "third", 5) != 5 ||
+	    write(f, "0123456789", 10) != 10)
+		_exit(CKPT_EXIT_SETUP);
+	fds[0] = p[0];
+	fds[1] = c[1];
+	fds[2] = f;
+	if (write(st[0], "plain", 5) != 5 || send_fds(st[0], "three", fds, 3) ||
+	    send_fds(st[1], "back", &p[1], 1) || send_fds(dg[0], "dgram", &f, 1) ||
+	    send_fds(dg[1], "", p, 2) || send_fds(cy[0], "self", &cy[0], 1) ||
+	    send_fds(cy[0], "peer", &cy[1], 1))
+		_exit(CKPT_EXIT_SETUP);
+	close(p[0]);
+	close(c[1]);
+	checkpoint_self(img, log);
+}
+
 static void handler(int sig)
 {
 	(void)sig;
@@ -694,6 +743,7 @@ static struct corpus corpus[] = {
 	{ .name = "events", .worker = w_events },
 	{ .name = "locks", .worker = w_locks },
 	{ .name = "unix", .worker = w_unix },
+	{ .name = "scm", .worker = w_scm },
 	{ .name = "inotify", .worker = w_inotify },
 	{ .name = "pty", .worker = w_pty },
 	{ .name = "tree", .worker = w_tree, .tree = 1 },
@@ -2278,7 +2328,7 @@ int main(int argc, char **argv)
 		 * pass leaves them to make fuzz.
 		 */
 		if (!only)
-			only = "plain,files,pipes,fifo,signals,timers,events,locks,unix,inotify,pty";
+			only = "plain,files,pipes,fifo,signals,timers,events,locks,unix,scm,inotify,pty";
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..1\n");

@@ -9,8 +9,9 @@
  * same inode, reachable by new clients), a listening socket's pending
  * connections are accepted after restart with their data, and a small
  * server and its client, checkpointed as a tree with a request in
- * flight, go on talking.  File descriptors in flight and a peer held
- * outside the checkpoint are refused with a log line.
+ * flight, go on talking.  A peer held outside the checkpoint is
+ * refused with a log line.  File descriptors in flight (SCM_RIGHTS):
+ * test_scm_rights.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -761,50 +762,6 @@ static int log_says(const char *log, const char *what)
 		ckpt_dump("log", log, 2048);
 	free(buf);
 	return ok;
-}
-
-TEST_F_TIMEOUT(usock, scm_rights_refused, 60)
-{
-	int status;
-	pid_t pid;
-
-	pid = ckpt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		char cbuf[CMSG_SPACE(sizeof(int))] = {};
-		struct iovec iov = { .iov_base = "f", .iov_len = 1 };
-		struct msghdr msg = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-		};
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		int sv[2], fd, logfd, nullfd;
-
-		if (ckpt_isolate(self->out))
-			_exit(CKPT_EXIT_SETUP);
-		fd = open(self->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		logfd = open(self->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		nullfd = open("/dev/null", O_RDONLY);
-		if (fd < 0 || logfd < 0 || nullfd < 0 ||
-		    socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-			_exit(CKPT_EXIT_SETUP);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &nullfd, sizeof(int));
-		if (sendmsg(sv[0], &msg, 0) != 1)
-			_exit(CKPT_EXIT_SETUP);
-		if (ckpt_self(fd, logfd) >= 0)
-			_exit(1);
-		_exit(errno == EOPNOTSUPP ? 0 : 2);
-	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(WEXITSTATUS(status), 0) TH_LOG("checkpoint did not fail with EOPNOTSUPP");
-	EXPECT_TRUE(log_says(self->log, "SCM_RIGHTS"));
-	EXPECT_TRUE(log_says(self->log, " fd "));
 }
 
 TEST_F_TIMEOUT(usock, peer_outside_refused, 60)
