@@ -24,6 +24,7 @@
 
 #include <linux/checkpoint.h>
 #include <linux/fcntl.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/filelock.h>
 #include <linux/fs.h>
@@ -192,6 +193,40 @@ static int ckpt_file_lease(struct file_lock_context *flctx, struct file *file,
 	return ret;
 }
 
+static int ckpt_is_file(const void *file, struct file *f, unsigned int fd)
+{
+	return f == file;
+}
+
+/*
+ * Does an fd table of the image hold @file?  Its lease is saved with
+ * that table (see checkpoint_posix_locks()); a file held only elsewhere
+ * (in flight in a socket's queue, by a mapping) would lose it.
+ */
+static bool ckpt_file_in_fd_table(struct ckpt_ctx *ctx, struct file *file)
+{
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		struct task_struct *t = ctx->tasks[i];
+		struct files_struct *files;
+		bool found;
+
+		task_lock(t);
+		files = t->files;
+		if (files)
+			atomic_inc(&files->count);
+		task_unlock(t);
+		if (!files)
+			continue;
+		found = iterate_fd(files, 0, ckpt_is_file, file);
+		put_files_struct(files);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
 /**
  * checkpoint_file_locks - save the flock and OFD locks @file owns
  * @ctx: checkpoint context
@@ -208,10 +243,11 @@ int checkpoint_file_locks(struct ckpt_ctx *ctx, struct file *file)
 	if (!flctx)
 		return 0;
 	/* its fd table saves its lease: see checkpoint_posix_locks() */
-	if (!list_empty_careful(&flctx->flc_lease) && strncmp(ctx->what, "fd ", 3)) {
+	if (!list_empty_careful(&flctx->flc_lease)) {
 		struct ckpt_file_lock l;
 
-		if (ckpt_file_lease(flctx, file, &l))
+		if (ckpt_file_lease(flctx, file, &l) &&
+		    !ckpt_file_in_fd_table(ctx, file))
 			return ckpt_err(ctx, -EOPNOTSUPP,
 					"a file lease on a file that no fd of the image holds: not supported");
 	}

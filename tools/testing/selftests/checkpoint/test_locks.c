@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -558,6 +559,46 @@ TEST_F_TIMEOUT(locks, lease_breaking_refused, 60)
 		SKIP(return, "no leases");
 	EXPECT_EQ(rc, CKPT_EXIT_CKPT_FAILED);
 	EXPECT_TRUE(log_has(self, "a file lease being broken"));
+}
+
+/*
+ * A leased file that no fd holds any more: in flight in a socketpair's
+ * queue.  Its lease would be lost with the fd table's: refused.
+ */
+static int lease_in_flight_setup(FIXTURE_DATA(locks) *self)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	int sv[2];
+
+	if (open_at(self->h, O_RDONLY, FD_H))
+		return CKPT_EXIT_SETUP;
+	if (fcntl(FD_H, F_SETLEASE, F_RDLCK))
+		return CKPT_EXIT_SKIP;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return CKPT_EXIT_SETUP;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &(int){ FD_H }, sizeof(int));
+	if (sendmsg(sv[0], &msg, 0) != 1 || close(FD_H))
+		return CKPT_EXIT_SETUP;
+	return 0;
+}
+
+TEST_F_TIMEOUT(locks, lease_in_flight_refused, 60)
+{
+	int rc = worker_run(self, lease_in_flight_setup, no_verify);
+
+	if (rc == CKPT_EXIT_SKIP)
+		SKIP(return, "no leases");
+	EXPECT_EQ(rc, CKPT_EXIT_CKPT_FAILED);
+	EXPECT_TRUE(log_has(self, "a file lease on a file that no fd of the image holds"));
 }
 
 TEST_HARNESS_MAIN
