@@ -277,6 +277,30 @@ bool ckpt_obj_restored(struct ckpt_ctx *ctx, void *ptr, int type)
 	return false;
 }
 
+/**
+ * ckpt_obj_restore_done - is every restored object complete?
+ * @ctx: restart context, the whole image read
+ *
+ * An object may wait for a later one (a message in flight for the file
+ * of a socket not made yet): an image that never makes the later one
+ * is malformed.
+ */
+int ckpt_obj_restore_done(struct ckpt_ctx *ctx)
+{
+	struct ckpt_obj *obj;
+	unsigned long index;
+	int ret;
+
+	xa_for_each(&ctx->obj_xa, index, obj) {
+		if (!obj->ops->restore_done)
+			continue;
+		ret = obj->ops->restore_done(ctx, obj->ptr);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* An outsider's passing reference is given this long to go */
 #define CKPT_USERS_TRIES	20
 #define CKPT_USERS_WAIT_MS	5

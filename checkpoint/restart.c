@@ -67,6 +67,8 @@ static int restore_read_tail(struct ckpt_ctx *ctx)
 	if (h->magic != CKPT_TAIL_MAGIC || h->ckpt_id != ctx->ckpt_id)
 		ret = ckpt_err(ctx, -EINVAL, "bad image tail");
 	ckpt_free(h);
+	if (!ret)
+		ret = ckpt_obj_restore_done(ctx);
 	return ret;
 }
 

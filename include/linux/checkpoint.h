@@ -121,6 +121,8 @@ struct ckpt_task_restore {
  * @restore: read them back and return a referenced object or ERR_PTR
  * @restore_drop: release what @restore returned, when that is not the
  *                kernel object itself (default: @ref_drop)
+ * @restore_done: optional, once the whole image is read: 0 if the
+ *                object is complete, else -errno (and a log line)
  */
 struct ckpt_obj_ops {
 	int obj_type;
@@ -131,6 +133,7 @@ struct ckpt_obj_ops {
 	int (*checkpoint)(struct ckpt_ctx *ctx, void *ptr);
 	void *(*restore)(struct ckpt_ctx *ctx);
 	void (*restore_drop)(void *ptr);
+	int (*restore_done)(struct ckpt_ctx *ctx, void *ptr);
 };
 
 int ckpt_register_obj_ops(const struct ckpt_obj_ops *ops);
@@ -169,6 +172,7 @@ void ckpt_obj_hash_free(struct ckpt_ctx *ctx);
 int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
 		       unsigned int use);
 int ckpt_obj_check_users(struct ckpt_ctx *ctx);
+int ckpt_obj_restore_done(struct ckpt_ctx *ctx);
 
 /* checkpoint_obj_use(): the kind of use */
 #define CKPT_USE_HOLD		0	/* the object's state is shared */

@@ -1313,6 +1313,17 @@ err:
 	return ERR_PTR(ret);
 }
 
+/* Files in flight still waiting for this socket's file: it never came */
+static int sock_restore_done(struct ckpt_ctx *ctx, void *ptr)
+{
+	struct ckpt_sock_restore *r = ptr;
+
+	if (list_empty(&r->waiters))
+		return 0;
+	return ckpt_err(ctx, -EINVAL,
+			"files in flight wait for a socket whose file the image never makes");
+}
+
 static const struct ckpt_obj_ops ckpt_sock_ops = {
 	.obj_type = CKPT_OBJ_SOCK,
 	.obj_name = "socket",
@@ -1322,6 +1333,7 @@ static const struct ckpt_obj_ops ckpt_sock_ops = {
 	.checkpoint = checkpoint_sock,
 	.restore = restore_sock,
 	.restore_drop = sock_restore_drop,
+	.restore_done = sock_restore_done,
 };
 
 /* Files in flight */
