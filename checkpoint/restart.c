@@ -310,9 +310,12 @@ static struct ckpt_rtask *ckpt_restart_attach(struct ckpt_restart **rp)
 static void ckpt_restart_detach(struct ckpt_restart *r)
 {
 	mutex_lock(&ckpt_restarts_lock);
-	r->nr_attached--;
-	/* under the lock: the coordinator frees r once it sees 0 */
-	wake_up_all(&r->waitq);
+	/*
+	 * Under the lock: the coordinator frees r once it sees 0, and
+	 * waits for nothing else here.
+	 */
+	if (!--r->nr_attached)
+		wake_up_all(&r->waitq);
 	mutex_unlock(&ckpt_restarts_lock);
 }
 
@@ -385,6 +388,9 @@ long restart_join(long *retval)
 
 		mutex_lock(&ckpt_restarts_lock);
 		rt = ckpt_restart_attach(&r);
+		/* the coordinator waits for the last one */
+		if (rt && r->nr_attached == r->nr)
+			wake_up_all(&r->waitq);
 		mutex_unlock(&ckpt_restarts_lock);
 		if (rt)
 			break;
@@ -392,7 +398,6 @@ long restart_join(long *retval)
 					atomic_read(&ckpt_restarts_gen) != gen))
 			return -EINTR;
 	}
-	wake_up_all(&r->waitq);
 
 	/* my turn to restore, or the restart failed before it came */
 	if (wait_for_completion_killable(&rt->turn)) {
@@ -581,6 +586,11 @@ static int restart_wait_attach(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 				ctx->tsk_pid = rt->pids.pid;
 				return ckpt_err(ctx, -ESRCH,
 						"the task exited before it joined the restart");
+			}
+			if (READ_ONCE(rt->state) == CKPT_RT_GONE) {
+				ctx->tsk_pid = rt->pids.pid;
+				return ckpt_err(ctx, -EINTR,
+						"the task was killed during restart");
 			}
 		}
 	}
