@@ -16,14 +16,21 @@
  * the namespace with clone(CLONE_NEWPID) or unshare(CLONE_NEWPID) and
  * a fork, not one that entered it with setns().
  *
+ * A process group or session whose leader is dead (no task of the
+ * tree) and whose pid was allocated in a nested namespace gets its
+ * pids at every level in the CKPT_HDR_PIDNS_GHOSTS record: the tree
+ * builder makes its ghost in that namespace, with those pids.
+ *
  * Restart checks, before any task restores itself, that the tasks the
  * tree builder made are in namespaces nested as the image says, that
  * each namespace's init is the image's, that tasks the image puts in
  * one namespace are in one namespace and tasks of different ones in
  * different ones, and that every task has the image's pid at every
- * level and the image's pid_ns_for_children.
+ * level and the image's pid_ns_for_children, and that the ghosts'
+ * groups and sessions are the image's, in the image's namespaces.
  */
 
+#include <linux/bitmap.h>
 #include <linux/checkpoint.h>
 #include <linux/nsproxy.h>
 #include <linux/overflow.h>
@@ -47,6 +54,11 @@ struct ckpt_pidns_save {
 	unsigned int *parent;		/* per task: its parent's leader, or -1 */
 	u32 nr_pids;
 	struct xarray idx;		/* ns inum -> index + 1 */
+	struct pid **dead;		/* groups, sessions of no task: ref'd */
+	unsigned int *dead_ns;		/* per dead: its ghost's ns, 0: none */
+	unsigned int nr_dead;
+	unsigned int nr_ghosts;		/* dead with a dead_ns */
+	u32 nr_ghost_pids;
 };
 
 static void ckpt_pidns_save_free(struct ckpt_pidns_save *s, unsigned int nr_tasks)
@@ -57,6 +69,8 @@ static void ckpt_pidns_save_free(struct ckpt_pidns_save *s, unsigned int nr_task
 		return;
 	for (i = 0; s->ns && i < s->nr_ns; i++)
 		put_pid_ns(s->ns[i]);
+	for (i = 0; i < s->nr_dead; i++)
+		put_pid(s->dead[i]);
 	for (i = 0; i < nr_tasks; i++) {
 		if (s->tns && s->tns[i])
 			put_pid_ns(s->tns[i]);
@@ -72,6 +86,8 @@ static void ckpt_pidns_save_free(struct ckpt_pidns_save *s, unsigned int nr_task
 	kvfree(s->tfc);
 	kvfree(s->task);
 	kvfree(s->parent);
+	kvfree(s->dead);
+	kvfree(s->dead_ns);
 	kfree(s);
 }
 
@@ -127,6 +143,19 @@ static int ckpt_pidns_add(struct ckpt_ctx *ctx, struct ckpt_pidns_save *s,
 	return 0;
 }
 
+/*
+ * Keep @pid, a process group or session, if the root's namespace sees
+ * it and it is no task's pid: its leader is dead (or not in the tree)
+ */
+static void ckpt_pidns_dead(struct ckpt_pidns_save *s, struct xarray *pids,
+			    struct pid *pid)
+{
+	pid_t nr = pid_nr_ns(pid, s->ns[0]);
+
+	if (nr && !xa_load(pids, nr))
+		s->dead[s->nr_dead++] = get_pid(pid);
+}
+
 /* Read what the checks need while the tasks' pids are stable */
 static void ckpt_pidns_snapshot(struct ckpt_ctx *ctx, struct ckpt_pidns_save *s,
 				struct xarray *pids)
@@ -152,6 +181,10 @@ static void ckpt_pidns_snapshot(struct ckpt_ctx *ctx, struct ckpt_pidns_save *s,
 			e = xa_load(pids, task_tgid_nr_ns(t->real_parent, root_ns));
 			if (e)
 				s->parent[i] = xa_to_value(e) - 1;
+		}
+		if (thread_group_leader(t)) {
+			ckpt_pidns_dead(s, pids, task_pgrp(t));
+			ckpt_pidns_dead(s, pids, task_session(t));
 		}
 	}
 	read_unlock(&tasklist_lock);
@@ -257,6 +290,52 @@ static int ckpt_pidns_check_creator(struct ckpt_ctx *ctx, struct ckpt_pidns_save
 	return 0;
 }
 
+/*
+ * The namespace of the table a ghost for @pid is made in: the deepest
+ * of the pid's namespaces that a task of the tree is in; 0 for the
+ * root's, where the tree record's pid is all the builder needs
+ */
+static unsigned int ckpt_pidns_home(struct ckpt_pidns_save *s, struct pid *pid)
+{
+	struct pid_namespace *ns;
+	unsigned int n;
+
+	for (ns = ns_of_pid(pid); ns && ns->level > s->ns[0]->level; ns = ns->parent) {
+		n = ckpt_pidns_find(s, ns);
+		if (n)
+			return n;
+	}
+	return 0;
+}
+
+/* The dead leaders that need a ghost in a nested namespace, once each */
+static int ckpt_pidns_ghosts(struct ckpt_pidns_save *s)
+{
+	struct xarray seen;
+	unsigned int i, n;
+	int ret = 0;
+
+	xa_init(&seen);
+	for (i = 0; i < s->nr_dead; i++) {
+		ret = xa_insert(&seen, pid_nr_ns(s->dead[i], s->ns[0]), xa_mk_value(1),
+				GFP_KERNEL);
+		if (ret == -EBUSY) {
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		n = ckpt_pidns_home(s, s->dead[i]);
+		if (!n)
+			continue;
+		s->dead_ns[i] = n;
+		s->nr_ghosts++;
+		s->nr_ghost_pids += s->ent[n - 1].level + 1;
+	}
+	xa_destroy(&seen);
+	return ret;
+}
+
 /**
  * checkpoint_pidns - check and record the pid namespaces of the tasks
  * @ctx: checkpoint context, with the tasks collected
@@ -284,8 +363,10 @@ int checkpoint_pidns(struct ckpt_ctx *ctx)
 	s->tfc = kvcalloc(nr, sizeof(*s->tfc), GFP_KERNEL);
 	s->task = kvcalloc(nr, sizeof(*s->task), GFP_KERNEL);
 	s->parent = kvcalloc(nr, sizeof(*s->parent), GFP_KERNEL);
+	s->dead = kvcalloc(2 * nr, sizeof(*s->dead), GFP_KERNEL);
+	s->dead_ns = kvcalloc(2 * nr, sizeof(*s->dead_ns), GFP_KERNEL);
 	if (!s->ns || !s->ent || !s->first || !s->has_init || !s->tns ||
-	    !s->tfc || !s->task || !s->parent)
+	    !s->tfc || !s->task || !s->parent || !s->dead || !s->dead_ns)
 		return -ENOMEM;
 	s->ns[0] = get_pid_ns(task_active_pid_ns(ctx->root_task));
 	s->nr_ns = 1;
@@ -331,11 +412,55 @@ int checkpoint_pidns(struct ckpt_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return ckpt_pidns_ghosts(s);
+}
+
+/* The CKPT_HDR_PIDNS_GHOSTS record, if a ghost lives in a nested namespace */
+static int checkpoint_write_pidns_ghosts(struct ckpt_ctx *ctx)
+{
+	struct ckpt_pidns_save *s = ctx->pidns;
+	struct ckpt_hdr_pidns_ghosts *h;
+	unsigned int i, k, n, g = 0;
+	size_t len;
+	u32 *gns;
+	s32 *pids;
+	int ret;
+
+	if (!s->nr_ghosts)
+		return 0;
+	len = sizeof(*h) + s->nr_ghosts * sizeof(*gns) + s->nr_ghost_pids * sizeof(*pids);
+	if (len > CKPT_RECORD_MAX)
+		return ckpt_err(ctx, -E2BIG, "pid namespace ghosts record of %zu bytes", len);
+	h = ckpt_hdr_alloc(CKPT_HDR_PIDNS_GHOSTS, len);
+	if (!h)
+		return -ENOMEM;
+	h->nr_ghosts = s->nr_ghosts;
+	h->nr_pids = s->nr_ghost_pids;
+	gns = (void *)(h + 1);
+	pids = (void *)(gns + s->nr_ghosts);
+	for (i = 0; i < s->nr_dead; i++) {
+		unsigned int level;
+
+		n = s->dead_ns[i];
+		if (!n)
+			continue;
+		gns[g++] = n;
+		level = s->ent[n - 1].level;
+		/* from the ghost's namespace up to the root's */
+		for (k = level + 1; k > 0; k--) {
+			pids[k - 1] = pid_nr_ns(s->dead[i], s->ns[n]);
+			n = n ? s->ent[n - 1].parent : 0;
+		}
+		pids += level + 1;
+	}
+	ret = ckpt_write_obj(ctx, &h->h);
+	ckpt_free(h);
+	return ret;
 }
 
 /**
- * checkpoint_write_pidns - write the CKPT_HDR_PIDNS record
+ * checkpoint_write_pidns - write the CKPT_HDR_PIDNS record, and the
+ * CKPT_HDR_PIDNS_GHOSTS one if it is needed
  * @ctx: checkpoint context, after checkpoint_pidns()
  */
 int checkpoint_write_pidns(struct ckpt_ctx *ctx)
@@ -384,6 +509,8 @@ int checkpoint_write_pidns(struct ckpt_ctx *ctx)
 
 	ret = ckpt_write_obj(ctx, &h->h);
 	ckpt_free(h);
+	if (!ret)
+		ret = checkpoint_write_pidns_ghosts(ctx);
 	return ret;
 }
 
@@ -395,6 +522,13 @@ struct ckpt_pidns_image {
 	s32 *pids;
 	u32 *off;			/* per task: its first pid in pids[] */
 	struct pid_namespace **real;	/* per namespace, while checking */
+	const struct ckpt_hdr_tree *tree;
+	/* the ghosts record, if there is one */
+	struct ckpt_hdr_pidns_ghosts *gh;
+	u32 *gns;			/* per ghost: its namespace */
+	s32 *gpids;
+	u32 *goff;			/* per ghost: its first pid in gpids[] */
+	struct xarray gidx;		/* level 0 pid -> ghost + 1 */
 };
 
 void restore_pidns_free(struct ckpt_pidns_image *pi)
@@ -402,14 +536,29 @@ void restore_pidns_free(struct ckpt_pidns_image *pi)
 	if (!pi)
 		return;
 	ckpt_free(pi->h);
+	ckpt_free(pi->gh);
 	kvfree(pi->off);
 	kvfree(pi->real);
+	kvfree(pi->goff);
+	xa_destroy(&pi->gidx);
 	kfree(pi);
 }
 
 static u32 ckpt_pidns_level(const struct ckpt_pidns_image *pi, u32 n)
 {
 	return n ? pi->ent[n - 1].level : 0;
+}
+
+/* The namespaces from the root's (chain[0]) down to @n; its level */
+static u32 ckpt_pidns_chain(const struct ckpt_pidns_image *pi, u32 n, u32 *chain)
+{
+	u32 level = ckpt_pidns_level(pi, n), k;
+
+	for (k = level + 1; k > 0; k--) {
+		chain[k - 1] = n;
+		n = n ? pi->ent[n - 1].parent : 0;
+	}
+	return level;
 }
 
 /* Check the record against the tree; @pi->off is filled */
@@ -471,10 +620,105 @@ bad:
 			"pid namespace record: task %u is malformed", i);
 }
 
+/* Check the ghosts record against the namespaces and the tree */
+static int restore_check_pidns_ghosts(struct ckpt_ctx *ctx, struct ckpt_pidns_image *pi,
+				      unsigned long *used)
+{
+	const struct ckpt_hdr_pidns_ghosts *h = pi->gh;
+	const struct ckpt_hdr_tree *tree = pi->tree;
+	u32 g, k, n, level, off = 0;
+	void *e;
+	int ret;
+
+	for (g = 0; g < h->nr_ghosts; g++) {
+		const s32 *pids = pi->gpids + off;
+
+		n = pi->gns[g];
+		if (!n || n > pi->h->nr_ns)
+			goto bad;
+		level = ckpt_pidns_level(pi, n);
+		if (level + 1 > h->nr_pids - off)
+			goto bad;
+		for (k = 0; k <= level; k++)
+			if (pids[k] <= 0 || pids[k] >= PID_MAX_LIMIT)
+				goto bad;
+		/* pid 1 is the namespace's init, which is alive */
+		if (pids[level] == 1)
+			goto bad;
+		ret = xa_insert(&pi->gidx, pids[0], xa_mk_value(g + 1), GFP_KERNEL);
+		if (ret == -EBUSY)
+			goto bad;
+		if (ret)
+			return ret;
+		pi->goff[g] = off;
+		off += level + 1;
+	}
+	if (off != h->nr_pids)
+		return ckpt_err(ctx, -EINVAL, "pid namespace ghosts record: %u pids, %u used",
+				h->nr_pids, off);
+	/* a ghost is no task, and some task's group or session */
+	for (k = 0; k < tree->nr_tasks; k++) {
+		const struct ckpt_task_pids *p = &tree->pids[k];
+
+		e = xa_load(&pi->gidx, p->pid);
+		if (e) {
+			g = xa_to_value(e) - 1;
+			goto bad;
+		}
+		e = p->pgid ? xa_load(&pi->gidx, p->pgid) : NULL;
+		if (e)
+			__set_bit(xa_to_value(e) - 1, used);
+		e = p->sid ? xa_load(&pi->gidx, p->sid) : NULL;
+		if (e)
+			__set_bit(xa_to_value(e) - 1, used);
+	}
+	g = find_first_zero_bit(used, h->nr_ghosts);
+	if (g < h->nr_ghosts)
+		goto bad;
+	return 0;
+bad:
+	return ckpt_err(ctx, -EINVAL,
+			"pid namespace ghosts record: ghost %u is malformed, a task's pid or no task's group or session",
+			g);
+}
+
+/* The CKPT_HDR_PIDNS_GHOSTS record, which follows CKPT_HDR_PIDNS */
+static int restore_read_pidns_ghosts(struct ckpt_ctx *ctx, struct ckpt_pidns_image *pi)
+{
+	struct ckpt_hdr_pidns_ghosts *h;
+	unsigned long *used;
+	size_t len;
+	int ret;
+
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_PIDNS_GHOSTS, sizeof(*h), CKPT_RECORD_MAX);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	pi->gh = h;
+	len = sizeof(*h) + (size_t)h->nr_ghosts * sizeof(u32) +
+	      (size_t)h->nr_pids * sizeof(s32);
+	if (!h->nr_ghosts || h->nr_ghosts > 2 * pi->tree->nr_tasks ||
+	    h->nr_pids > (u64)h->nr_ghosts * (CKPT_PIDNS_LEVELS + 1) ||
+	    ckpt_align(len) != h->h.len)
+		return ckpt_err(ctx, -EINVAL,
+				"pid namespace ghosts record: %u ghosts, %u pids in %u bytes",
+				h->nr_ghosts, h->nr_pids, h->h.len);
+	pi->gns = (void *)(h + 1);
+	pi->gpids = (void *)(pi->gns + h->nr_ghosts);
+	pi->goff = kvcalloc(h->nr_ghosts, sizeof(*pi->goff), GFP_KERNEL);
+	used = bitmap_zalloc(h->nr_ghosts, GFP_KERNEL);
+	if (!pi->goff || !used)
+		ret = -ENOMEM;
+	else
+		ret = restore_check_pidns_ghosts(ctx, pi, used);
+	bitmap_free(used);
+	return ret;
+}
+
 /**
- * restore_read_pidns - read and check the CKPT_HDR_PIDNS record
+ * restore_read_pidns - read and check the CKPT_HDR_PIDNS record, and
+ * the CKPT_HDR_PIDNS_GHOSTS one if it follows
  * @ctx: restart context
- * @tree: the tree record, already checked
+ * @tree: the tree record, already checked; it must outlive the result
  *
  * Returns what restore_check_pidns() needs, or an ERR_PTR.
  */
@@ -506,6 +750,8 @@ struct ckpt_pidns_image *restore_read_pidns(struct ckpt_ctx *ctx,
 		ckpt_free(h);
 		return ERR_PTR(-ENOMEM);
 	}
+	xa_init(&pi->gidx);
+	pi->tree = tree;
 	pi->h = h;
 	pi->ent = (void *)(h + 1);
 	pi->task = (void *)(pi->ent + h->nr_ns);
@@ -516,6 +762,12 @@ struct ckpt_pidns_image *restore_read_pidns(struct ckpt_ctx *ctx,
 		ret = -ENOMEM;
 	else
 		ret = restore_check_pidns_record(ctx, pi, tree);
+	if (!ret)
+		ret = ckpt_peek_type(ctx);
+	if (ret == CKPT_HDR_PIDNS_GHOSTS)
+		ret = restore_read_pidns_ghosts(ctx, pi);
+	else if (ret > 0)
+		ret = 0;
 	if (ret) {
 		restore_pidns_free(pi);
 		return ERR_PTR(ret);
@@ -531,11 +783,48 @@ struct ckpt_pidns_mismatch {
 		CKPT_PIDNS_NOT_IN,	/* not in namespace @n */
 		CKPT_PIDNS_PID,		/* pid @got at @level, not @want */
 		CKPT_PIDNS_CHILDREN,	/* children not born in namespace @n */
+		CKPT_PIDNS_GHOST,	/* group or session @gpid: not the ghost */
 	} what;
 	pid_t tsk_pid;
 	u32 n, level;
 	pid_t got, want;
+	pid_t gpid;			/* GHOST: the pgid or sid, level 0 */
 };
+
+/* Is @pid, a task's group or session @nr (level 0), the image's ghost if it is one? */
+static bool restore_check_ghost(struct ckpt_pidns_image *pi, struct pid *pid,
+				pid_t nr, struct ckpt_pidns_mismatch *m)
+{
+	u32 chain[CKPT_PIDNS_LEVELS + 1];
+	u32 g, k, level;
+	const s32 *pids;
+	void *e;
+
+	e = nr ? xa_load(&pi->gidx, nr) : NULL;
+	if (!e)
+		return true;
+	g = xa_to_value(e) - 1;
+	pids = pi->gpids + pi->goff[g];
+	level = ckpt_pidns_chain(pi, pi->gns[g], chain);
+	m->what = CKPT_PIDNS_GHOST;
+	m->gpid = nr;
+	m->n = pi->gns[g];
+	m->level = level;
+	m->want = pids[level];
+	m->got = 0;
+	if (ns_of_pid(pid) != pi->real[m->n])
+		return false;
+	for (k = 0; k <= level; k++) {
+		m->got = pid_nr_ns(pid, pi->real[chain[k]]);
+		if (m->got != pids[k]) {
+			m->level = k;
+			m->want = pids[k];
+			return false;
+		}
+	}
+	m->what = CKPT_PIDNS_OK;
+	return true;
+}
 
 /* Is task @i where the image puts it?  Under tasklist_lock */
 static void restore_check_task_pidns(struct ckpt_pidns_image *pi, u32 i,
@@ -543,9 +832,10 @@ static void restore_check_task_pidns(struct ckpt_pidns_image *pi, u32 i,
 				     struct ckpt_pidns_mismatch *m)
 {
 	u32 chain[CKPT_PIDNS_LEVELS + 1];
-	u32 n = pi->task[i].ns, level = ckpt_pidns_level(pi, n), k;
+	u32 n = pi->task[i].ns, level, k;
 	struct pid_namespace *fc = NULL;
 	const s32 *pids = pi->pids + pi->off[i];
+	const struct ckpt_task_pids *p = &pi->tree->pids[i];
 	pid_t nr;
 
 	m->tsk_pid = pids[0];
@@ -554,10 +844,7 @@ static void restore_check_task_pidns(struct ckpt_pidns_image *pi, u32 i,
 		m->what = CKPT_PIDNS_NOT_IN;
 		return;
 	}
-	for (k = level + 1; k > 0; k--) {
-		chain[k - 1] = n;
-		n = n ? pi->ent[n - 1].parent : 0;
-	}
+	level = ckpt_pidns_chain(pi, n, chain);
 	for (k = 0; k <= level; k++) {
 		nr = task_pid_nr_ns(t, pi->real[chain[k]]);
 		if (nr != pids[k]) {
@@ -573,8 +860,12 @@ static void restore_check_task_pidns(struct ckpt_pidns_image *pi, u32 i,
 		fc = t->nsproxy->pid_ns_for_children;
 	task_unlock(t);
 	m->n = pi->task[i].ns_for_children;
-	if (fc != pi->real[m->n])
+	if (fc != pi->real[m->n]) {
 		m->what = CKPT_PIDNS_CHILDREN;
+		return;
+	}
+	if (pi->gh && restore_check_ghost(pi, task_pgrp(t), p->pgid, m))
+		restore_check_ghost(pi, task_session(t), p->sid, m);
 }
 
 /**
@@ -628,6 +919,10 @@ int restore_check_pidns(struct ckpt_ctx *ctx, struct ckpt_pidns_image *pi,
 		return ckpt_err(ctx, -EINVAL,
 				"pid %d at pid namespace level %u, the image's is %d",
 				m.got, m.level, m.want);
+	case CKPT_PIDNS_GHOST:
+		return ckpt_err(ctx, -EINVAL,
+				"its group or session %d is not the image's ghost in pid namespace %u: pid %d at level %u, the image's is %d",
+				m.gpid, m.n, m.got, m.level, m.want);
 	default:
 		return ckpt_err(ctx, -EINVAL,
 				"its children are not born in the pid namespace the image says (namespace %u)",

@@ -470,6 +470,9 @@ static struct {
 	uint32_t ipc_left[3];		/* shm, sem, msg */
 	int32_t *tree_pids;		/* their pids */
 	bool have_tree, have_pidns;
+	bool ghosts_ok;			/* a PIDNS_GHOSTS may come: PIDNS came last */
+	uint32_t pidns_nr;		/* nested pid namespaces */
+	uint32_t *pidns_level;		/* namespace k's level at k - 1 */
 	uint64_t tasks;			/* TASK records */
 	uint64_t vmas, pages, page_bytes;
 	uint64_t obj_count[CKPT_OBJ_MAX];
@@ -1071,11 +1074,88 @@ static int do_pidns(struct ckpt_hdr_pidns *h)
 	}
 	list_end();
 	ret = do_pidns_tasks(h, ns);
+	img.pidns_nr = h->nr_ns;
+	img.pidns_level = calloc(h->nr_ns + 1, sizeof(*img.pidns_level));
+	if (!img.pidns_level)
+		ret = bad("out of memory");
+	for (k = 0; !ret && k < h->nr_ns; k++)
+		img.pidns_level[k] = ns[k].level;
+	img.ghosts_ok = true;
 	free(ns);
 	if (img.tree_newuts) {
 		img.expect = CKPT_HDR_UTSNS;
 		img.expect_why = "after the PIDNS record of a tree with NEWUTS tasks";
 	}
+	return ret;
+}
+
+static int do_pidns_ghosts(struct ckpt_hdr_pidns_ghosts *h)
+{
+	uint32_t *gns = NULL, g, i, k, level, off = 0;
+	int32_t *pids = NULL;
+	uint64_t need;
+	int ret = -1;
+
+	f_u("nr_ghosts", h->nr_ghosts);
+	f_u("nr_pids", h->nr_pids);
+	need = sizeof(*h) + (uint64_t)h->nr_ghosts * sizeof(*gns) +
+	       (uint64_t)h->nr_pids * sizeof(*pids);
+	if (round8(need) != cur_len || !h->nr_ghosts)
+		return bad("%u ghosts and %u pids do not fit the length %u",
+			   h->nr_ghosts, h->nr_pids, cur_len);
+	gns = malloc(((size_t)h->nr_ghosts + 1) * sizeof(*gns));
+	pids = malloc(((size_t)h->nr_pids + 1) * sizeof(*pids));
+	if (!gns || !pids) {
+		bad("out of memory");
+		goto out;
+	}
+	if (rd_must(gns, h->nr_ghosts * sizeof(*gns)) ||
+	    rd_must(pids, h->nr_pids * sizeof(*pids)))
+		goto out;
+	list_begin("ghosts");
+	for (g = 0; g < h->nr_ghosts; g++) {
+		if (!gns[g] || gns[g] > img.pidns_nr) {
+			bad("ghost %u: in pid namespace %u of %u", g, gns[g],
+			    img.pidns_nr);
+			goto out;
+		}
+		level = img.pidns_level[gns[g] - 1];
+		if (level + 1 > h->nr_pids - off) {
+			bad("ghost %u: its pids at %u levels are missing", g,
+			    level + 1);
+			goto out;
+		}
+		item_begin("ghost %u", g);
+		f_u("ns", gns[g]);
+		f_pids(pids + off, level + 1);
+		item_end();
+		for (k = 0; k <= level; k++)
+			if (pids[off + k] <= 0) {
+				bad("ghost %u: invalid pid %d at level %u", g,
+				    pids[off + k], k);
+				goto out;
+			}
+		if (pids[off + level] == 1) {
+			bad("ghost %u: pid 1 in pid namespace %u, its init's", g,
+			    gns[g]);
+			goto out;
+		}
+		for (i = 0; i < img.tree_tasks; i++)
+			if (img.tree_pids[i] == pids[off]) {
+				bad("ghost %u: pid %d is task %u's", g, pids[off], i);
+				goto out;
+			}
+		off += level + 1;
+	}
+	list_end();
+	if (off != h->nr_pids) {
+		bad("%u pids, the ghosts' levels hold %u", h->nr_pids, off);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(gns);
+	free(pids);
 	return ret;
 }
 
@@ -2663,6 +2743,7 @@ static const struct record_type {
 	R(CKPT_HDR_CRED,	ckpt_hdr_cred,		do_cred,	false, false),
 	R(CKPT_HDR_PIDNS,	ckpt_hdr_pidns,		do_pidns,	false, false),
 	R(CKPT_HDR_UTSNS,	ckpt_hdr_utsns,		do_utsns,	false, false),
+	R(CKPT_HDR_PIDNS_GHOSTS, ckpt_hdr_pidns_ghosts,	do_pidns_ghosts, false, false),
 	R(CKPT_HDR_IPCNS,	ckpt_hdr_ipcns,		do_ipcns,	true, false),
 	R(CKPT_HDR_IPC_SHM,	ckpt_hdr_ipc_shm,	do_ipc_shm,	true, false),
 	R(CKPT_HDR_IPC_SEM,	ckpt_hdr_ipc_sem,	do_ipc_sem,	false, false),
@@ -2749,13 +2830,21 @@ static bool is_object_record(uint32_t type)
 static int check_order(uint32_t type)
 {
 	uint32_t expected = img.expect;
-	bool ctty_ok = img.ctty_ok;
+	bool ctty_ok = img.ctty_ok, ghosts_ok = img.ghosts_ok;
 	bool sock_fds_ok = img.sock_fds_ok;
 	int32_t ref;
 
 	img.expect = 0;
 	img.ctty_ok = false;
 	img.sock_fds_ok = false;
+	img.ghosts_ok = false;
+	if (type == CKPT_HDR_PIDNS_GHOSTS) {
+		if (!ghosts_ok)
+			return bad("PIDNS_GHOSTS not right after the PIDNS record");
+		/* what the PIDNS record announced comes after it */
+		img.expect = expected;
+		return 0;
+	}
 	if (type == CKPT_HDR_HEADER ||
 	    (type == CKPT_HDR_HEADER_ARCH && cur_off != sizeof(rec.header)))
 		return bad("a second %s record", ckpt_hdr_name(type));
@@ -3100,6 +3189,7 @@ int main(int argc, char **argv)
 	free(img.objs);
 	free(img.open);
 	free(img.tree_pids);
+	free(img.pidns_level);
 	free(img.mm_vmas);
 	if (have_error) {
 		fprintf(stderr, "ckptinfo: %s: malformed image: %s\n", in.name,

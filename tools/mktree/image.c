@@ -28,6 +28,7 @@ static const struct {
 	{ CKPT_HDR_CRED,	"CRED" },
 	{ CKPT_HDR_PIDNS,	"PIDNS" },
 	{ CKPT_HDR_UTSNS,	"UTSNS" },
+	{ CKPT_HDR_PIDNS_GHOSTS, "PIDNS_GHOSTS" },
 	{ CKPT_HDR_IPCNS,	"IPCNS" },
 	{ CKPT_HDR_IPC_SHM,	"IPC_SHM" },
 	{ CKPT_HDR_IPC_SEM,	"IPC_SEM" },
@@ -291,6 +292,70 @@ static int check_pidns(struct ckpt_image_info *info, size_t off, uint32_t len,
 	return 0;
 }
 
+/* The PIDNS_GHOSTS record: its lengths; the tree planner checks the rest */
+static int check_ghosts(struct ckpt_image_info *info, size_t off, uint32_t len,
+			char *err, size_t errlen)
+{
+	const struct ckpt_hdr_pidns_ghosts *h = (void *)(info->prefix + off);
+	size_t ns_len, pids_len;
+	uint64_t need;
+
+	if (len < sizeof(*h))
+		return fail(err, errlen,
+			    "PIDNS_GHOSTS record at offset %zu is too short (%u bytes)",
+			    off, len);
+	ns_len = (size_t)h->nr_ghosts * sizeof(uint32_t);
+	pids_len = (size_t)h->nr_pids * sizeof(int32_t);
+	need = sizeof(*h) + (uint64_t)ns_len + pids_len;
+	if (((need + 7) & ~7ULL) != len || !h->nr_ghosts)
+		return fail(err, errlen,
+			    "PIDNS_GHOSTS record at offset %zu: %u ghosts and %u pids do not fit its length %u",
+			    off, h->nr_ghosts, h->nr_pids, len);
+	info->nr_ghosts = h->nr_ghosts;
+	info->nr_ghost_pids = h->nr_pids;
+	info->ghost_ns = malloc(ns_len + 1);
+	info->ghost_pids = malloc(pids_len + 1);
+	if (!info->ghost_ns || !info->ghost_pids) {
+		errno = ENOMEM;
+		return fail(err, errlen, "out of memory");
+	}
+	memcpy(info->ghost_ns, h + 1, ns_len);
+	memcpy(info->ghost_pids, (const char *)(h + 1) + ns_len, pids_len);
+	info->ghosts_off = off;
+	return 0;
+}
+
+/*
+ * After the PIDNS record: the PIDNS_GHOSTS record if it is next (else
+ * only the next record's header stays read, in the prefix)
+ */
+static int read_ghosts(int fd, struct ckpt_image_info *info,
+		       char *err, size_t errlen)
+{
+	size_t off = info->prefix_len;
+	struct ckpt_hdr h;
+
+	if (read_more(fd, info, sizeof(h), err, errlen))
+		return -1;
+	memcpy(&h, info->prefix + off, sizeof(h));
+	if (h.type != CKPT_HDR_PIDNS_GHOSTS)
+		return 0;
+	if (h.len < sizeof(h) || h.len % 8 ||
+	    h.len > CKPT_PREFIX_MAX - info->prefix_len) {
+		errno = 0;
+		return fail(err, errlen,
+			    "PIDNS_GHOSTS record at offset %zu has invalid length %u",
+			    off, h.len);
+	}
+	if (read_more(fd, info, h.len - sizeof(h), err, errlen))
+		return -1;
+	if (check_ghosts(info, off, h.len, err, errlen)) {
+		errno = 0;
+		return -1;
+	}
+	return 0;
+}
+
 int ckpt_read_tree(int fd, struct ckpt_image_info *info,
 		   char *err, size_t errlen)
 {
@@ -353,7 +418,7 @@ int ckpt_read_tree(int fd, struct ckpt_image_info *info,
 			}
 			if (check_pidns(info, off, h.len, err, errlen))
 				goto malformed;
-			return 0;
+			return read_ghosts(fd, info, err, errlen);
 		}
 		switch (h.type) {
 		case CKPT_HDR_TREE:
@@ -363,6 +428,7 @@ int ckpt_read_tree(int fd, struct ckpt_image_info *info,
 		case CKPT_HDR_HEADER:
 		case CKPT_HDR_HEADER_ARCH:
 		case CKPT_HDR_PIDNS:
+		case CKPT_HDR_PIDNS_GHOSTS:
 		case CKPT_HDR_TASK:
 		case CKPT_HDR_TAIL:
 			fail(err, errlen,
@@ -384,6 +450,8 @@ void ckpt_free_info(struct ckpt_image_info *info)
 	free(info->ns);
 	free(info->task_ns);
 	free(info->ns_pids);
+	free(info->ghost_ns);
+	free(info->ghost_pids);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -469,4 +537,14 @@ void ckpt_print_tree(FILE *f, const struct ckpt_image_info *info)
 		fprintf(f, "  pid namespace %u: in %u, level %u, init task %u\n",
 			i + 1, info->ns[i].parent, info->ns[i].level,
 			info->ns[i].init);
+	for (i = 0, off = 0; i < info->nr_ghosts; i++) {
+		uint32_t n = info->ghost_ns[i], level, k;
+
+		level = n && n <= info->nr_ns ? info->ns[n - 1].level : 0;
+		fprintf(f, "  ghost %u: pidns %u pids", i, n);
+		for (k = 0; k <= level && off + k < info->nr_ghost_pids; k++)
+			fprintf(f, "%s%d", k ? "/" : " ", info->ghost_pids[off + k]);
+		fputc('\n', f);
+		off += level + 1;
+	}
 }

@@ -44,7 +44,8 @@ void ckpt_str(char *dst, const char *src, size_t srclen);
  * What restart needs to know before it hands an image to the kernel:
  * the header, the task list and their pid namespaces.  ckpt_read_tree()
  * reads the stream up to and including the CKPT_HDR_PIDNS record that
- * follows the CKPT_HDR_TREE one, keeping every byte it read in @prefix
+ * follows the CKPT_HDR_TREE one (and the CKPT_HDR_PIDNS_GHOSTS record
+ * if it follows; else the header of the next record), keeping every byte it read in @prefix
  * so that the caller can hand the kernel a stream that still starts at
  * the beginning.
  */
@@ -59,9 +60,15 @@ struct ckpt_image_info {
 	struct ckpt_pidns *ns;		/* nr_ns entries */
 	struct ckpt_task_ns *task_ns;	/* nr_tasks entries */
 	int32_t *ns_pids;		/* nr_pids */
+	/* the PIDNS_GHOSTS record, if any; its lengths checked */
+	uint32_t nr_ghosts;
+	uint32_t nr_ghost_pids;
+	uint32_t *ghost_ns;		/* nr_ghosts */
+	int32_t *ghost_pids;		/* nr_ghost_pids */
 	unsigned char *prefix;		/* the bytes read from the stream */
 	size_t prefix_len;
 	size_t tree_off, pidns_off;	/* of the TREE and PIDNS records */
+	size_t ghosts_off;		/* of the PIDNS_GHOSTS one, or 0 */
 };
 
 /*

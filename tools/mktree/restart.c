@@ -904,7 +904,7 @@ static int image_stream(int in, const struct ckpt_image_info *info,
 
 /*
  * -P: the tree record with the pids the tasks got, and the same pids
- * at level 0 of the pid namespace record
+ * at level 0 of the pid namespace record and of the ghosts record
  */
 static void rewrite_tree(struct ckpt_image_info *info,
 			 const struct tree_plan *plan, const struct tree_build *b)
@@ -933,6 +933,16 @@ static void rewrite_tree(struct ckpt_image_info *info,
 	for (i = 0, off = 0; i < info->nr_tasks && off < info->nr_pids; i++) {
 		MAP(lpids[off]);
 		off += plan->nodes[i].level + 1;
+	}
+	if (info->ghosts_off) {
+		struct ckpt_hdr_pidns_ghosts *g = (void *)(info->prefix + info->ghosts_off);
+
+		lpids = (int32_t *)((char *)(g + 1) + info->nr_ghosts * sizeof(uint32_t));
+		for (i = 0, off = 0; i < (uint32_t)plan->nr_ghosts &&
+		     off < info->nr_ghost_pids; i++) {
+			MAP(lpids[off]);
+			off += plan->ghosts[i].level + 1;
+		}
 	}
 #undef MAP
 }
@@ -1282,6 +1292,9 @@ static int restart_tree(int in, struct ckpt_image_info *info)
 	struct tree_pidns pidns = {
 		.nr_ns = info->nr_ns, .ns = info->ns, .tasks = info->task_ns,
 		.pids = info->ns_pids, .nr_pids = info->nr_pids,
+		.nr_ghosts = info->nr_ghosts, .ghost_ns = info->ghost_ns,
+		.ghost_pids = info->ghost_pids,
+		.nr_ghost_pids = info->nr_ghost_pids,
 	};
 	struct tree_plan plan;
 	struct klog log;

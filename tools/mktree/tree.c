@@ -32,10 +32,16 @@
  * task whose children are born in a nested namespace (it called
  * unshare(CLONE_NEWPID), then forked the init) enters it last.  Process
  * groups and sessions of nested tasks come from setsid(), setpgid()
- * with the group's pid in the task's namespace, or inheritance; ghosts,
- * CLONE_PARENT across namespaces and a group a task can neither see
- * nor inherit are refused.  With fresh pids, only the pids in the
- * tree's own namespace (level 0) are new: nested ones keep theirs.
+ * with the group's pid in the task's namespace, or inheritance.  A
+ * dead leader whose pid was allocated in a nested namespace has its
+ * pids at every level in the image (CKPT_HDR_PIDNS_GHOSTS): its ghost
+ * is cloned in that namespace with them, by a creator that is in it or
+ * made it (the parent of its init, after the init); the members of a
+ * dead session are cloned by its ghost in its namespace (or, as the
+ * init of a namespace nested in it, with CLONE_NEWPID).  CLONE_PARENT
+ * into another namespace and a group a task can neither see nor
+ * inherit are refused.  With fresh pids, only the pids in the tree's
+ * own namespace (level 0) are new: nested ones keep theirs.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -230,6 +236,72 @@ static int read_pidns(struct tree_plan *plan, const struct tree_pidns *pi,
 	return 0;
 }
 
+/* The ghost of the image's record whose level 0 pid is @pid, or -1 */
+static int find_ghost(const struct tree_plan *plan, pid_t pid)
+{
+	int g;
+
+	for (g = 0; g < plan->nr_ghosts; g++)
+		if (plan->ghosts[g].lpids[0] == pid)
+			return g;
+	return -1;
+}
+
+/* The CKPT_HDR_PIDNS_GHOSTS record: dead leaders of nested namespaces */
+static int read_ghosts(struct tree_plan *plan, const struct tree_pidns *pi,
+		       unsigned int nr)
+{
+	unsigned int g, i, k, off = 0;
+
+	if (!pi || !pi->nr_ghosts)
+		return 0;
+	if (pi->nr_ghosts > 2 * nr)
+		return plan_err(plan, "%u ghosts in nested pid namespaces for %u tasks",
+				pi->nr_ghosts, nr);
+	plan->ghosts = calloc(pi->nr_ghosts, sizeof(*plan->ghosts));
+	if (!plan->ghosts)
+		return plan_err(plan, "out of memory");
+	for (g = 0; g < pi->nr_ghosts; g++) {
+		struct tree_ghost *gh = &plan->ghosts[g];
+		unsigned int ns = pi->ghost_ns[g];
+		bool used = false;
+
+		if (!ns || ns > pi->nr_ns)
+			return plan_err(plan, "ghost %u: in pid namespace %u of %u",
+					g, ns, pi->nr_ns);
+		gh->ns = ns;
+		gh->level = ns_level(plan, ns);
+		if ((unsigned int)gh->level + 1 > pi->nr_ghost_pids - off)
+			return plan_err(plan, "ghost %u: its pids are missing", g);
+		gh->lpids = &pi->ghost_pids[off];
+		off += gh->level + 1;
+		for (k = 0; k <= (unsigned int)gh->level; k++)
+			if (gh->lpids[k] <= 0)
+				return plan_err(plan, "ghost %u: invalid pid %d at level %u",
+						g, gh->lpids[k], k);
+		if (gh->lpids[gh->level] == 1)
+			return plan_err(plan, "ghost %d: pid 1 in pid namespace %u, its init's",
+					gh->lpids[0], ns);
+		if (tree_find(plan, gh->lpids[0]) >= 0)
+			return plan_err(plan, "ghost %d: the pid of a task of the image",
+					gh->lpids[0]);
+		if (find_ghost(plan, gh->lpids[0]) >= 0)
+			return plan_err(plan, "ghost %d appears twice", gh->lpids[0]);
+		for (i = 0; i < nr; i++)
+			if (node(plan, i)->pgid == gh->lpids[0] ||
+			    node(plan, i)->sid == gh->lpids[0])
+				used = true;
+		if (!used)
+			return plan_err(plan, "ghost %d: no task's process group or session",
+					gh->lpids[0]);
+		plan->nr_ghosts++;
+	}
+	if (off != pi->nr_ghost_pids)
+		return plan_err(plan, "%u ghost pids for pid namespace levels that hold %u",
+				pi->nr_ghost_pids, off);
+	return 0;
+}
+
 /*
  * Who can make a nested task: its parent, in its namespace or the
  * parent of the namespace's init (then the init is cloned first and
@@ -345,10 +417,33 @@ static int depth(const struct tree_plan *plan, int i)
 	return d;
 }
 
+/*
+ * Can @c (a node, or the builder) clone a task into namespace @ns: its
+ * own, or one whose init it is the parent of (it clones the init first)?
+ */
+static bool can_clone_into(const struct tree_plan *plan, int c, int ns)
+{
+	int cns = c == TREE_BUILDER ? 0 : plan->nodes[c].ns;
+
+	if (ns == cns)
+		return true;
+	return ns && c != TREE_BUILDER && plan->ns[ns - 1].parent == cns &&
+	       plan->nodes[plan->ns[ns - 1].init].parent == c;
+}
+
+/* The namespace a dead leader's ghost lives in: the record's, or 0 */
+static int ghost_ns(const struct tree_plan *plan, pid_t pid)
+{
+	int k = find_ghost(plan, pid);
+
+	return k < 0 ? 0 : plan->ghosts[k].ns;
+}
+
 static int add_ghost(struct tree_plan *plan, pid_t pid, int parent,
 		     bool session)
 {
 	struct tree_node *g = node(plan, plan->nr);
+	int k = find_ghost(plan, pid);
 
 	memset(g, 0, sizeof(*g));
 	g->kind = TREE_GHOST;
@@ -356,6 +451,11 @@ static int add_ghost(struct tree_plan *plan, pid_t pid, int parent,
 	g->pid = g->tgid = g->pgid = pid;
 	g->parent = g->creator = parent;
 	g->lpids = &g->pid;
+	if (k >= 0) {
+		g->ns = g->fc = plan->ghosts[k].ns;
+		g->level = plan->ghosts[k].level;
+		g->lpids = plan->ghosts[k].lpids;
+	}
 	g->ppid = parent >= 0 ? node(plan, parent)->pid : 0;
 	if (session) {
 		g->sid = pid;
@@ -384,15 +484,21 @@ static pid_t clone_sid(const struct tree_plan *plan, int creator)
 static int session_ghost(struct tree_plan *plan, struct tree_node *n,
 			 int parent)
 {
-	int g = tree_find(plan, n->sid);
+	int g = tree_find(plan, n->sid), ns;
 
-	if (n->ns || (parent >= 0 && node(plan, parent)->ns))
-		return plan_err(plan, "pid %d: its dead session leader %d would be a ghost inside a nested pid namespace: not supported",
-				n->pid, n->sid);
 	if (g < 0) {
+		/* its session would have to be older than its namespace */
 		if (plan->layout == TREE_CONTAINER && parent == TREE_BUILDER)
-			return plan_err(plan, "container init %d: a session %d inside its own pid namespace is not supported",
+			return plan_err(plan, "container init %d: in session %d of its own pid namespace, which it does not lead: not supported",
 					n->pid, n->sid);
+		ns = ghost_ns(plan, n->sid);
+		if (!ns && parent >= 0 && node(plan, parent)->ns)
+			return plan_err(plan, "pid %d: the image has no pids in nested pid namespaces for its dead session leader %d (no PIDNS_GHOSTS entry): not supported",
+					n->pid, n->sid);
+		if (!can_clone_into(plan, parent, ns))
+			return plan_err(plan, "pid %d: its dead session leader %d would be a ghost in pid namespace %d, which its parent %d is not in and did not make: not supported",
+					n->pid, n->sid, ns,
+					parent >= 0 ? node(plan, parent)->pid : 0);
 		return add_ghost(plan, n->sid, parent, true);
 	}
 	if (node(plan, g)->kind != TREE_GHOST || !node(plan, g)->do_setsid)
@@ -448,7 +554,8 @@ static int plan_session(struct tree_plan *plan, int i)
 	if (g < 0)
 		return plan_err(plan, "pid %d: its session leader %d is alive but neither its parent nor a sibling: not supported",
 				n->pid, n->sid);
-	if (n->new_ns || node(plan, g)->ns != n->ns)
+	/* born in the creator's namespace, or as the init of one nested in it */
+	if (node(plan, g)->ns != (n->new_ns ? plan->ns[n->ns - 1].parent : n->ns))
 		return plan_err(plan, "pid %d: to be born in session %d it would be cloned with CLONE_PARENT across pid namespaces: not supported",
 				n->pid, n->sid);
 	n->creator = g;
@@ -461,6 +568,27 @@ static int plan_session(struct tree_plan *plan, int i)
 static pid_t final_sid(const struct tree_node *n)
 {
 	return n->sid ? n->sid : n->born_sid;
+}
+
+/*
+ * A ghost for the dead leader of group @pgid, cloned by member @i or,
+ * if @i cannot clone into the ghost's namespace, by a member that can
+ */
+static int group_ghost(struct tree_plan *plan, int i, pid_t pgid)
+{
+	int ns = ghost_ns(plan, pgid), j;
+
+	if (can_clone_into(plan, i, ns))
+		return add_ghost(plan, pgid, i, false);
+	for (j = 0; j < plan->nr_entries; j++)
+		if (node(plan, j)->kind == TREE_TASK && node(plan, j)->pgid == pgid &&
+		    can_clone_into(plan, j, ns))
+			return add_ghost(plan, pgid, j, false);
+	if (!ns)
+		return plan_err(plan, "pid %d: the image has no pids in nested pid namespaces for its dead process group leader %d (no PIDNS_GHOSTS entry): not supported",
+				node(plan, i)->pid, pgid);
+	return plan_err(plan, "pid %d: its dead process group leader %d would be a ghost in pid namespace %d, which no member of the group is in or made: not supported",
+			node(plan, i)->pid, pgid, ns);
 }
 
 /* Process group of process @i: lead it, or join it once all exist */
@@ -489,11 +617,10 @@ static int plan_pgrp(struct tree_plan *plan, int i)
 		return 0;
 	}
 	j = tree_find(plan, n->pgid);
-	if (j < 0 && n->ns)
-		return plan_err(plan, "pid %d: its dead process group leader %d would be a ghost inside a nested pid namespace: not supported",
-				n->pid, n->pgid);
 	if (j < 0)
-		j = add_ghost(plan, n->pgid, i, false);
+		j = group_ghost(plan, i, n->pgid);
+	if (j < 0)
+		return -1;
 	l = node(plan, j);
 	if (l->kind == TREE_GHOST && l->do_setpgrp)
 		l->born_sid = clone_sid(plan, l->creator);
@@ -642,11 +769,11 @@ int tree_plan(struct tree_plan *plan, const struct ckpt_task_pids *pids,
 		free(order);
 		return plan_err(plan, "out of memory");
 	}
-	if (read_entries(plan, pids, nr) || read_pidns(plan, pidns, nr) ||
-	    link_parents(plan) || check_pidns_tree(plan) ||
-	    plan_builder(plan))
-		goto fail;
 	plan->nr_entries = nr;
+	if (read_entries(plan, pids, nr) || read_pidns(plan, pidns, nr) ||
+	    read_ghosts(plan, pidns, nr) || link_parents(plan) ||
+	    check_pidns_tree(plan) || plan_builder(plan))
+		goto fail;
 
 	/* Processes by depth, parents first, in image order within */
 	for (i = 0; i < (int)nr; i++)
@@ -676,25 +803,32 @@ void tree_plan_free(struct tree_plan *plan)
 {
 	free(plan->nodes);
 	free(plan->ns);
+	free(plan->ghosts);
 	plan->nodes = NULL;
 	plan->ns = NULL;
+	plan->ghosts = NULL;
+	plan->nr_ghosts = 0;
 	plan->nr = 0;
 	plan->nr_ns = 0;
 }
 
 /*
- * Clone order: early tasks, then ghosts, then tasks (the inits of
- * nested pid namespaces first), then threads
+ * Clone order: early tasks, then ghosts, the inits of nested pid
+ * namespaces, ghosts in those namespaces, tasks, then threads
  */
-static int clone_rank(const struct tree_node *n)
+#define NR_RANKS	6
+
+static int clone_rank(const struct tree_plan *plan, const struct tree_node *n)
 {
+	int cns = n->creator == TREE_BUILDER ? 0 : plan->nodes[n->creator].ns;
+
 	if (n->early)
 		return 0;
 	if (n->kind == TREE_GHOST)
-		return 1;
+		return n->ns == cns ? 1 : 3;
 	if (n->kind == TREE_THREAD)
-		return 4;
-	return n->new_ns ? 2 : 3;
+		return 5;
+	return n->new_ns ? 2 : 4;
 }
 
 int tree_nr_clones(const struct tree_plan *plan, int creator)
@@ -711,10 +845,10 @@ int tree_clone_at(const struct tree_plan *plan, int creator, int at)
 {
 	int rank, i, k = 0;
 
-	for (rank = 0; rank < 5; rank++)
+	for (rank = 0; rank < NR_RANKS; rank++)
 		for (i = 0; i < plan->nr; i++)
 			if (plan->nodes[i].creator == creator &&
-			    clone_rank(&plan->nodes[i]) == rank && k++ == at)
+			    clone_rank(plan, &plan->nodes[i]) == rank && k++ == at)
 				return i;
 	return -1;
 }
@@ -738,10 +872,13 @@ static int check_ns_order(struct tree_plan *plan)
 	for (i = 0; i < plan->nr; i++) {
 		const struct tree_node *n = &plan->nodes[i];
 
-		if (!n->ns || n->new_ns || n->kind == TREE_THREAD ||
+		if (n->new_ns || n->kind == TREE_THREAD ||
 		    n->creator == TREE_BUILDER ||
 		    plan->nodes[n->creator].ns == n->ns)
 			continue;
+		if (!n->ns)
+			return plan_err(plan, "pid %d: it would be cloned into the root's pid namespace from a nested one: not supported",
+					n->pid);
 		init = plan->ns[n->ns - 1].init;
 		if (plan->nodes[init].creator != n->creator ||
 		    clone_pos(plan, init) > clone_pos(plan, i))

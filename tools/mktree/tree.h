@@ -10,6 +10,7 @@
 #define _MKTREE_TREE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <linux/checkpoint_hdr.h>
@@ -48,7 +49,9 @@ struct tree_node {
 /*
  * The image's pid namespaces (its CKPT_HDR_PIDNS record, as read):
  * namespace k (1 .. nr_ns) is ns[k - 1]; tasks[i] is tree entry i's;
- * pids holds each entry's level + 1 pids, from level 0 down.
+ * pids holds each entry's level + 1 pids, from level 0 down.  Then its
+ * CKPT_HDR_PIDNS_GHOSTS record, if any: ghost g's namespace is
+ * ghost_ns[g], its level + 1 pids follow each other in ghost_pids.
  */
 struct tree_pidns {
 	unsigned int nr_ns;
@@ -56,6 +59,17 @@ struct tree_pidns {
 	const struct ckpt_task_ns *tasks;
 	const int32_t *pids;
 	unsigned int nr_pids;
+	unsigned int nr_ghosts;
+	const uint32_t *ghost_ns;
+	const int32_t *ghost_pids;
+	unsigned int nr_ghost_pids;
+};
+
+/* A dead leader's ghost in a nested namespace (CKPT_HDR_PIDNS_GHOSTS) */
+struct tree_ghost {
+	int ns;			/* the namespace it is made in */
+	int level;
+	const pid_t *lpids;	/* its pids at levels 0 .. level */
 };
 
 /* A nested pid namespace of the plan */
@@ -80,6 +94,8 @@ struct tree_plan {
 	bool builder_setsid;	/* the builder (reaper, pid 1) is session 1 */
 	int nr_ns;		/* nested pid namespaces */
 	struct tree_ns *ns;	/* namespace k at ns[k - 1] */
+	int nr_ghosts;		/* ghosts of nested namespaces */
+	struct tree_ghost *ghosts;
 	char err[256];		/* why tree_plan() failed */
 };
 

@@ -52,6 +52,7 @@ enum {
 	CKPT_HDR_PIDNS,
 	CKPT_HDR_UTSNS,
 	CKPT_HDR_IPCNS = 107,
+	CKPT_HDR_PIDNS_GHOSTS = 108,
 
 	CKPT_HDR_CPU = 201,
 	CKPT_HDR_FPU,
@@ -182,7 +183,8 @@ struct ckpt_hdr_tail {
  * is 0 for the root; pgid and sid are 0 when they lie outside that
  * namespace.  A pgid or sid that is no task's pid
  * belongs to a dead leader, which the tree builder stands in for with a
- * ghost task.  A zombie (CKPT_PIDS_ZOMBIE) has no records of its own:
+ * ghost task (in a nested namespace when CKPT_HDR_PIDNS_GHOSTS says
+ * so).  A zombie (CKPT_PIDS_ZOMBIE) has no records of its own:
  * restart makes it exit with exit_code, signalling its parent with
  * exit_signal.
  */
@@ -245,6 +247,26 @@ struct ckpt_hdr_pidns {
 	__u32 nr_tasks;			/* the tree's nr_tasks */
 	__u32 nr_pids;			/* sum of the tasks' level + 1 */
 	__u32 __pad;
+};
+
+/*
+ * CKPT_HDR_PIDNS_GHOSTS: follows CKPT_HDR_PIDNS when a process group
+ * or session of the tree has a dead leader (its pgid or sid is no
+ * task's pid) whose pid was allocated in a namespace nested in the
+ * root's: for each such pid, the namespace the tree builder makes its
+ * ghost in (the pid's own, or the deepest of its namespaces that a
+ * task of the image is in) and its pids from level 0 (the pgid or sid
+ * of the tree record) down to that namespace.  Dead leaders of the
+ * root's namespace are not listed: their ghost lives there.
+ *
+ *   __u32 ns[nr_ghosts];		namespaces 1 .. nr_ns of CKPT_HDR_PIDNS
+ *   __s32 pids[nr_pids];		each ghost's level + 1 pids, in order
+ *   padding to 8 bytes
+ */
+struct ckpt_hdr_pidns_ghosts {
+	struct ckpt_hdr h;
+	__u32 nr_ghosts;
+	__u32 nr_pids;			/* sum of the ghosts' level + 1 */
 };
 
 /*

@@ -160,6 +160,7 @@ struct opts {
 	bool unknown;
 	bool big;		/* 3000 pages of heap */
 	bool nested;		/* tasks 1, 2: init and child in a pid ns */
+	bool ghosts;		/* task 2 in group 50, dead, of the nested ns */
 	bool ipc;		/* the root in an IPC namespace of its own */
 };
 
@@ -483,6 +484,8 @@ static void build(const struct opts *o)
 			}
 			if (o->nested && i == 2)
 				t->pids[i].ppid = 43;
+			if (o->ghosts && i == 2)
+				t->pids[i].pgid = 50;
 		}
 	}
 	{
@@ -512,7 +515,24 @@ static void build(const struct opts *o)
 			}
 		}
 	}
-	if (o->unknown) {
+	if (o->unknown && o->ghosts) {
+		unsigned char *u = recp(7777, 24);
+
+		memset(u + 8, 0xab, 16);
+	}
+	if (o->ghosts) {
+		/* group 50 is 3 in pid namespace 1 */
+		REC(g, ckpt_hdr_pidns_ghosts, CKPT_HDR_PIDNS_GHOSTS, 12);
+		uint32_t *gns = (void *)(g + 1);
+		int32_t *gpids = (void *)(gns + 1);
+
+		g->nr_ghosts = 1;
+		g->nr_pids = 2;
+		gns[0] = 1;
+		gpids[0] = 50;
+		gpids[1] = 3;
+	}
+	if (o->unknown && !o->ghosts) {
 		unsigned char *u = recp(7777, 24);
 
 		memset(u + 8, 0xab, 16);
@@ -571,7 +591,7 @@ static const char *const variants =
 	"notree nrtasks nrfds nrruns pathlen noterm badobjref objorder\n"
 	"objopen badref nrtimers timerorder notimers\n"
 	"badpagesize vmaorder runoutside\n"
-	"nested nopidns pidnslevel pidnsinit\n"
+	"nested nopidns pidnslevel pidnsinit ghosts ghostsns ghostsorder\n"
 	"ipc ipccount ipcsem";
 
 int main(int argc, char **argv)
@@ -630,15 +650,19 @@ int main(int argc, char **argv)
 	}
 	if (!strncmp(v, "ipc", 3))
 		o.ipc = true;
-	if (!strncmp(v, "nested", 6) || !strncmp(v, "pidns", 5)) {
+	if (!strncmp(v, "nested", 6) || !strncmp(v, "pidns", 5) ||
+	    !strncmp(v, "ghosts", 6)) {
 		o.nr_tasks = 3;
 		o.nested = true;
+		o.ghosts = !strncmp(v, "ghosts", 6);
+		o.unknown = !strcmp(v, "ghostsorder");
 	}
 	build(&o);
 
 	if (!strcmp(v, "valid") || !strcmp(v, "shmem") || !strcmp(v, "big") ||
 	    !strcmp(v, "unknown") || !strcmp(v, "multi") ||
-	    !strcmp(v, "zombie") || !strcmp(v, "nested") || !strcmp(v, "ipc")) {
+	    !strcmp(v, "zombie") || !strcmp(v, "nested") || !strcmp(v, "ipc") ||
+	    !strcmp(v, "ghosts")) {
 		/* as built */
 	} else if (!strcmp(v, "ipccount")) {
 		put32(find(CKPT_HDR_IPCNS) + 16, 2);	/* nr_msg */
@@ -648,6 +672,10 @@ int main(int argc, char **argv)
 		put32(find(CKPT_HDR_PIDNS), 7777);
 	} else if (!strcmp(v, "pidnslevel")) {
 		put32(find(CKPT_HDR_PIDNS) + 28, 2);	/* ns 1's level */
+	} else if (!strcmp(v, "ghostsns")) {
+		put32(find(CKPT_HDR_PIDNS_GHOSTS) + 16, 5);	/* ghost 0's ns */
+	} else if (!strcmp(v, "ghostsorder")) {
+		/* built with an unknown record between PIDNS and it */
 	} else if (!strcmp(v, "pidnsinit")) {
 		put32(find(CKPT_HDR_PIDNS) + 32, 2);	/* ns 1's init */
 	} else if (!strcmp(v, "badmagic")) {

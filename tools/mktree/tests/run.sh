@@ -106,7 +106,7 @@ VALID=$W/valid.img
 "$MKIMAGE" valid >"$VALID" || exit 1
 SIZE=$(wc -c <"$VALID")
 
-for v in valid shmem big unknown multi zombie nested ipc; do
+for v in valid shmem big unknown multi zombie nested ghosts ipc; do
 	"$MKIMAGE" $v >"$W/$v.img"
 	t "ckptinfo $v" 0 "" $CKPTINFO "$W/$v.img"
 	check "ckptinfo $v: ends with 'image ok'" grep -q '^image ok$' "$W/out"
@@ -153,6 +153,9 @@ check "ckptinfo: a nested pid namespace" grep -q 'pidns 1: parent=0 level=1 init
 check "ckptinfo: a task's pids at every level" grep -q 'task 2: ns=1 ns_for_children=1 pids=44/2' "$W/out"
 run 0 $CKPTINFO --json "$W/nested.img"
 check "ckptinfo --json: the pids as an array" grep -q '"pids":\[44,2\]' "$W/out"
+run 0 $CKPTINFO "$W/ghosts.img"
+check "ckptinfo: a ghost in a nested pid namespace" grep -q 'ghost 0: ns=1 pids=50/3' "$W/out"
+check "ckptinfo: the PIDNS_GHOSTS record" grep -q 'PIDNS_GHOSTS .* nr_ghosts=1 nr_pids=2' "$W/out"
 run 0 $CKPTINFO "$W/unknown.img"
 check "ckptinfo shows an unknown record" grep -q 'unknown .* 24  type=7777' "$W/out"
 
@@ -210,6 +213,8 @@ runoutside not inside the address space's VMAs
 nopidns expected a PIDNS record after the TREE record
 pidnslevel pid namespace 1: parent 0, level 2, init 1: malformed
 pidnsinit task 1: pid 1 in pid namespace 1 but not its init
+ghostsns ghost 0: in pid namespace 5 of 1
+ghostsorder PIDNS_GHOSTS not right after the PIDNS record
 ipccount the IPCNS record announces 0/0/1 more objects
 ipcsem semaphore 0: value 40000 out of range
 EOF2
@@ -391,6 +396,10 @@ for R in "$BIN/restart" "$BIN/mktree"; do
 	t "$n -P -d: nested pid namespaces" 1 "restart failed: Function not implemented\|clone3: Operation not permitted" $R -P -d -i "$W/nested.img"
 	check "$n -d: the pids of a nested task" grep -q "task 2: pid 44 .* pidns 1 pids 44/2" "$W/err"
 	check "$n -d: the nested namespace" grep -q "pid namespace 1: in 0, level 1, init task 1" "$W/err"
+	t "$n -P -v: a ghost in a nested pid namespace" 1 "restart failed: Function not implemented\|clone3: Operation not permitted" $R -P -d -v -i "$W/ghosts.img"
+	check "$n -d: the ghost's pids" grep -q "ghost 0: pidns 1 pids 50/3" "$W/err"
+	check "$n -v: the ghost in the plan" grep -q "ghost 50: ppid 44 pgid 50 sid 0, setpgid(0, 0), exits before restart, pid namespace 1, pids 50/3" "$W/err"
+	t "$n: a ghost in a namespace out of range" 1 "ghost 0: in pid namespace 5 of 1" $R -i "$W/ghostsns.img"
 	t "$n: huge record" 1 "(TREE) has length 4294967288: more than the 16 MiB read ahead" $R -i "$W/hugelen.img"
 	t "$n: truncated" 1 "truncated image" sh -c "head -c 300 '$VALID' | $R"
 	t "$n -F missing cgroup" 1 "cannot put the task into cgroup /nonexistent" $R -F /nonexistent -i "$VALID"

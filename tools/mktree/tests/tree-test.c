@@ -7,8 +7,10 @@
  * and i (CKPT_PIDS_NEWIPC), then for a task in a
  * nested pid namespace "ns=N pids=P0/P1/..." and for one whose children
  * are born in another "fc=N"; the namespace table follows from the
- * inits, the entries with pid 1 in their namespace) and either the plan
- * tree_plan_print() must print or a piece of the error message.
+ * inits, the entries with pid 1 in their namespace; a line
+ * "g PID ns=N pids=P0/P1/..." is an entry of the PIDNS_GHOSTS record)
+ * and either the plan tree_plan_print() must print or a piece of the
+ * error message.
  *
  *   tree-test            prints "N passed, N failed"
  */
@@ -289,16 +291,104 @@ static const struct tcase cases[] = {
   "13 13 10 10 10\n"
   "12 12 13 10 10 ns=1 pids=12/2\n",
   NULL, "in pid namespace 1, which its parent 13 entered with setns(): not supported" },
-{ "nested: a ghost session leader in the namespace", TREE_REAPER,
+{ "nested: a ghost session leader without its nested pids", TREE_REAPER,
   "10 10 0 10 10 r\n"
   "11 11 10 10 10 ns=1 pids=11/1\n"
   "12 12 11 20 20 ns=1 pids=12/2\n",
-  NULL, "its dead session leader 20 would be a ghost inside a nested pid namespace: not supported" },
-{ "nested: a ghost group leader in the namespace", TREE_REAPER,
+  NULL, "pid 12: the image has no pids in nested pid namespaces for its dead session leader 20 (no PIDNS_GHOSTS entry): not supported" },
+{ "nested: a ghost group leader without its nested pids", TREE_REAPER,
   "10 10 0 10 10 r\n"
   "11 11 10 10 10 ns=1 pids=11/1\n"
   "12 12 11 30 10 ns=1 pids=12/2\n",
-  NULL, "its dead process group leader 30 would be a ghost inside a nested pid namespace: not supported" },
+  NULL, "pid 12: the image has no pids in nested pid namespaces for its dead process group leader 30 (no PIDNS_GHOSTS entry): not supported" },
+{ "nested: a dead session and a dead group over two branches", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "13 13 11 20 20 ns=1 pids=13/4\n"
+  "14 14 11 30 20 ns=1 pids=14/5\n"
+  "15 15 13 30 20 ns=1 pids=15/6\n"
+  "g 20 ns=1 pids=20/2\n"
+  "g 30 ns=1 pids=30/3\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 11: ppid 10 pgid 10 sid 10, CLONE_NEWPID, pid namespace 1, pids 11/1\n"
+  "      ghost 20: ppid 11 pgid 20 sid 20, setsid, exits before restart, pid namespace 1, pids 20/2\n"
+  "        task 13: ppid 11 pgid 20 sid 20, CLONE_PARENT, joins group 20, pid namespace 1, pids 13/4\n"
+  "          task 15: ppid 13 pgid 30 sid 20, joins group 30, pid namespace 1, pids 15/6\n"
+  "        task 14: ppid 11 pgid 30 sid 20, CLONE_PARENT, joins group 30, pid namespace 1, pids 14/5\n"
+  "          ghost 30: ppid 14 pgid 30 sid 0, setpgid(0, 0), exits before restart, pid namespace 1, pids 30/3\n", NULL },
+{ "nested: a ghost cloned into the namespace by its init's parent", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 10 20 20 ns=1 pids=12/3\n"
+  "g 20 ns=1 pids=20/2\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 11: ppid 10 pgid 10 sid 10, CLONE_NEWPID, pid namespace 1, pids 11/1\n"
+  "    ghost 20: ppid 10 pgid 20 sid 20, setsid, exits before restart, pid namespace 1, pids 20/2\n"
+  "      task 12: ppid 10 pgid 20 sid 20, CLONE_PARENT, joins group 20, pid namespace 1, pids 12/3\n", NULL },
+{ "nested: a group ghost made by a member in its namespace", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "13 13 10 30 10\n"
+  "12 12 11 30 10 ns=1 pids=12/2\n"
+  "g 30 ns=1 pids=30/3\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 11: ppid 10 pgid 10 sid 10, CLONE_NEWPID, pid namespace 1, pids 11/1\n"
+  "      task 12: ppid 11 pgid 30 sid 10, joins group 30, pid namespace 1, pids 12/2\n"
+  "        ghost 30: ppid 12 pgid 30 sid 0, setpgid(0, 0), exits before restart, pid namespace 1, pids 30/3\n"
+  "    task 13: ppid 10 pgid 30 sid 10, joins group 30\n", NULL },
+{ "nested: the init of a namespace cloned by a dead session's ghost", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 20 20 ns=2 pids=12/3/1\n"
+  "13 13 12 20 20 ns=2 pids=13/4/2\n"
+  "g 20 ns=1 pids=20/2\n",
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 11: ppid 10 pgid 10 sid 10, CLONE_NEWPID, pid namespace 1, pids 11/1\n"
+  "      ghost 20: ppid 11 pgid 20 sid 20, setsid, exits before restart, pid namespace 1, pids 20/2\n"
+  "        task 12: ppid 11 pgid 20 sid 20, CLONE_PARENT, CLONE_NEWPID, pid namespace 2, pids 12/3/1\n"
+  "          task 13: ppid 12 pgid 20 sid 20, pid namespace 2, pids 13/4/2\n", NULL },
+{ "nested: a ghost in a namespace its members' parent did not make", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "15 15 11 10 10 ns=1 pids=15/3\n"
+  "12 12 11 20 20 ns=1 pids=12/4\n"
+  "14 14 15 10 10 ns=2 pids=14/5/1\n"
+  "g 20 ns=2 pids=20/6/2\n",
+  NULL, "would be a ghost in pid namespace 2, which its parent 11 is not in and did not make" },
+{ "nested ghosts record: a namespace out of range", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 20 20 ns=1 pids=12/3\n"
+  "g 20 ns=3 pids=20/2\n",
+  NULL, "ghost 0: in pid namespace 3 of 1" },
+{ "nested ghosts record: pid 1 at its level", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 20 20 ns=1 pids=12/3\n"
+  "g 20 ns=1 pids=20/1\n",
+  NULL, "ghost 20: pid 1 in pid namespace 1, its init's" },
+{ "nested ghosts record: a task's pid", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 12 12 ns=1 pids=12/3\n"
+  "g 12 ns=1 pids=12/3\n",
+  NULL, "ghost 12: the pid of a task of the image" },
+{ "nested ghosts record: no task's group or session", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "g 20 ns=1 pids=20/2\n",
+  NULL, "ghost 20: no task's process group or session" },
+{ "nested ghosts record: twice", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "11 11 10 10 10 ns=1 pids=11/1\n"
+  "12 12 11 20 20 ns=1 pids=12/3\n"
+  "g 20 ns=1 pids=20/2\n"
+  "g 20 ns=1 pids=20/4\n",
+  NULL, "ghost 20 appears twice" },
 { "nested: a group it can neither join nor inherit", TREE_REAPER,
   "10 10 0 10 10 r\n"
   "13 13 10 13 10\n"
@@ -308,8 +398,17 @@ static const struct tcase cases[] = {
 { "nested: CLONE_PARENT by a session leader in another namespace", TREE_REAPER,
   "10 10 0 10 10 r\n"
   "20 20 10 20 20\n"
+  "21 21 10 10 10 ns=1 pids=21/1\n"
+  "22 22 10 20 20 ns=1 pids=22/2\n",
+  NULL, "pid 22: to be born in session 20 it would be cloned with CLONE_PARENT across pid namespaces: not supported" },
+{ "nested: an init cloned by a session leader of the parent namespace", TREE_REAPER,
+  "10 10 0 10 10 r\n"
+  "20 20 10 20 20\n"
   "21 21 10 20 20 ns=1 pids=21/1\n",
-  NULL, "cloned with CLONE_PARENT across pid namespaces: not supported" },
+  "plan: a new pid namespace; its init (pid 1) builds the tree and calls restart\n"
+  "  task 10: ppid 0 pgid 10 sid 10, setsid\n"
+  "    task 20: ppid 10 pgid 20 sid 20, setsid\n"
+  "      task 21: ppid 10 pgid 20 sid 20, CLONE_PARENT, CLONE_NEWPID, pid namespace 1, pids 21/1\n", NULL },
 { "nested: a zombie init", TREE_REAPER,
   "10 10 0 10 10 r\n"
   "11 11 10 10 10 z ns=1 pids=11/1\n",
@@ -333,8 +432,24 @@ struct pidns_text {
 	struct ckpt_pidns ns[32];
 	struct ckpt_task_ns tasks[32];
 	int32_t pids[256];
+	uint32_t ghost_ns[32];
+	int32_t ghost_pids[256];
 	struct tree_pidns pi;
 };
+
+/* "P0/P1/..." into @pids; returns how many */
+static int parse_pids(const char *f, int32_t *pids)
+{
+	int level = 0;
+
+	for (;;) {
+		pids[level++] = atoi(f);
+		f += strspn(f, "0123456789");
+		if (*f != '/')
+			return level;
+		f++;
+	}
+}
 
 /* The value after @key on the line starting at @line, or -1 */
 static const char *field(const char *line, const char *key)
@@ -347,7 +462,7 @@ static const char *field(const char *line, const char *key)
 static int parse(const char *text, struct ckpt_task_pids *pids, int max,
 		 struct pidns_text *pt)
 {
-	unsigned int nr_pids = 0, nr_ns = 0, k;
+	unsigned int nr_pids = 0, nr_ns = 0, nr_ghosts = 0, nr_gpids = 0, k;
 	char flags[8];
 	int n = 0, i;
 
@@ -356,6 +471,19 @@ static int parse(const char *text, struct ckpt_task_pids *pids, int max,
 		struct ckpt_task_pids *p = &pids[n];
 		const char *f;
 		int level = 0;
+
+		if (text[0] == 'g' && nr_ghosts < 32) {
+			f = field(text, "ns=");
+			pt->ghost_ns[nr_ghosts++] = f ? atoi(f) : 0;
+			f = field(text, "pids=");
+			if (f)
+				nr_gpids += parse_pids(f, pt->ghost_pids + nr_gpids);
+			text = strchr(text, '\n');
+			if (!text)
+				break;
+			text++;
+			continue;
+		}
 
 		memset(p, 0, sizeof(*p));
 		flags[0] = '\0';
@@ -374,13 +502,7 @@ static int parse(const char *text, struct ckpt_task_pids *pids, int max,
 		pt->tasks[n].ns_for_children = f ? atoi(f) : pt->tasks[n].ns;
 		f = field(text, "pids=");
 		if (f) {
-			for (;;) {
-				pt->pids[nr_pids + level++] = atoi(f);
-				f += strspn(f, "0123456789");
-				if (*f != '/')
-					break;
-				f++;
-			}
+			level = parse_pids(f, pt->pids + nr_pids);
 		} else {
 			pt->pids[nr_pids + level++] = p->pid;
 		}
@@ -410,6 +532,10 @@ static int parse(const char *text, struct ckpt_task_pids *pids, int max,
 	pt->pi.tasks = pt->tasks;
 	pt->pi.pids = pt->pids;
 	pt->pi.nr_pids = nr_pids;
+	pt->pi.nr_ghosts = nr_ghosts;
+	pt->pi.ghost_ns = pt->ghost_ns;
+	pt->pi.ghost_pids = pt->ghost_pids;
+	pt->pi.nr_ghost_pids = nr_gpids;
 	return n;
 }
 

@@ -21,7 +21,8 @@
  * restart(0, fd, RESTART_TASKSELF, logfd) in a throwaway child.  The
  * "tree" corpus image (a process, a child with two threads and another
  * child) and the "pidns" one (a process that unshared CLONE_NEWPID, the
- * init of the nested namespace it forked and the init's child) go
+ * init of the nested namespace it forked and a task in a session and a
+ * process group whose leaders died in that namespace: ghosts) go
  * through the tree builder instead: restart -i MUTANT,
  * which runs the coordinated restart (the kernel's multi-task path) in
  * a new pid namespace, inside a cgroup that is killed if it hangs.
@@ -634,10 +635,43 @@ static void w_tree(const char *img, const char *log)
 /*
  * A nested pid namespace: the worker unshares CLONE_NEWPID and forks
  * the namespace's init, which unshares CLONE_NEWUTS (named "fuzz-ns")
- * and forks a child that stops itself; the
- * worker stops the init (an init cannot stop itself) and checkpoints
- * itself with its children.
+ * and forks S; S starts a session and forks G, which leads a group of
+ * its own and forks K; K stops itself, G and S exit: K, now the init's
+ * child, is in a session and a group whose leaders are dead (a
+ * PIDNS_GHOSTS record).  K ignores the SIGHUP of its orphaned group
+ * and stops itself again after the SIGCONT.  The worker stops the init
+ * (an init cannot stop itself) and checkpoints itself with its
+ * children.
  */
+static void __attribute__((noreturn)) pidns_ghosts(void)
+{
+	pid_t g, k;
+	int st;
+
+	if (setsid() < 0)
+		_exit(CKPT_EXIT_SETUP);
+	g = fork();
+	if (g < 0)
+		_exit(CKPT_EXIT_SETUP);
+	if (g) {
+		waitpid(g, &st, 0);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : CKPT_EXIT_SETUP);
+	}
+	if (setpgid(0, 0))
+		_exit(CKPT_EXIT_SETUP);
+	k = fork();
+	if (k < 0)
+		_exit(CKPT_EXIT_SETUP);
+	if (!k) {
+		signal(SIGHUP, SIG_IGN);
+		for (;;)
+			kill(getpid(), SIGSTOP);
+	}
+	if (waitpid(k, &st, WUNTRACED) != k || !WIFSTOPPED(st))
+		_exit(CKPT_EXIT_SETUP);
+	_exit(0);
+}
+
 static void w_pidns(const char *img, const char *log)
 {
 	pid_t init;
@@ -660,12 +694,13 @@ static void w_pidns(const char *img, const char *log)
 		close(p[0]);
 		if (kid < 0)
 			_exit(CKPT_EXIT_SETUP);
-		if (!kid) {
-			kill(getpid(), SIGSTOP);
-			_exit(0);
-		}
-		if (waitpid(kid, &st, WUNTRACED) != kid || !WIFSTOPPED(st) ||
-		    write(p[1], "s", 1) != 1)
+		if (!kid)
+			pidns_ghosts();
+		/* S is gone once G is, and K stopped again: K is ours */
+		if (waitpid(kid, &st, 0) != kid || !WIFEXITED(st) || WEXITSTATUS(st))
+			_exit(CKPT_EXIT_SETUP);
+		kid = waitpid(-1, &st, WUNTRACED);
+		if (kid <= 0 || !WIFSTOPPED(st) || write(p[1], "s", 1) != 1)
 			_exit(CKPT_EXIT_SETUP);
 		close(p[1]);
 		for (;;)
@@ -979,6 +1014,20 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			t += (size_t)h->nr_tasks * sizeof(struct ckpt_task_ns);
 			for (j = 0; j < 5; j++)
 				add(r, t + 4 * j, 4, K_OBJREF);		/* pids */
+			break;
+		}
+		case CKPT_HDR_PIDNS_GHOSTS: {
+			const struct ckpt_hdr_pidns_ghosts *h = (const void *)p;
+			size_t o = sizeof(*h);
+
+			F(ckpt_hdr_pidns_ghosts, nr_ghosts, K_COUNT);
+			F(ckpt_hdr_pidns_ghosts, nr_pids, K_COUNT);
+			if (r->len < sizeof(*h) + 8)
+				break;
+			add(r, o, 4, K_OBJREF);			/* ns */
+			o += (size_t)h->nr_ghosts * 4;
+			for (j = 0; j < 3; j++)
+				add(r, o + 4 * j, 4, K_OBJREF);	/* pids */
 			break;
 		}
 		case CKPT_HDR_UTSNS:
@@ -1410,6 +1459,7 @@ static const char *type_name(uint32_t t)
 	case CKPT_HDR_OBJREF: return "OBJREF";
 	case CKPT_HDR_TREE: return "TREE";
 	case CKPT_HDR_PIDNS: return "PIDNS";
+	case CKPT_HDR_PIDNS_GHOSTS: return "PIDNS_GHOSTS";
 	case CKPT_HDR_TASK: return "TASK";
 	case CKPT_HDR_TASK_OBJS: return "TASK_OBJS";
 	case CKPT_HDR_CPU: return "CPU";
