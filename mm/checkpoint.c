@@ -529,7 +529,7 @@ static int ckpt_window_pages(struct mm_struct *mm, struct ckpt_hdr_vma *v,
 	if (!vma || vma->vm_start != v->start || vma->vm_end != v->end)
 		ret = -EBUSY;
 	else
-		ret = walk_page_range(mm, start, end, &ckpt_window_ops, &w);
+		ret = walk_page_range_vma(vma, start, end, &ckpt_window_ops, &w);
 	mmap_read_unlock(mm);
 	return ret;
 }
