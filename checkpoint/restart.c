@@ -118,8 +118,9 @@ static int restore_check_tree(struct ckpt_ctx *ctx, struct ckpt_hdr_tree *h,
 
 		if (p->flags & CKPT_PIDS_THREAD) {
 			e = xa_load(idx, p->tgid);
+			/* right after its leader or another of its threads */
 			if (p->flags & (CKPT_PIDS_ROOT | CKPT_PIDS_ZOMBIE) || !e ||
-			    p->exit_signal != -1)
+			    p->exit_signal != -1 || h->pids[i - 1].tgid != p->tgid)
 				goto bad;
 			leader = &h->pids[xa_to_value(e) - 1];
 			if (leader->flags & (CKPT_PIDS_THREAD | CKPT_PIDS_ZOMBIE) ||
@@ -548,9 +549,11 @@ static int restart_check_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r,
 			ret = -EINVAL;
 		if (ret || rt->pids.flags & CKPT_PIDS_THREAD)
 			continue;
-		for (j = i + 1; j < r->nr; j++)
-			if (r->rtasks[j].pids.tgid == rt->pids.pid)
-				nr_threads++;
+		/* its threads follow it (restore_check_tree()) */
+		for (j = i + 1; j < r->nr &&
+		     r->rtasks[j].pids.flags & CKPT_PIDS_THREAD &&
+		     r->rtasks[j].pids.tgid == rt->pids.pid; j++)
+			nr_threads++;
 		if (get_nr_threads(t) != nr_threads)
 			ret = -EINVAL;
 	}
