@@ -91,6 +91,33 @@ static bool ckpt_chrdev_supported(dev_t rdev)
 	}
 }
 
+static int ckpt_fd_is(const void *p, struct file *file, unsigned int fd)
+{
+	return file == p;
+}
+
+/**
+ * ckpt_task_has_file - is @file open in an fd of @t?
+ * @t: a task being saved (stopped, or current)
+ * @file: the file
+ */
+bool ckpt_task_has_file(struct task_struct *t, struct file *file)
+{
+	struct files_struct *files;
+	bool found;
+
+	task_lock(t);
+	files = t->files;
+	if (files)
+		atomic_inc(&files->count);
+	task_unlock(t);
+	if (!files)
+		return false;
+	found = iterate_fd(files, 0, ckpt_fd_is, file);
+	put_files_struct(files);
+	return found;
+}
+
 /*
  * How the saved tasks use @file (and its pipe): the image and the log
  * of a self-checkpoint are the caller's, shared by nature.

@@ -71,29 +71,10 @@ static int ckpt_epoll_items(struct ckpt_ctx *ctx, struct file *file,
 	return nr;
 }
 
-static int ckpt_fd_is(const void *p, struct file *file, unsigned int fd)
-{
-	return file == p;
-}
-
 /* Is @file open in an fd of the task being saved? */
 static bool ckpt_file_in_task(struct ckpt_ctx *ctx, struct file *file)
 {
-	struct files_struct *files;
-	bool found;
-
-	if (!ctx->tsk)
-		return true;
-	task_lock(ctx->tsk);
-	files = ctx->tsk->files;
-	if (files)
-		atomic_inc(&files->count);
-	task_unlock(ctx->tsk);
-	if (!files)
-		return false;
-	found = iterate_fd(files, 0, ckpt_fd_is, file);
-	put_files_struct(files);
-	return found;
+	return !ctx->tsk || ckpt_task_has_file(ctx->tsk, file);
 }
 
 /* Save the items' target files, before the epoll's file record */

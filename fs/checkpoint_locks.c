@@ -24,7 +24,6 @@
 
 #include <linux/checkpoint.h>
 #include <linux/fcntl.h>
-#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/filelock.h>
 #include <linux/fs.h>
@@ -193,11 +192,6 @@ static int ckpt_file_lease(struct file_lock_context *flctx, struct file *file,
 	return ret;
 }
 
-static int ckpt_is_file(const void *file, struct file *f, unsigned int fd)
-{
-	return f == file;
-}
-
 /*
  * Does an fd table of the image hold @file?  Its lease is saved with
  * that table (see checkpoint_posix_locks()); a file held only elsewhere
@@ -207,23 +201,9 @@ static bool ckpt_file_in_fd_table(struct ckpt_ctx *ctx, struct file *file)
 {
 	unsigned int i;
 
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		struct task_struct *t = ctx->tasks[i];
-		struct files_struct *files;
-		bool found;
-
-		task_lock(t);
-		files = t->files;
-		if (files)
-			atomic_inc(&files->count);
-		task_unlock(t);
-		if (!files)
-			continue;
-		found = iterate_fd(files, 0, ckpt_is_file, file);
-		put_files_struct(files);
-		if (found)
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ckpt_task_has_file(ctx->tasks[i], file))
 			return true;
-	}
 	return false;
 }
 

@@ -228,6 +228,7 @@ int restore_task_finish(struct ckpt_ctx *ctx, struct ckpt_task_restore *tr,
 			bool group);
 void restore_task_release(struct ckpt_task_restore *tr);
 bool ckpt_task_quiescent(struct task_struct *t);
+bool ckpt_task_has_file(struct task_struct *t, struct file *file);
 
 /* checkpoint/pidns.c */
 int checkpoint_pidns(struct ckpt_ctx *ctx);
