@@ -246,11 +246,14 @@ static int do_restart_self(struct ckpt_ctx *ctx, long *retval)
 /*
  * A coordinated restart: the tree builder forked the tasks of the
  * image, each called restart(0, ...) and waits in restart_join(); the
- * coordinator's restart(root_pid, ...) reads the image and hands each
- * task its turn, in image order, to restore itself from the shared
- * context.  Once all are restored (and the zombies dead) they finish
- * in turn: pending signals, then back to user space.  If anything
- * fails, the tasks already restored never get there: they are killed.
+ * coordinator's restart(root_pid, ...) reads the image and gives the
+ * first task its turn to restore itself from the shared context.  The
+ * turn then passes from task to task in image order (restart_done()):
+ * the coordinator is woken only when the last one is done, or when one
+ * fails or is killed.  Once all are restored (and the zombies dead) the
+ * turn goes round again: pending signals, in image order; then they all
+ * go back to user space.  If anything fails, the tasks already restored
+ * never get there: they are killed.
  */
 enum {
 	CKPT_RT_WAITING,	/* waiting for its turn, or restoring itself */
@@ -265,8 +268,8 @@ struct ckpt_rtask {
 	struct ckpt_task_pids pids;
 	struct ckpt_task_restore tr;
 	struct completion turn;
-	unsigned int turns;		/* complete()s given to it */
-	int state;			/* CKPT_RT_* */
+	unsigned int turns;		/* complete()s given to it, under r->lock */
+	int state;			/* CKPT_RT_*, set under r->lock */
 	int err;
 	bool attached;
 	bool noreturn;			/* it passed its point of no return */
@@ -280,6 +283,10 @@ struct ckpt_restart {
 	unsigned int nr_attached;	/* under ckpt_restarts_lock */
 	int verdict;			/* 0 undecided, 1 restored, or -errno */
 	wait_queue_head_t waitq;	/* the coordinator waits here */
+	spinlock_t lock;		/* the turn: holder, stop, finishing */
+	unsigned int holder;		/* whose turn it is; nr: the coordinator's */
+	bool finishing;			/* the second round: pending signals */
+	bool stop;			/* the first round failed: no more turns */
 };
 
 static DEFINE_MUTEX(ckpt_restarts_lock);
@@ -320,11 +327,70 @@ static void ckpt_restart_detach(struct ckpt_restart *r)
 	mutex_unlock(&ckpt_restarts_lock);
 }
 
-static void ckpt_rtask_set_state(struct ckpt_restart *r, struct ckpt_rtask *rt,
-				 int state)
+/* Under r->lock: one more complete() of @rt's turn */
+static void restart_kick(struct ckpt_restart *r, struct ckpt_rtask *rt)
 {
+	lockdep_assert_held(&r->lock);
+	rt->turns++;
+	complete(&rt->turn);
+}
+
+/* Under r->lock: the first task from @i on whose turn it is, or r->nr */
+static unsigned int restart_next(struct ckpt_restart *r, unsigned int i)
+{
+	lockdep_assert_held(&r->lock);
+	if (!r->finishing)
+		return r->stop ? r->nr : i;
+	for (; i < r->nr; i++) {
+		struct ckpt_rtask *rt = &r->rtasks[i];
+
+		if (rt->attached && rt->turns < 2 && rt->state != CKPT_RT_GONE)
+			break;
+	}
+	return i;
+}
+
+/* Under r->lock: the turn to the first task from @i on, else back */
+static bool restart_pass(struct ckpt_restart *r, unsigned int i)
+{
+	i = restart_next(r, i);
+	r->holder = i;
+	if (i == r->nr)
+		return true;
+	restart_kick(r, &r->rtasks[i]);
+	return false;
+}
+
+/* Whether the turn came back to the coordinator */
+static bool restart_turn_back(struct ckpt_restart *r)
+{
+	bool back;
+
+	spin_lock(&r->lock);
+	back = r->holder == r->nr;
+	spin_unlock(&r->lock);
+	return back;
+}
+
+/*
+ * @rt is done with its turn, with @state, or was killed (CKPT_RT_GONE):
+ * if it held the turn, pass it on.  A failure or a kill in the first
+ * round ends it; the coordinator, woken, finds out which task it was.
+ */
+static void restart_done(struct ckpt_restart *r, struct ckpt_rtask *rt, int state)
+{
+	bool wake = state == CKPT_RT_GONE;
+
+	spin_lock(&r->lock);
 	WRITE_ONCE(rt->state, state);
-	wake_up_all(&r->waitq);
+	if (!r->finishing && (state == CKPT_RT_FAILED ||
+			      (state == CKPT_RT_GONE && !(rt->pids.flags & CKPT_PIDS_ZOMBIE))))
+		r->stop = true;
+	if (r->holder == rt - r->rtasks && restart_pass(r, rt - r->rtasks + 1))
+		wake = true;
+	spin_unlock(&r->lock);
+	if (wake)
+		wake_up_all(&r->waitq);
 }
 
 /* The signal current's parent gets at its exit, from the tree record */
@@ -341,7 +407,7 @@ static void __noreturn restart_zombie(struct ckpt_restart *r, struct ckpt_rtask 
 	int code = rt->pids.exit_code;
 
 	restart_set_exit_signal(rt);
-	ckpt_rtask_set_state(r, rt, CKPT_RT_GONE);
+	restart_done(r, rt, CKPT_RT_GONE);
 	ckpt_restart_detach(r);
 	do_exit(code);
 }
@@ -369,7 +435,7 @@ static void restart_one(struct ckpt_restart *r, struct ckpt_rtask *rt)
 	if (!ret && !(rt->pids.flags & CKPT_PIDS_THREAD))
 		restart_set_exit_signal(rt);
 	rt->err = ret;
-	ckpt_rtask_set_state(r, rt, ret ? CKPT_RT_FAILED : CKPT_RT_RESTORED);
+	restart_done(r, rt, ret ? CKPT_RT_FAILED : CKPT_RT_RESTORED);
 }
 
 /**
@@ -402,7 +468,7 @@ long restart_join(long *retval)
 
 	/* my turn to restore, or the restart failed before it came */
 	if (wait_for_completion_killable(&rt->turn)) {
-		ckpt_rtask_set_state(r, rt, CKPT_RT_GONE);
+		restart_done(r, rt, CKPT_RT_GONE);
 		ret = -EINTR;
 		goto out;
 	}
@@ -417,7 +483,7 @@ long restart_join(long *retval)
 
 	/* the verdict, and my turn to finish */
 	if (wait_for_completion_killable(&rt->turn)) {
-		ckpt_rtask_set_state(r, rt, CKPT_RT_GONE);
+		restart_done(r, rt, CKPT_RT_GONE);
 		ret = -EINTR;
 		goto out;
 	}
@@ -428,7 +494,7 @@ long restart_join(long *retval)
 					  !(rt->pids.flags & CKPT_PIDS_THREAD));
 		*retval = rt->tr.retval;
 		rt->err = ret;
-		ckpt_rtask_set_state(r, rt, ret ? CKPT_RT_FAILED : CKPT_RT_FINISHED);
+		restart_done(r, rt, ret ? CKPT_RT_FAILED : CKPT_RT_FINISHED);
 		/*
 		 * Back to user space only when every task has its pending
 		 * signals: one that went first could signal one that has
@@ -600,35 +666,52 @@ static int restart_wait_attach(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 	return 0;
 }
 
-static void restart_give_turn(struct ckpt_restart *r, struct ckpt_rtask *rt)
+/* Start a round of turns; it ends when the turn comes back */
+static void restart_start_round(struct ckpt_restart *r, bool finishing)
 {
-	rt->turns++;
-	complete(&rt->turn);
+	bool back;
+
+	spin_lock(&r->lock);
+	r->finishing = finishing;
+	back = restart_pass(r, 0);
+	spin_unlock(&r->lock);
+	if (back)
+		wake_up_all(&r->waitq);
 }
 
-/* Give @rt its turn and wait until it leaves @state */
-static int restart_run_turn(struct ckpt_restart *r, struct ckpt_rtask *rt, int state)
+/* After the first round: the first task that failed or was killed */
+static int restart_round_failed(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 {
-	restart_give_turn(r, rt);
-	return wait_event_killable(r->waitq, READ_ONCE(rt->state) != state);
+	unsigned int i;
+
+	for (i = 0; i < r->nr; i++) {
+		struct ckpt_rtask *rt = &r->rtasks[i];
+		int state = READ_ONCE(rt->state);
+
+		ctx->tsk_pid = rt->pids.pid;
+		if (state == CKPT_RT_FAILED)
+			return rt->err ? rt->err : -EINVAL;
+		if (state == CKPT_RT_GONE && !(rt->pids.flags & CKPT_PIDS_ZOMBIE))
+			return ckpt_err(ctx, -EINTR, "the task was killed during restart");
+	}
+	for (i = 0; i < r->nr; i++) {
+		if (READ_ONCE(r->rtasks[i].state) == CKPT_RT_WAITING) {
+			ctx->tsk_pid = r->rtasks[i].pids.pid;
+			return ckpt_err(ctx, -EINTR, "the task's turn never came");
+		}
+	}
+	return 0;
 }
 
 static int restart_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 {
 	unsigned int i;
-	int ret = 0;
+	int ret;
 
-	for (i = 0; i < r->nr && !ret; i++) {
-		struct ckpt_rtask *rt = &r->rtasks[i];
-
-		ctx->tsk_pid = rt->pids.pid;
-		if (restart_run_turn(r, rt, CKPT_RT_WAITING))
-			return -EINTR;
-		if (rt->state == CKPT_RT_FAILED)
-			ret = rt->err;
-		else if (rt->state == CKPT_RT_GONE && !(rt->pids.flags & CKPT_PIDS_ZOMBIE))
-			ret = ckpt_err(ctx, -EINTR, "the task was killed during restart");
-	}
+	restart_start_round(r, false);
+	if (wait_event_killable(r->waitq, restart_turn_back(r)))
+		return -EINTR;
+	ret = restart_round_failed(ctx, r);
 	if (!ret)
 		ret = restore_read_tail(ctx);
 	/* the zombies' parents must have had their SIGCHLD by now */
@@ -682,15 +765,21 @@ static int restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err)
 	mutex_unlock(&ckpt_restarts_lock);
 
 	WRITE_ONCE(r->verdict, err ? err : 1);
-	for (i = 0; i < r->nr; i++) {
-		struct ckpt_rtask *rt = &r->rtasks[i];
+	if (!err) {
+		/* the second round: one at a time, as they share the log */
+		restart_start_round(r, true);
+		wait_event(r->waitq, restart_turn_back(r));
+	} else {
+		/* no more turns: whoever waits for one learns the verdict */
+		spin_lock(&r->lock);
+		r->stop = true;
+		for (i = 0; i < r->nr; i++) {
+			struct ckpt_rtask *rt = &r->rtasks[i];
 
-		if (!rt->attached || rt->turns >= 2 || READ_ONCE(rt->state) == CKPT_RT_GONE)
-			continue;
-		restart_give_turn(r, rt);
-		/* one at a time, in image order: they share the log */
-		if (!err)
-			wait_event(r->waitq, READ_ONCE(rt->state) != CKPT_RT_RESTORED);
+			if (rt->attached && rt->turns < 2 && rt->state != CKPT_RT_GONE)
+				restart_kick(r, rt);
+		}
+		spin_unlock(&r->lock);
 	}
 	/*
 	 * Then all of them back to user space; or, if one of them failed
@@ -701,9 +790,11 @@ static int restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err)
 		if (err)
 			WRITE_ONCE(r->verdict, err);
 	}
+	spin_lock(&r->lock);
 	for (i = 0; i < r->nr; i++)
-		if (READ_ONCE(r->rtasks[i].state) == CKPT_RT_FINISHED)
-			restart_give_turn(r, &r->rtasks[i]);
+		if (r->rtasks[i].state == CKPT_RT_FINISHED)
+			restart_kick(r, &r->rtasks[i]);
+	spin_unlock(&r->lock);
 	wait_event(r->waitq, !READ_ONCE(r->nr_attached));
 	/* the last task to leave may still be in wake_up_all() */
 	mutex_lock(&ckpt_restarts_lock);
@@ -737,6 +828,7 @@ static int do_restart_coord(struct ckpt_ctx *ctx, pid_t pid)
 	r->ctx = ctx;
 	r->nr = tree->nr_tasks;
 	init_waitqueue_head(&r->waitq);
+	spin_lock_init(&r->lock);
 	ret = restart_find_tasks(ctx, r, tree, pid);
 	if (ret)
 		goto out;
