@@ -39,6 +39,8 @@
 /* The XSAVE header sits at offset 512 of a standard-format buffer */
 #define CKPT_XSAVE_HDR_OFFSET	512
 #define CKPT_XSTATE_MAX		(64 * 1024)
+/* The legacy area and the XSAVE header: what an FPU record holds at least */
+#define CKPT_XSTATE_MIN		(CKPT_XSAVE_HDR_OFFSET + 64)
 
 int checkpoint_write_header_arch(struct ckpt_ctx *ctx)
 {
@@ -151,6 +153,21 @@ static int checkpoint_regs(struct ckpt_ctx *ctx, struct task_struct *t)
 	return ckpt_write_obj(ctx, &h.h);
 }
 
+/*
+ * The bytes of a standard-format xstate buffer up to its last non-zero
+ * word: restart zero-fills the rest, so the trailing zeros (components
+ * in their init state, most of them) are not written.
+ */
+static unsigned int ckpt_xstate_used(const void *buf, unsigned int size)
+{
+	const u64 *w = buf;
+	unsigned int n = size / sizeof(u64);
+
+	while (n > CKPT_XSTATE_MIN / sizeof(u64) && !w[n - 1])
+		n--;
+	return n * sizeof(u64);
+}
+
 static int checkpoint_fpu(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	const struct user_regset *rs = ckpt_find_regset(t, NT_X86_XSTATE);
@@ -168,7 +185,8 @@ static int checkpoint_fpu(struct ckpt_ctx *ctx, struct task_struct *t)
 	buf = h + 1;
 	ret = regset_get(t, rs, size, buf);
 	if (ret >= 0) {
-		h->size = size;
+		h->size = ckpt_xstate_used(buf, size);
+		h->h.len = sizeof(*h) + h->size;
 		h->xfeatures = *(u64 *)(buf + CKPT_XSAVE_HDR_OFFSET);
 		ret = ckpt_write_obj(ctx, &h->h);
 	}
@@ -245,7 +263,7 @@ static int restore_check_fpu(struct ckpt_ctx *ctx, struct ckpt_cpu_restore *r)
 	unsigned int size = fpu_user_cfg.max_size;
 
 	if (ckpt_align(sizeof(*h) + h->size) != h->h.len ||
-	    h->size < CKPT_XSAVE_HDR_OFFSET + 64)
+	    h->size < CKPT_XSTATE_MIN)
 		return ckpt_err(ctx, -EINVAL, "FPU record is malformed");
 	if (!ckpt_find_regset(current, NT_X86_XSTATE) ||
 	    !cpu_feature_enabled(X86_FEATURE_XSAVE))
