@@ -1259,3 +1259,75 @@ long ckpt_meminfo(const char *key)
 	free(buf);
 	return val;
 }
+
+void ckpt_vfail(char *why, size_t len, const char *who, const char *fmt, va_list ap)
+{
+	if (why[0])
+		return;
+	vsnprintf(why, len, fmt, ap);
+	ckpt_report("%s: %s", who, why);
+}
+
+void ckpt_read_nspid(char *buf, size_t len)
+{
+	char *st = ckpt_slurp("/proc/self/status", NULL), *p, *e;
+	size_t i;
+
+	snprintf(buf, len, "?");
+	p = st ? strstr(st, "NSpid:") : NULL;
+	if (p) {
+		p += 6;
+		p += strspn(p, " \t");
+		e = strchr(p, '\n');
+		if (e)
+			*e = 0;
+		snprintf(buf, len, "%s", p);
+		for (i = 0; buf[i]; i++)
+			if (buf[i] == '\t')
+				buf[i] = ' ';
+	}
+	free(st);
+}
+
+int ckpt_nspid_fields(const char *s, pid_t *f, int max)
+{
+	int n = 0, used;
+
+	while (n < max && sscanf(s, "%d%n", &f[n], &used) == 1) {
+		s += used;
+		n++;
+	}
+	return n;
+}
+
+int ckpt_ckptinfo_shows(const char *img, const char *what)
+{
+	const char *tool = ckpt_tool("ckptinfo");
+	char out[CKPT_PATH_LEN + 16], *argv[] = { (char *)tool, (char *)img, NULL };
+	int status, ret = 0;
+	char *text;
+	pid_t pid;
+
+	if (!tool)
+		return 0;
+	snprintf(out, sizeof(out), "%s.ckptinfo", img);
+	unlink(out);
+	pid = ckpt_spawn(argv, out);
+	if (pid <= 0) {
+		fprintf(stderr, "# ckptinfo: cannot run it\n");
+		return -1;
+	}
+	ckpt_wait_or_kill(pid, &status, 60000);
+	text = ckpt_slurp(out, NULL);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "# ckptinfo %s: %s\n", img, ckpt_status_str(status));
+		ckpt_dump("ckptinfo", out, 8192);
+		ret = -1;
+	}
+	if (!text || !strstr(text, what)) {
+		fprintf(stderr, "# ckptinfo does not show %s\n", what);
+		ret = -1;
+	}
+	free(text);
+	return ret;
+}

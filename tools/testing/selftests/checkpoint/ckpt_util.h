@@ -291,4 +291,28 @@ int ckpt_image_tree(const char *img, struct ckpt_task_pids *pids, int max,
 /* Lines "key: value" of /proc/meminfo: the value in kB, or -1 */
 long ckpt_meminfo(const char *key);
 
+/*
+ * Workers and restored tasks: keep the first failure.  If @why is
+ * still empty, format the message into it (@len bytes) and report it
+ * with ckpt_report() as "<who>: <message>"; later failures are
+ * dropped, so that the first is the one the result file shows.
+ */
+void ckpt_vfail(char *why, size_t len, const char *who, const char *fmt, va_list ap);
+
+/*
+ * The NSpid line of /proc/self/status into @buf, fields separated by
+ * single spaces ("?" if there is none); and the pids of such a line
+ * into @f (at most @max): returns how many.
+ */
+void ckpt_read_nspid(char *buf, size_t len);
+int ckpt_nspid_fields(const char *s, pid_t *f, int max);
+
+/*
+ * Run the ckptinfo tool on the image file @img, its output in
+ * "<img>.ckptinfo": 0 if it exited with 0 and its output shows @what
+ * (or if the tool is not installed), else -1 after showing why and up
+ * to 8 KiB of the output.
+ */
+int ckpt_ckptinfo_shows(const char *img, const char *what);
+
 #endif /* _CKPT_UTIL_H */
