@@ -1300,6 +1300,23 @@ int ckpt_nspid_fields(const char *s, pid_t *f, int max)
 	return n;
 }
 
+int ckpt_image_count(const char *img, uint32_t type)
+{
+	static struct ckpt_rec recs[8192];
+	char err[256];
+	size_t len;
+	char *buf = ckpt_slurp(img, &len);
+	int n, i, count = 0;
+
+	if (!buf)
+		return -1;
+	n = ckpt_image_walk(buf, len, recs, 8192, err, sizeof(err));
+	for (i = 0; i < n && i < 8192; i++)
+		count += recs[i].type == type;
+	free(buf);
+	return n < 0 ? -1 : count;
+}
+
 int ckpt_ckptinfo_shows(const char *img, const char *what)
 {
 	const char *tool = ckpt_tool("ckptinfo");
@@ -1330,4 +1347,99 @@ int ckpt_ckptinfo_shows(const char *img, const char *what)
 	}
 	free(text);
 	return ret;
+}
+
+static void round_worker(const struct ckpt_round *r)
+{
+	int fd, logfd, ret;
+	long id;
+
+	if (ckpt_isolate(r->out))
+		_exit(CKPT_EXIT_SETUP);
+	fd = open(r->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	logfd = open(r->log, O_WRONLY | O_CREAT | (r->log_trunc ? O_TRUNC : O_APPEND), 0644);
+	if (fd < 0 || logfd < 0)
+		_exit(CKPT_EXIT_SETUP);
+	ret = r->setup(r->arg);
+	if (ret)
+		_exit(ret);
+	id = ckpt_self(fd, logfd);
+	if (id == 0)
+		_exit(r->verify(r->arg));
+	if (id < 0)
+		ckpt_report("checkpoint: %s", strerror(errno));
+	_exit(id > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
+}
+
+/* Wait for a tracked child: its exit code, 1000 if it did not exit */
+static int round_wait(struct ckpt_env *env, pid_t pid, int timeout_ms, int *status)
+{
+	ckpt_track(env, pid);
+	ckpt_wait_or_kill(pid, status, timeout_ms);
+	ckpt_untrack(env, pid);
+	return WIFEXITED(*status) ? WEXITSTATUS(*status) : 1000;
+}
+
+void ckpt_round_init(struct ckpt_round *r, const struct ckpt_env *env,
+		     int (*setup)(void *arg), int (*verify)(void *arg), void *arg)
+{
+	memset(r, 0, sizeof(*r));
+	r->setup = setup;
+	r->verify = verify;
+	r->arg = arg;
+	r->img = ckpt_path(env, "img");
+	r->log = ckpt_path(env, "log");
+	r->out = ckpt_path(env, "out");
+	r->worker_ms = 30000;
+	r->restart_ms = 60000;
+}
+
+int ckpt_round_worker(struct ckpt_env *env, const struct ckpt_round *r)
+{
+	int status;
+	pid_t pid = ckpt_fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		round_worker(r);
+	return round_wait(env, pid, r->worker_ms, &status);
+}
+
+int ckpt_round_restart(struct ckpt_env *env, const struct ckpt_round *r)
+{
+	int status;
+	pid_t pid = ckpt_start_restarter(r->img, -1, r->log, 0);
+
+	if (pid < 0)
+		return -1;
+	return round_wait(env, pid, r->restart_ms, &status);
+}
+
+int ckpt_round_trip(struct ckpt_env *env, const struct ckpt_round *r)
+{
+	int status, ret;
+	pid_t pid = ckpt_fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		round_worker(r);
+	if (round_wait(env, pid, r->worker_ms, &status) != CKPT_EXIT_CHECKPOINTED) {
+		ckpt_dump("worker", r->out, 4096);
+		ckpt_dump("log", r->log, 4096);
+		fprintf(stderr, "# worker %s\n", ckpt_status_str(status));
+		return -1;
+	}
+	ckpt_msleep(r->downtime_ms);
+	pid = ckpt_start_restarter(r->img, -1, r->log, 0);
+	if (pid < 0)
+		return -1;
+	ret = round_wait(env, pid, r->restart_ms, &status);
+	if (ret) {
+		ckpt_dump("restored task", r->out, 4096);
+		ckpt_dump("log", r->log, 4096);
+		fprintf(stderr, "# restored task %s\n", ckpt_status_str(status));
+	}
+	return ret == 1000 ? -1 : ret;
 }

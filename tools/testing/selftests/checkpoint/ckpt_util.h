@@ -307,6 +307,8 @@ void ckpt_vfail(char *why, size_t len, const char *who, const char *fmt, va_list
 void ckpt_read_nspid(char *buf, size_t len);
 int ckpt_nspid_fields(const char *s, pid_t *f, int max);
 
+/* How many records of @type the image file @img holds, or -1 */
+int ckpt_image_count(const char *img, uint32_t type);
 /*
  * Run the ckptinfo tool on the image file @img, its output in
  * "<img>.ckptinfo": 0 if it exited with 0 and its output shows @what
@@ -314,5 +316,49 @@ int ckpt_nspid_fields(const char *s, pid_t *f, int max);
  * to 8 KiB of the output.
  */
 int ckpt_ckptinfo_shows(const char *img, const char *what);
+
+/*
+ * A self-checkpoint round trip.  The worker makes its fds 0-2 those of
+ * ckpt_isolate(@out), opens @img (truncated) and @log (appended, or
+ * truncated with @log_trunc), runs @setup(@arg) (a non-zero result is
+ * its exit code) and checkpoints itself: it exits with
+ * CKPT_EXIT_CHECKPOINTED, or CKPT_EXIT_CKPT_FAILED (reporting errno).
+ * The restored task exits with @verify(@arg).
+ */
+struct ckpt_round {
+	char *img, *log, *out;
+	int (*setup)(void *arg);
+	int (*verify)(void *arg);
+	void *arg;
+	int log_trunc;
+	int worker_ms;		/* how long the worker may take */
+	int restart_ms;		/* how long the restored task may take */
+	int downtime_ms;	/* sleep between checkpoint and restart */
+};
+
+/*
+ * @setup, @verify and @arg; paths <env dir>/img, log and out
+ * (malloc()ed), the log appended, the worker given 30 s and the
+ * restored task 60 s, no downtime
+ */
+void ckpt_round_init(struct ckpt_round *r, const struct ckpt_env *env,
+		     int (*setup)(void *arg), int (*verify)(void *arg), void *arg);
+/*
+ * Fork the worker and wait r->worker_ms for it (killing it after):
+ * returns its exit code, 1000 if it did not exit, -1 if there is none.
+ */
+int ckpt_round_worker(struct ckpt_env *env, const struct ckpt_round *r);
+/*
+ * Restart r->img (ckpt_start_restarter(), log r->log) and wait
+ * r->restart_ms: the restored task's exit code, 1000 or -1 the same.
+ */
+int ckpt_round_restart(struct ckpt_env *env, const struct ckpt_round *r);
+/*
+ * Both, showing the worker's output and the log when a step fails:
+ * -1 if the worker did not exit with CKPT_EXIT_CHECKPOINTED, else
+ * (after r->downtime_ms) the restored task's exit code, -1 if it did
+ * not exit.
+ */
+int ckpt_round_trip(struct ckpt_env *env, const struct ckpt_round *r);
 
 #endif /* _CKPT_UTIL_H */
