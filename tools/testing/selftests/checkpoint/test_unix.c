@@ -441,48 +441,6 @@ FIXTURE_TEARDOWN_PARENT(usock)
 	ckpt_env_fini(&self->env);
 }
 
-/* How many records of @type the image holds */
-static int count_records(const char *img, uint32_t type)
-{
-	static struct ckpt_rec recs[4096];
-	char err[128];
-	size_t len;
-	char *buf = ckpt_slurp(img, &len);
-	int n, i, count = 0;
-
-	if (!buf)
-		return -1;
-	n = ckpt_image_walk(buf, len, recs, 4096, err, sizeof(err));
-	for (i = 0; i < n; i++)
-		count += recs[i].type == type;
-	free(buf);
-	return n < 0 ? -1 : count;
-}
-
-/* ckptinfo reads the image without complaint and shows @what */
-static void check_ckptinfo(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(usock) *self, const char *what)
-{
-	const char *tool = ckpt_tool("ckptinfo");
-	char *out = ckpt_path(&self->env, "ckptinfo.out");
-	char *argv[] = { (char *)tool, self->img, NULL };
-	int status;
-	char *text;
-	pid_t pid;
-
-	if (!tool)
-		return;
-	pid = ckpt_spawn(argv, out);
-	ASSERT_GT(pid, 0);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	text = ckpt_slurp(out, NULL);
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		ckpt_dump("ckptinfo", out, 4096);
-	EXPECT_TRUE(text && strstr(text, what)) TH_LOG("ckptinfo does not show %s", what);
-	free(text);
-	free(out);
-}
-
 enum { SELF_SOCKS, SELF_LISTENERS };
 
 /* Self-checkpoint a worker holding sockets, restart it, see it check them */
@@ -525,9 +483,9 @@ static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(usock) *se
 	}
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(WEXITSTATUS(status), CKPT_EXIT_CHECKPOINTED);
-	EXPECT_GE(count_records(self->img, CKPT_HDR_SOCKET), min_socks);
-	check_ckptinfo(_metadata, self, which == SELF_SOCKS ? "state=ORPHAN" :
-		       "SOCKET_LISTENQ");
+	EXPECT_GE(ckpt_image_count(self->img, CKPT_HDR_SOCKET), min_socks);
+	EXPECT_EQ(ckpt_ckptinfo_shows(self->img, which == SELF_SOCKS ? "state=ORPHAN" :
+				      "SOCKET_LISTENQ"), 0);
 
 	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
 	ASSERT_GE(pid, 0);
@@ -701,7 +659,7 @@ TEST_F_TIMEOUT(usock, server_and_client_tree, 240)
 	ASSERT_GT(ckpt_checkpoint_file(root, self->img, self->log,
 				       CHECKPOINT_SUBTREE, NULL), 0);
 	/* listener, accepted socket, client */
-	EXPECT_EQ(count_records(self->img, CKPT_HDR_SOCKET), 3);
+	EXPECT_EQ(ckpt_image_count(self->img, CKPT_HDR_SOCKET), 3);
 	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
 	ckpt_wait(root, &status, 0, 10000);
 	ckpt_untrack(&self->env, root);
