@@ -498,3 +498,34 @@ int ckpt_ctr_restart(struct ckpt_ctr *c, const char *const extra[], int n,
 	}
 	return got;
 }
+
+pid_t ckpt_tree_fork(int *nr_kids)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		ckpt_report("fork: %s", strerror(errno));
+		_exit(CKPT_EXIT_SETUP);
+	}
+	if (pid == 0)
+		*nr_kids = 0;
+	return pid;
+}
+
+int ckpt_reap_kids(const char *who, const pid_t *kids, int n, int any)
+{
+	int i, status, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		pid_t want = any ? -1 : kids[i];
+		pid_t r = waitpid(want, &status, 0);
+
+		if (r < 0 || (want > 0 && r != want) || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			ckpt_report("%s: child %d: %d %s", who, kids[i], r,
+				    r > 0 ? ckpt_status_str(status) : strerror(errno));
+			bad = 1;
+		}
+	}
+	return bad;
+}

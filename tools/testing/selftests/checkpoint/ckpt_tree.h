@@ -140,4 +140,15 @@ int ckpt_ctr_kill(struct ckpt_ctr *c);
 int ckpt_ctr_restart(struct ckpt_ctr *c, const char *const extra[], int n,
 		     int *status, int *reaped);
 
+/*
+ * Tasks of such trees.  ckpt_tree_fork(): fork() that exits with
+ * CKPT_EXIT_SETUP when it fails and resets *@nr_kids in the child (it
+ * has none yet).  ckpt_reap_kids(), in a restored task: wait for each
+ * of its @n children @kids (for any child instead when @any: pids that
+ * changed at restart), reporting as "<who>: child ..." each one that
+ * did not exit with 0; returns 0 if all did, else 1.
+ */
+pid_t ckpt_tree_fork(int *nr_kids);
+int ckpt_reap_kids(const char *who, const pid_t *kids, int n, int any);
+
 #endif /* _CKPT_TREE_H */

@@ -83,7 +83,7 @@ static void put(const char *prefix, const char *result)
 static void __attribute__((noreturn)) task(int idx)
 {
 	uint64_t seed = SEED + idx;
-	int i, status, bad;
+	int bad;
 	long off;
 
 	W.idx = idx;
@@ -123,27 +123,13 @@ static void __attribute__((noreturn)) task(int idx)
 		wfail("memory differs at offset %ld", off);
 	put("res.", W.why[0] ? W.why : "ok");
 	bad = W.why[0] != 0;
-	for (i = 0; i < W.nr_kids; i++) {
-		pid_t r = waitpid(W.kids[i], &status, 0);
-
-		if (r != W.kids[i] || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
-				    r > 0 ? ckpt_status_str(status) : strerror(errno));
-			bad = 1;
-		}
-	}
+	bad |= ckpt_reap_kids(names[idx], W.kids, W.nr_kids, 0);
 	_exit(bad);
 }
 
 static pid_t xfork(void)
 {
-	pid_t pid = fork();
-
-	if (pid < 0)
-		_exit(CKPT_EXIT_SETUP);
-	if (pid == 0)
-		W.nr_kids = 0;
-	return pid;
+	return ckpt_tree_fork(&W.nr_kids);
 }
 
 static void __attribute__((noreturn)) init_main(void)

@@ -138,7 +138,7 @@ static void check_view(void)
 static void __attribute__((noreturn)) task(int idx)
 {
 	uint64_t seed = SEED + idx;
-	int i, status, bad;
+	int i, bad;
 	long off;
 
 	W.idx = idx;
@@ -194,29 +194,13 @@ checked:
 	/* the members signalled nobody else */
 	if (got_usr1 && idx != T_K1 && idx != T_K2)
 		bad = 1;
-	for (i = 0; i < W.nr_kids; i++) {
-		pid_t want = W.fresh && !task_ns[idx] ? -1 : W.kids[i];
-		pid_t r = waitpid(want, &status, 0);
-
-		if (r < 0 || (want > 0 && r != want) || !WIFEXITED(status) ||
-		    WEXITSTATUS(status)) {
-			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
-				    r > 0 ? ckpt_status_str(status) : strerror(errno));
-			bad = 1;
-		}
-	}
+	bad |= ckpt_reap_kids(names[idx], W.kids, W.nr_kids, W.fresh && !task_ns[idx]);
 	_exit(bad);
 }
 
 static pid_t xfork(void)
 {
-	pid_t pid = fork();
-
-	if (pid < 0)
-		_exit(CKPT_EXIT_SETUP);
-	if (pid == 0)
-		W.nr_kids = 0;
-	return pid;
+	return ckpt_tree_fork(&W.nr_kids);
 }
 
 /* S: a session leader whose members outlive it; p: its "ready" pipe */

@@ -121,7 +121,7 @@ static void put(const char *prefix, const char *result)
 static void __attribute__((noreturn)) task(int idx)
 {
 	uint64_t seed = SEED + idx;
-	int i, status, bad;
+	int status, bad;
 	long off;
 
 	W.idx = idx;
@@ -170,30 +170,13 @@ checked:
 			bad = 1;
 		}
 	}
-	for (i = 0; i < W.nr_kids; i++) {
-		/* fresh pids: the children of the root's namespace have new ones */
-		pid_t want = W.fresh && !task_ns[idx] ? -1 : W.kids[i];
-		pid_t r = waitpid(want, &status, 0);
-
-		if (r < 0 || (want > 0 && r != want) || !WIFEXITED(status) ||
-		    WEXITSTATUS(status)) {
-			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
-				    r > 0 ? ckpt_status_str(status) : strerror(errno));
-			bad = 1;
-		}
-	}
+	bad |= ckpt_reap_kids(names[idx], W.kids, W.nr_kids, W.fresh && !task_ns[idx]);
 	_exit(bad);
 }
 
 static pid_t xfork(void)
 {
-	pid_t pid = fork();
-
-	if (pid < 0)
-		_exit(CKPT_EXIT_SETUP);
-	if (pid == 0)
-		W.nr_kids = 0;
-	return pid;
+	return ckpt_tree_fork(&W.nr_kids);
 }
 
 /* fork() into a new pid namespace: the child is its init */

@@ -105,7 +105,7 @@ static int await_zombie(pid_t pid)
 /* The part every live task runs once set up */
 static void __attribute__((noreturn)) live(int idx)
 {
-	int i, status, bad;
+	int status, bad;
 	double end;
 
 	W.idx = idx;
@@ -172,29 +172,13 @@ static void __attribute__((noreturn)) live(int idx)
 
 	put("res.", W.why[0] ? W.why : "ok");
 	bad = W.why[0] != 0;
-	for (i = 0; i < W.nr_kids; i++) {
-		pid_t r = waitpid(W.kids[i], &status, 0);
-
-		if (r != W.kids[i] || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
-				    r > 0 ? ckpt_status_str(status) : strerror(errno));
-			bad = 1;
-		}
-	}
+	bad |= ckpt_reap_kids(names[idx], W.kids, W.nr_kids, 0);
 	_exit(bad);
 }
 
 static pid_t xfork(void)
 {
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		ckpt_report("fork: %s", strerror(errno));
-		_exit(CKPT_EXIT_SETUP);
-	}
-	if (pid == 0)
-		W.nr_kids = 0;
-	return pid;
+	return ckpt_tree_fork(&W.nr_kids);
 }
 
 static void __attribute__((noreturn)) root_main(void)
