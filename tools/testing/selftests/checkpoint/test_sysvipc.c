@@ -624,54 +624,45 @@ static pid_t self_worker(const char *img, const char *log, const char *out, int 
 	}
 }
 
-TEST(self_refused)
+/*
+ * A worker set up @how must be refused: checkpoint() fails, and the
+ * log has one line that holds @what and @why
+ */
+static void refused(struct __test_metadata *_metadata, const char *name, int how,
+		    const char *what, const char *why)
 {
 	struct ckpt_env env;
 	char *img, *log, *out, *buf;
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(ckpt_env_init(&env, "sysvipc-refused"), 0);
+	ASSERT_EQ(ckpt_env_init(&env, name), 0);
 	img = ckpt_path(&env, "img");
 	log = ckpt_path(&env, "log");
 	out = ckpt_path(&env, "out");
-	pid = self_worker(img, log, out, WORK_HOST_SHM);
+	pid = self_worker(img, log, out, how);
 	ASSERT_GE(pid, 0);
 	ckpt_wait_or_kill(pid, &status, 30000);
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(WEXITSTATUS(status), CKPT_EXIT_CKPT_FAILED) TH_LOG("%s", ckpt_status_str(status));
 	buf = ckpt_slurp(log, NULL);
 	ASSERT_NE(buf, NULL);
-	EXPECT_NE(strstr(buf, "SysV shm segment"), NULL) TH_LOG("log: %s", buf);
-	EXPECT_NE(strstr(buf, "not the container's"), NULL) TH_LOG("log: %s", buf);
+	EXPECT_NE(strstr(buf, what), NULL) TH_LOG("log: %s", buf);
+	EXPECT_NE(strstr(buf, why), NULL) TH_LOG("log: %s", buf);
 	EXPECT_EQ(ckpt_count_lines(log), 1);
 	free(buf);
 	ckpt_env_fini(&env);
 }
 
+TEST(self_refused)
+{
+	refused(_metadata, "sysvipc-refused", WORK_HOST_SHM, "SysV shm segment",
+		"not the container's");
+}
+
 TEST(self_undo_refused)
 {
-	struct ckpt_env env;
-	char *img, *log, *out, *buf;
-	int status;
-	pid_t pid;
-
-	ASSERT_EQ(ckpt_env_init(&env, "sysvipc-undo"), 0);
-	img = ckpt_path(&env, "img");
-	log = ckpt_path(&env, "log");
-	out = ckpt_path(&env, "out");
-	pid = self_worker(img, log, out, WORK_UNDO);
-	ASSERT_GE(pid, 0);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(WEXITSTATUS(status), CKPT_EXIT_CKPT_FAILED) TH_LOG("%s", ckpt_status_str(status));
-	buf = ckpt_slurp(log, NULL);
-	ASSERT_NE(buf, NULL);
-	EXPECT_NE(strstr(buf, "SEM_UNDO"), NULL) TH_LOG("log: %s", buf);
-	EXPECT_NE(strstr(buf, "CLONE_SYSVSEM"), NULL) TH_LOG("log: %s", buf);
-	EXPECT_EQ(ckpt_count_lines(log), 1);
-	free(buf);
-	ckpt_env_fini(&env);
+	refused(_metadata, "sysvipc-undo", WORK_UNDO, "SEM_UNDO", "CLONE_SYSVSEM");
 }
 
 TEST(self_restart)
