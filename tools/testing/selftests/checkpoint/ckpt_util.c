@@ -1300,6 +1300,23 @@ int ckpt_nspid_fields(const char *s, pid_t *f, int max)
 	return n;
 }
 
+int ckpt_wait_task(struct ckpt_env *env, pid_t pid, int timeout_ms, int want,
+		   const char *what, const char *out, const char *log)
+{
+	int status, ret;
+
+	ckpt_track(env, pid);
+	ckpt_wait_or_kill(pid, &status, timeout_ms);
+	ckpt_untrack(env, pid);
+	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 1000;
+	if (ret != want && what) {
+		ckpt_dump(what, out, 4096);
+		ckpt_dump("log", log, 4096);
+		fprintf(stderr, "# %s %s\n", what, ckpt_status_str(status));
+	}
+	return ret;
+}
+
 int ckpt_image_count(const char *img, uint32_t type)
 {
 	static struct ckpt_rec recs[8192];
@@ -1371,15 +1388,6 @@ static void round_worker(const struct ckpt_round *r)
 	_exit(id > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
 }
 
-/* Wait for a tracked child: its exit code, 1000 if it did not exit */
-static int round_wait(struct ckpt_env *env, pid_t pid, int timeout_ms, int *status)
-{
-	ckpt_track(env, pid);
-	ckpt_wait_or_kill(pid, status, timeout_ms);
-	ckpt_untrack(env, pid);
-	return WIFEXITED(*status) ? WEXITSTATUS(*status) : 1000;
-}
-
 void ckpt_round_init(struct ckpt_round *r, const struct ckpt_env *env,
 		     int (*setup)(void *arg), int (*verify)(void *arg), void *arg)
 {
@@ -1396,50 +1404,41 @@ void ckpt_round_init(struct ckpt_round *r, const struct ckpt_env *env,
 
 int ckpt_round_worker(struct ckpt_env *env, const struct ckpt_round *r)
 {
-	int status;
 	pid_t pid = ckpt_fork();
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
 		round_worker(r);
-	return round_wait(env, pid, r->worker_ms, &status);
+	return ckpt_wait_task(env, pid, r->worker_ms, 0, NULL, NULL, NULL);
 }
 
 int ckpt_round_restart(struct ckpt_env *env, const struct ckpt_round *r)
 {
-	int status;
 	pid_t pid = ckpt_start_restarter(r->img, -1, r->log, 0);
 
 	if (pid < 0)
 		return -1;
-	return round_wait(env, pid, r->restart_ms, &status);
+	return ckpt_wait_task(env, pid, r->restart_ms, 0, NULL, NULL, NULL);
 }
 
 int ckpt_round_trip(struct ckpt_env *env, const struct ckpt_round *r)
 {
-	int status, ret;
 	pid_t pid = ckpt_fork();
+	int ret;
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0)
 		round_worker(r);
-	if (round_wait(env, pid, r->worker_ms, &status) != CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", r->out, 4096);
-		ckpt_dump("log", r->log, 4096);
-		fprintf(stderr, "# worker %s\n", ckpt_status_str(status));
+	ret = ckpt_wait_task(env, pid, r->worker_ms, CKPT_EXIT_CHECKPOINTED, "worker",
+			     r->out, r->log);
+	if (ret != CKPT_EXIT_CHECKPOINTED)
 		return -1;
-	}
 	ckpt_msleep(r->downtime_ms);
 	pid = ckpt_start_restarter(r->img, -1, r->log, 0);
 	if (pid < 0)
 		return -1;
-	ret = round_wait(env, pid, r->restart_ms, &status);
-	if (ret) {
-		ckpt_dump("restored task", r->out, 4096);
-		ckpt_dump("log", r->log, 4096);
-		fprintf(stderr, "# restored task %s\n", ckpt_status_str(status));
-	}
+	ret = ckpt_wait_task(env, pid, r->restart_ms, 0, "restored task", r->out, r->log);
 	return ret == 1000 ? -1 : ret;
 }

@@ -307,6 +307,15 @@ void ckpt_vfail(char *why, size_t len, const char *who, const char *fmt, va_list
 void ckpt_read_nspid(char *buf, size_t len);
 int ckpt_nspid_fields(const char *s, pid_t *f, int max);
 
+/*
+ * Wait up to @timeout_ms for the worker or restored task @pid, tracked
+ * in @env meanwhile (killed after): returns its exit code, or 1000 if
+ * it did not exit.  If that is not @want (and @what is not NULL), its
+ * wait status is shown, with its output @out (as @what) and @log.
+ */
+int ckpt_wait_task(struct ckpt_env *env, pid_t pid, int timeout_ms, int want,
+		   const char *what, const char *out, const char *log);
+
 /* How many records of @type the image file @img holds, or -1 */
 int ckpt_image_count(const char *img, uint32_t type);
 /*

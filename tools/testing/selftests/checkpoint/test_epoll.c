@@ -509,7 +509,7 @@ TEST_F_TIMEOUT(epoll, item_file_elsewhere, 60)
 	char *log = ckpt_path(&self->env, "log");
 	char *out = ckpt_path(&self->env, "out");
 	char *text;
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -541,14 +541,8 @@ TEST_F_TIMEOUT(epoll, item_file_elsewhere, 60)
 			_exit(1);
 		_exit(ret < 0 && err == EOPNOTSUPP ? 0 : CKPT_EXIT_CHECKPOINTED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0) {
-		ckpt_dump("worker", out, 4096);
-		ckpt_dump("log", log, 4096);
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, 0, "worker", out, log);
+	ASSERT_EQ(rc, 0);
 	text = ckpt_slurp(log, NULL);
 	ASSERT_NE(text, NULL);
 	EXPECT_NE(strstr(text, ": the file of an epoll item is open in no fd of the task"),
@@ -570,7 +564,7 @@ TEST_F_TIMEOUT(epoll, item_file_outsider, 60)
 	char *log = ckpt_path(&self->env, "log");
 	char *out = ckpt_path(&self->env, "out");
 	char *text;
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -608,14 +602,8 @@ TEST_F_TIMEOUT(epoll, item_file_outsider, 60)
 			_exit(1);
 		_exit(ret < 0 && err == EBUSY ? 0 : CKPT_EXIT_CHECKPOINTED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0) {
-		ckpt_dump("worker", out, 4096);
-		ckpt_dump("log", log, 4096);
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, 0, "worker", out, log);
+	ASSERT_EQ(rc, 0);
 	text = ckpt_slurp(log, NULL);
 	ASSERT_NE(text, NULL);
 	EXPECT_NE(strstr(text, "is also used by a task outside the checkpoint"), NULL) {

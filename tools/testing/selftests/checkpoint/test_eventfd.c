@@ -510,7 +510,7 @@ TEST_F_TIMEOUT(evfd, alarm_timerfd_refused, 60)
 	char *log = ckpt_path(&self->env, "log");
 	char *out = ckpt_path(&self->env, "out");
 	char *text;
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -539,18 +539,10 @@ TEST_F_TIMEOUT(evfd, alarm_timerfd_refused, 60)
 			_exit(1);	/* restored: must not happen */
 		_exit(ret < 0 && errno == EOPNOTSUPP ? 0 : CKPT_EXIT_CHECKPOINTED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_SKIP) {
-		ckpt_dump("worker", out, 1024);
+	rc = ckpt_wait_task(&self->env, pid, 30000, 0, "worker", out, log);
+	if (rc == CKPT_EXIT_SKIP)
 		SKIP(return, "no alarm timers here");
-	}
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0) {
-		ckpt_dump("worker", out, 4096);
-		ckpt_dump("log", log, 4096);
-	}
+	ASSERT_EQ(rc, 0);
 	text = ckpt_slurp(log, NULL);
 	ASSERT_NE(text, NULL);
 	EXPECT_NE(strstr(text, "timerfd on clock 9 (alarm) is not supported"), NULL) {

@@ -280,7 +280,7 @@ TEST_F_TIMEOUT(ino, unlinked_watch_refused, 60)
 {
 	char *gone = ckpt_path(&self->env, "gone");
 	char *text;
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -309,14 +309,8 @@ TEST_F_TIMEOUT(ino, unlinked_watch_refused, 60)
 			_exit(1);	/* restored: must not happen */
 		_exit(ret < 0 && errno == EOPNOTSUPP ? 0 : CKPT_EXIT_CHECKPOINTED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0) {
-		ckpt_dump("worker", out_path, 4096);
-		ckpt_dump("log", log_path, 4096);
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, 0, "worker", out_path, log_path);
+	ASSERT_EQ(rc, 0);
 	text = ckpt_slurp(log_path, NULL);
 	ASSERT_NE(text, NULL);
 	EXPECT_NE(strstr(text, "inotify watch 1 "), NULL) {

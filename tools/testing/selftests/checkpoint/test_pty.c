@@ -227,7 +227,7 @@ static int verify_pairs(struct pair_state *p)
 /* A task checkpoints itself with two pairs and checks them restored */
 TEST_F_TIMEOUT(pty, pair_state_and_data, 120)
 {
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -250,37 +250,20 @@ TEST_F_TIMEOUT(pty, pair_state_and_data, 120)
 			_exit(verify_pairs(&p));
 		_exit(ret > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_SKIP)
+	rc = ckpt_wait_task(&self->env, pid, 30000, CKPT_EXIT_CHECKPOINTED, "worker",
+			    self->out, self->log);
+	if (rc == CKPT_EXIT_SKIP)
 		SKIP(return, "no /dev/ptmx");
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), CKPT_EXIT_CHECKPOINTED);
+	ASSERT_EQ(rc, CKPT_EXIT_CHECKPOINTED);
 	EXPECT_EQ(ckpt_image_count(self->img, CKPT_HDR_TTY), 2);
 	EXPECT_EQ(ckpt_image_count(self->img, CKPT_HDR_TTY_DATA), 4);
 	EXPECT_EQ(ckpt_ckptinfo_shows(self->img, "LOCKED|PACKET"), 0);
 
 	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
 	ASSERT_GE(pid, 0);
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != P_OK) {
-		ckpt_dump("restored task", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status)) {
-		TH_LOG("restored task %s", ckpt_status_str(status));
-	}
-	EXPECT_EQ(WEXITSTATUS(status), P_OK) {
-		TH_LOG("restored task failed check %d (enum in test_pty.c)",
-		       WEXITSTATUS(status));
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, P_OK, "restored task", self->out,
+			    self->log);
+	EXPECT_EQ(rc, P_OK) TH_LOG("restored task failed check %d (enum in test_pty.c)", rc);
 }
 
 static char go_path[CKPT_PATH_LEN + 16], sock_path[CKPT_PATH_LEN + 16];

@@ -315,7 +315,7 @@ FIXTURE_TEARDOWN(scm)
 static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(scm) *self,
 		      int which, int nr_fds_records)
 {
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -338,34 +338,17 @@ static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(scm) *self
 			_exit(verify(which, &s));
 		_exit(ret > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), CKPT_EXIT_CHECKPOINTED);
+	rc = ckpt_wait_task(&self->env, pid, 30000, CKPT_EXIT_CHECKPOINTED, "worker",
+			    self->out, self->log);
+	ASSERT_EQ(rc, CKPT_EXIT_CHECKPOINTED);
 	EXPECT_EQ(ckpt_image_count(self->img, CKPT_HDR_SOCKET_FDS), nr_fds_records);
 	EXPECT_EQ(ckpt_ckptinfo_shows(self->img, "SOCKET_FDS"), 0);
 
 	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
 	ASSERT_GE(pid, 0);
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != S_OK) {
-		ckpt_dump("restored task", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status)) {
-		TH_LOG("restored task %s", ckpt_status_str(status));
-	}
-	EXPECT_EQ(WEXITSTATUS(status), S_OK) {
-		TH_LOG("restored task failed check %d (enum in test_scm_rights.c)",
-		       WEXITSTATUS(status));
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, S_OK, "restored task", self->out,
+			    self->log);
+	EXPECT_EQ(rc, S_OK) TH_LOG("restored task failed check %d (enum in test_scm_rights.c)", rc);
 }
 
 TEST_F_TIMEOUT(scm, pipe_read_end_only_in_flight, 60)

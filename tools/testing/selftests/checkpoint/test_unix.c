@@ -447,7 +447,7 @@ enum { SELF_SOCKS, SELF_LISTENERS };
 static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(usock) *self,
 		      int which, int min_socks)
 {
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -474,35 +474,18 @@ static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(usock) *se
 			      verify_listeners(&l));
 		_exit(ret > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), CKPT_EXIT_CHECKPOINTED);
+	rc = ckpt_wait_task(&self->env, pid, 30000, CKPT_EXIT_CHECKPOINTED, "worker",
+			    self->out, self->log);
+	ASSERT_EQ(rc, CKPT_EXIT_CHECKPOINTED);
 	EXPECT_GE(ckpt_image_count(self->img, CKPT_HDR_SOCKET), min_socks);
 	EXPECT_EQ(ckpt_ckptinfo_shows(self->img, which == SELF_SOCKS ? "state=ORPHAN" :
 				      "SOCKET_LISTENQ"), 0);
 
 	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
 	ASSERT_GE(pid, 0);
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != U_OK) {
-		ckpt_dump("restored task", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status)) {
-		TH_LOG("restored task %s", ckpt_status_str(status));
-	}
-	EXPECT_EQ(WEXITSTATUS(status), U_OK) {
-		TH_LOG("restored task failed check %d (enum in test_unix.c)",
-		       WEXITSTATUS(status));
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, U_OK, "restored task", self->out,
+			    self->log);
+	EXPECT_EQ(rc, U_OK) TH_LOG("restored task failed check %d (enum in test_unix.c)", rc);
 }
 
 TEST_F_TIMEOUT(usock, pairs_bound_and_orphans, 120)
