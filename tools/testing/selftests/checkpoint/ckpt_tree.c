@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,33 +133,11 @@ static void forward(long upto)
 	}
 }
 
-static void read_nspid(char *buf, size_t len)
-{
-	char *st = ckpt_slurp("/proc/self/status", NULL), *p, *e;
-	size_t i;
-
-	snprintf(buf, len, "?");
-	p = st ? strstr(st, "NSpid:") : NULL;
-	if (p) {
-		p += 6;
-		while (*p == '\t' || *p == ' ')
-			p++;
-		e = strchr(p, '\n');
-		if (e)
-			*e = 0;
-		snprintf(buf, len, "%s", p);
-		for (i = 0; buf[i]; i++)
-			if (buf[i] == '\t')
-				buf[i] = ' ';
-	}
-	free(st);
-}
-
 static void put_info(const char *prefix, long bytes, const char *result)
 {
 	char name[32], nspid[64];
 
-	read_nspid(nspid, sizeof(nspid));
+	ckpt_read_nspid(nspid, sizeof(nspid));
 	snprintf(name, sizeof(name), "%s%d", prefix, T.idx);
 	if (ckpt_put(T.s->dir, name,
 		     "idx %d pid %d ppid %d sid %d pgid %d bytes %ld nspid \"%s\" result %s\n",
@@ -355,4 +334,198 @@ int tree_read(const struct tree_shape *s, const char *prefix, int idx,
 		   &ti->bytes, ti->nspid, ti->result);
 	free(buf);
 	return n == 8 ? 0 : -1;
+}
+
+int ckpt_ctr_init(struct ckpt_ctr *c, const char *name, const char *tag)
+{
+	if (ckpt_env_init(&c->env, name))
+		return -1;
+	c->img = ckpt_path(&c->env, "image");
+	c->log = ckpt_path(&c->env, "log");
+	c->out = ckpt_path(&c->env, "tree.out");
+	c->ckpt_out = ckpt_path(&c->env, "checkpoint.out");
+	c->rst_out = ckpt_path(&c->env, "restart.out");
+	snprintf(c->go, sizeof(c->go), "%s/go", c->env.dir);
+	snprintf(c->comm, sizeof(c->comm), "%s%d", tag, getpid() % 100000);
+	return 0;
+}
+
+void ckpt_ctr_fini(struct ckpt_ctr *c)
+{
+	ckpt_kill_comm(c->comm);
+	ckpt_kill_tree(c->tool);
+	ckpt_kill_tree(c->helper);
+	ckpt_env_fini(&c->env);
+}
+
+pid_t ckpt_ctr_start(struct ckpt_ctr *c, int container, void (*root)(void))
+{
+	pid_t pid = ckpt_fork();
+	int status;
+
+	if (pid > 0) {
+		c->helper = pid;
+		ckpt_track(&c->env, pid);
+	}
+	if (pid)
+		return pid;
+	/* c is shared with the harness: the child must not write it */
+	if (ckpt_cg_add(&c->env, getpid()) || ckpt_isolate(c->out))
+		_exit(CKPT_EXIT_SETUP);
+	prctl(PR_SET_NAME, c->comm, 0, 0, 0);
+	if (!container) {
+		root();
+		_exit(CKPT_EXIT_SETUP);
+	}
+	if (unshare(CLONE_NEWPID)) {
+		ckpt_report("unshare(CLONE_NEWPID): %s", strerror(errno));
+		_exit(CKPT_EXIT_SKIP);
+	}
+	pid = fork();
+	if (pid == 0) {
+		root();
+		_exit(CKPT_EXIT_SETUP);
+	}
+	if (pid < 0 || ckpt_put(c->env.dir, "root.pid", "%d\n", pid))
+		_exit(CKPT_EXIT_SETUP);
+	ckpt_close_from(0);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+int ckpt_ctr_ready(struct ckpt_ctr *c, int n, int *skip)
+{
+	int status, reaped = 0, got;
+
+	got = ckpt_await_files(c->env.dir, "ready.", n, 60000, c->helper, &status, &reaped);
+	if (skip)
+		*skip = reaped && WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_SKIP;
+	if (got != n) {
+		fprintf(stderr, "# %d of %d tasks ready%s%s\n", got, n,
+			reaped ? ", the tree's top " : "", reaped ? ckpt_status_str(status) : "");
+		ckpt_dump("tree", c->out, 4096);
+	}
+	return got;
+}
+
+pid_t ckpt_ctr_root(struct ckpt_ctr *c, int container)
+{
+	char path[CKPT_PATH_LEN + 32], *buf;
+	pid_t root;
+
+	if (!container)
+		return c->helper;
+	snprintf(path, sizeof(path), "%s/root.pid", c->env.dir);
+	buf = ckpt_slurp(path, NULL);
+	if (!buf)
+		return -1;
+	root = atoi(buf);
+	free(buf);
+	return root > 0 ? root : -1;
+}
+
+int ckpt_ctr_checkpoint(struct ckpt_ctr *c, pid_t root, int container)
+{
+	char num[16], *argv[] = { (char *)ckpt_tool("checkpoint"), "-c", "-o", c->img,
+				  "-l", c->log, num, NULL };
+	int status;
+	pid_t t;
+
+	if (ckpt_cg_freeze(&c->env, 1, 30000)) {
+		fprintf(stderr, "# cannot freeze the tree\n");
+		return -1;
+	}
+	if (!container)
+		return ckpt_checkpoint_file(root, c->img, c->log, CHECKPOINT_SUBTREE,
+					    NULL) > 0 ? 0 : -1;
+	snprintf(num, sizeof(num), "%d", root);
+	t = argv[0] ? ckpt_spawn(argv, c->ckpt_out) : -1;
+	if (t <= 0) {
+		fprintf(stderr, "# cannot run checkpoint -c %d\n", root);
+		return -1;
+	}
+	if (ckpt_wait_or_kill(t, &status, 120000) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		ckpt_dump("checkpoint", c->ckpt_out, 2048);
+		ckpt_dump("log", c->log, 2048);
+		fprintf(stderr, "# checkpoint -c %d: %s\n", root, ckpt_status_str(status));
+		return -1;
+	}
+	return 0;
+}
+
+int ckpt_ctr_kill(struct ckpt_ctr *c)
+{
+	int status;
+
+	if (ckpt_cg_kill(&c->env, 30000)) {
+		fprintf(stderr, "# cannot kill the tree\n");
+		return -1;
+	}
+	ckpt_wait(c->helper, &status, 0, 10000);
+	ckpt_untrack(&c->env, c->helper);
+	c->helper = 0;
+	return 0;
+}
+
+int ckpt_ctr_restart(struct ckpt_ctr *c, const char *const extra[], int n,
+		     int *status, int *reaped)
+{
+	int got;
+
+	*reaped = 0;
+	if (ckpt_write_file(c->go, "go\n", 3)) {
+		fprintf(stderr, "# cannot write %s\n", c->go);
+		return -1;
+	}
+	c->tool = ckpt_restart_tool(c->img, c->log, c->rst_out, extra);
+	if (c->tool <= 0) {
+		fprintf(stderr, "# cannot run the restart tool: %s\n", strerror(errno));
+		return -1;
+	}
+	ckpt_track(&c->env, c->tool);
+	got = ckpt_await_files(c->env.dir, "res.", n, 180000, c->tool, status, reaped);
+	if (!*reaped && ckpt_wait_or_kill_tree(c->tool, status, 60000) == 0)
+		*reaped = 1;
+	ckpt_untrack(&c->env, c->tool);
+	if (*reaped)
+		c->tool = 0;
+	if (got != n || !*reaped || !WIFEXITED(*status) || WEXITSTATUS(*status)) {
+		ckpt_dump("restart", c->rst_out, 4096);
+		ckpt_dump("log", c->log, 2048);
+		ckpt_dump("tree", c->out, 4096);
+	}
+	return got;
+}
+
+pid_t ckpt_tree_fork(int *nr_kids)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		ckpt_report("fork: %s", strerror(errno));
+		_exit(CKPT_EXIT_SETUP);
+	}
+	if (pid == 0)
+		*nr_kids = 0;
+	return pid;
+}
+
+int ckpt_reap_kids(const char *who, const pid_t *kids, int n, int any)
+{
+	int i, status, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		pid_t want = any ? -1 : kids[i];
+		pid_t r = waitpid(want, &status, 0);
+
+		if (r < 0 || (want > 0 && r != want) || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			ckpt_report("%s: child %d: %d %s", who, kids[i], r,
+				    r > 0 ? ckpt_status_str(status) : strerror(errno));
+			bad = 1;
+		}
+	}
+	return bad;
 }

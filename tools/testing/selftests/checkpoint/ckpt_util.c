@@ -1259,3 +1259,186 @@ long ckpt_meminfo(const char *key)
 	free(buf);
 	return val;
 }
+
+void ckpt_vfail(char *why, size_t len, const char *who, const char *fmt, va_list ap)
+{
+	if (why[0])
+		return;
+	vsnprintf(why, len, fmt, ap);
+	ckpt_report("%s: %s", who, why);
+}
+
+void ckpt_read_nspid(char *buf, size_t len)
+{
+	char *st = ckpt_slurp("/proc/self/status", NULL), *p, *e;
+	size_t i;
+
+	snprintf(buf, len, "?");
+	p = st ? strstr(st, "NSpid:") : NULL;
+	if (p) {
+		p += 6;
+		p += strspn(p, " \t");
+		e = strchr(p, '\n');
+		if (e)
+			*e = 0;
+		snprintf(buf, len, "%s", p);
+		for (i = 0; buf[i]; i++)
+			if (buf[i] == '\t')
+				buf[i] = ' ';
+	}
+	free(st);
+}
+
+int ckpt_nspid_fields(const char *s, pid_t *f, int max)
+{
+	int n = 0, used;
+
+	while (n < max && sscanf(s, "%d%n", &f[n], &used) == 1) {
+		s += used;
+		n++;
+	}
+	return n;
+}
+
+int ckpt_wait_task(struct ckpt_env *env, pid_t pid, int timeout_ms, int want,
+		   const char *what, const char *out, const char *log)
+{
+	int status, ret;
+
+	ckpt_track(env, pid);
+	ckpt_wait_or_kill(pid, &status, timeout_ms);
+	ckpt_untrack(env, pid);
+	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 1000;
+	if (ret != want && what) {
+		ckpt_dump(what, out, 4096);
+		ckpt_dump("log", log, 4096);
+		fprintf(stderr, "# %s %s\n", what, ckpt_status_str(status));
+	}
+	return ret;
+}
+
+int ckpt_image_count(const char *img, uint32_t type)
+{
+	static struct ckpt_rec recs[8192];
+	char err[256];
+	size_t len;
+	char *buf = ckpt_slurp(img, &len);
+	int n, i, count = 0;
+
+	if (!buf)
+		return -1;
+	n = ckpt_image_walk(buf, len, recs, 8192, err, sizeof(err));
+	for (i = 0; i < n && i < 8192; i++)
+		count += recs[i].type == type;
+	free(buf);
+	return n < 0 ? -1 : count;
+}
+
+int ckpt_ckptinfo_shows(const char *img, const char *what)
+{
+	const char *tool = ckpt_tool("ckptinfo");
+	char out[CKPT_PATH_LEN + 16], *argv[] = { (char *)tool, (char *)img, NULL };
+	int status, ret = 0;
+	char *text;
+	pid_t pid;
+
+	if (!tool)
+		return 0;
+	snprintf(out, sizeof(out), "%s.ckptinfo", img);
+	unlink(out);
+	pid = ckpt_spawn(argv, out);
+	if (pid <= 0) {
+		fprintf(stderr, "# ckptinfo: cannot run it\n");
+		return -1;
+	}
+	ckpt_wait_or_kill(pid, &status, 60000);
+	text = ckpt_slurp(out, NULL);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "# ckptinfo %s: %s\n", img, ckpt_status_str(status));
+		ckpt_dump("ckptinfo", out, 8192);
+		ret = -1;
+	}
+	if (!text || !strstr(text, what)) {
+		fprintf(stderr, "# ckptinfo does not show %s\n", what);
+		ret = -1;
+	}
+	free(text);
+	return ret;
+}
+
+static void round_worker(const struct ckpt_round *r)
+{
+	int fd, logfd, ret;
+	long id;
+
+	if (ckpt_isolate(r->out))
+		_exit(CKPT_EXIT_SETUP);
+	fd = open(r->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	logfd = open(r->log, O_WRONLY | O_CREAT | (r->log_trunc ? O_TRUNC : O_APPEND), 0644);
+	if (fd < 0 || logfd < 0)
+		_exit(CKPT_EXIT_SETUP);
+	ret = r->setup(r->arg);
+	if (ret)
+		_exit(ret);
+	id = ckpt_self(fd, logfd);
+	if (id == 0)
+		_exit(r->verify(r->arg));
+	if (id < 0)
+		ckpt_report("checkpoint: %s", strerror(errno));
+	_exit(id > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
+}
+
+void ckpt_round_init(struct ckpt_round *r, const struct ckpt_env *env,
+		     int (*setup)(void *arg), int (*verify)(void *arg), void *arg)
+{
+	memset(r, 0, sizeof(*r));
+	r->setup = setup;
+	r->verify = verify;
+	r->arg = arg;
+	r->img = ckpt_path(env, "img");
+	r->log = ckpt_path(env, "log");
+	r->out = ckpt_path(env, "out");
+	r->worker_ms = 30000;
+	r->restart_ms = 60000;
+}
+
+int ckpt_round_worker(struct ckpt_env *env, const struct ckpt_round *r)
+{
+	pid_t pid = ckpt_fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		round_worker(r);
+	return ckpt_wait_task(env, pid, r->worker_ms, 0, NULL, NULL, NULL);
+}
+
+int ckpt_round_restart(struct ckpt_env *env, const struct ckpt_round *r)
+{
+	pid_t pid = ckpt_start_restarter(r->img, -1, r->log, 0);
+
+	if (pid < 0)
+		return -1;
+	return ckpt_wait_task(env, pid, r->restart_ms, 0, NULL, NULL, NULL);
+}
+
+int ckpt_round_trip(struct ckpt_env *env, const struct ckpt_round *r)
+{
+	pid_t pid = ckpt_fork();
+	int ret;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		round_worker(r);
+	ret = ckpt_wait_task(env, pid, r->worker_ms, CKPT_EXIT_CHECKPOINTED, "worker",
+			     r->out, r->log);
+	if (ret != CKPT_EXIT_CHECKPOINTED)
+		return -1;
+	ckpt_msleep(r->downtime_ms);
+	pid = ckpt_start_restarter(r->img, -1, r->log, 0);
+	if (pid < 0)
+		return -1;
+	ret = ckpt_wait_task(env, pid, r->restart_ms, 0, "restored task", r->out, r->log);
+	return ret == 1000 ? -1 : ret;
+}

@@ -291,4 +291,83 @@ int ckpt_image_tree(const char *img, struct ckpt_task_pids *pids, int max,
 /* Lines "key: value" of /proc/meminfo: the value in kB, or -1 */
 long ckpt_meminfo(const char *key);
 
+/*
+ * Workers and restored tasks: keep the first failure.  If @why is
+ * still empty, format the message into it (@len bytes) and report it
+ * with ckpt_report() as "<who>: <message>"; later failures are
+ * dropped, so that the first is the one the result file shows.
+ */
+void ckpt_vfail(char *why, size_t len, const char *who, const char *fmt, va_list ap);
+
+/*
+ * The NSpid line of /proc/self/status into @buf, fields separated by
+ * single spaces ("?" if there is none); and the pids of such a line
+ * into @f (at most @max): returns how many.
+ */
+void ckpt_read_nspid(char *buf, size_t len);
+int ckpt_nspid_fields(const char *s, pid_t *f, int max);
+
+/*
+ * Wait up to @timeout_ms for the worker or restored task @pid, tracked
+ * in @env meanwhile (killed after): returns its exit code, or 1000 if
+ * it did not exit.  If that is not @want (and @what is not NULL), its
+ * wait status is shown, with its output @out (as @what) and @log.
+ */
+int ckpt_wait_task(struct ckpt_env *env, pid_t pid, int timeout_ms, int want,
+		   const char *what, const char *out, const char *log);
+
+/* How many records of @type the image file @img holds, or -1 */
+int ckpt_image_count(const char *img, uint32_t type);
+/*
+ * Run the ckptinfo tool on the image file @img, its output in
+ * "<img>.ckptinfo": 0 if it exited with 0 and its output shows @what
+ * (or if the tool is not installed), else -1 after showing why and up
+ * to 8 KiB of the output.
+ */
+int ckpt_ckptinfo_shows(const char *img, const char *what);
+
+/*
+ * A self-checkpoint round trip.  The worker makes its fds 0-2 those of
+ * ckpt_isolate(@out), opens @img (truncated) and @log (appended, or
+ * truncated with @log_trunc), runs @setup(@arg) (a non-zero result is
+ * its exit code) and checkpoints itself: it exits with
+ * CKPT_EXIT_CHECKPOINTED, or CKPT_EXIT_CKPT_FAILED (reporting errno).
+ * The restored task exits with @verify(@arg).
+ */
+struct ckpt_round {
+	char *img, *log, *out;
+	int (*setup)(void *arg);
+	int (*verify)(void *arg);
+	void *arg;
+	int log_trunc;
+	int worker_ms;		/* how long the worker may take */
+	int restart_ms;		/* how long the restored task may take */
+	int downtime_ms;	/* sleep between checkpoint and restart */
+};
+
+/*
+ * @setup, @verify and @arg; paths <env dir>/img, log and out
+ * (malloc()ed), the log appended, the worker given 30 s and the
+ * restored task 60 s, no downtime
+ */
+void ckpt_round_init(struct ckpt_round *r, const struct ckpt_env *env,
+		     int (*setup)(void *arg), int (*verify)(void *arg), void *arg);
+/*
+ * Fork the worker and wait r->worker_ms for it (killing it after):
+ * returns its exit code, 1000 if it did not exit, -1 if there is none.
+ */
+int ckpt_round_worker(struct ckpt_env *env, const struct ckpt_round *r);
+/*
+ * Restart r->img (ckpt_start_restarter(), log r->log) and wait
+ * r->restart_ms: the restored task's exit code, 1000 or -1 the same.
+ */
+int ckpt_round_restart(struct ckpt_env *env, const struct ckpt_round *r);
+/*
+ * Both, showing the worker's output and the log when a step fails:
+ * -1 if the worker did not exit with CKPT_EXIT_CHECKPOINTED, else
+ * (after r->downtime_ms) the restored task's exit code, -1 if it did
+ * not exit.
+ */
+int ckpt_round_trip(struct ckpt_env *env, const struct ckpt_round *r);
+
 #endif /* _CKPT_UTIL_H */

@@ -40,7 +40,7 @@
 #include "../kselftest_harness.h"
 #pragma GCC diagnostic pop
 #pragma GCC diagnostic ignored "-Wclobbered"
-#include "ckpt_util.h"
+#include "ckpt_tree.h"
 
 #include <linux/checkpoint_hdr.h>
 
@@ -66,12 +66,9 @@ static void wfail(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (W.why[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(W.why, sizeof(W.why), fmt, ap);
+	ckpt_vfail(W.why, sizeof(W.why), names[W.idx], fmt, ap);
 	va_end(ap);
-	ckpt_report("%s: %s", names[W.idx], W.why);
 }
 
 static void put(const char *prefix, const char *result)
@@ -86,7 +83,7 @@ static void put(const char *prefix, const char *result)
 static void __attribute__((noreturn)) task(int idx)
 {
 	uint64_t seed = SEED + idx;
-	int i, status, bad;
+	int bad;
 	long off;
 
 	W.idx = idx;
@@ -126,27 +123,13 @@ static void __attribute__((noreturn)) task(int idx)
 		wfail("memory differs at offset %ld", off);
 	put("res.", W.why[0] ? W.why : "ok");
 	bad = W.why[0] != 0;
-	for (i = 0; i < W.nr_kids; i++) {
-		pid_t r = waitpid(W.kids[i], &status, 0);
-
-		if (r != W.kids[i] || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
-				    r > 0 ? ckpt_status_str(status) : strerror(errno));
-			bad = 1;
-		}
-	}
+	bad |= ckpt_reap_kids(names[idx], W.kids, W.nr_kids, 0);
 	_exit(bad);
 }
 
 static pid_t xfork(void)
 {
-	pid_t pid = fork();
-
-	if (pid < 0)
-		_exit(CKPT_EXIT_SETUP);
-	if (pid == 0)
-		W.nr_kids = 0;
-	return pid;
+	return ckpt_tree_fork(&W.nr_kids);
 }
 
 static void __attribute__((noreturn)) init_main(void)
@@ -182,28 +165,19 @@ static void __attribute__((noreturn)) init_main(void)
 }
 
 FIXTURE(container) {
-	struct ckpt_env env;
-	char *img, *log, *out, *ckpt_out, *rst_out, comm[16];
-	pid_t helper, tool;
+	struct ckpt_ctr c;
 };
 
 FIXTURE_SETUP(container)
 {
-	ASSERT_EQ(ckpt_env_init(&self->env, "container"), 0);
-	self->img = ckpt_path(&self->env, "image");
-	self->log = ckpt_path(&self->env, "log");
-	self->out = ckpt_path(&self->env, "tree.out");
-	self->ckpt_out = ckpt_path(&self->env, "checkpoint.out");
-	self->rst_out = ckpt_path(&self->env, "restart.out");
-	snprintf(self->comm, sizeof(self->comm), "ckc%d", getpid() % 100000);
+	ASSERT_EQ(ckpt_ctr_init(&self->c, "container", "ckc"), 0);
+	snprintf(W.dir, sizeof(W.dir), "%s", self->c.env.dir);
+	snprintf(W.go, sizeof(W.go), "%s", self->c.go);
 }
 
 FIXTURE_TEARDOWN_PARENT(container)
 {
-	ckpt_kill_comm(self->comm);
-	ckpt_kill_tree(self->tool);
-	ckpt_kill_tree(self->helper);
-	ckpt_env_fini(&self->env);
+	ckpt_ctr_fini(&self->c);
 }
 
 struct info {
@@ -230,96 +204,43 @@ static int read_info(const char *dir, const char *prefix, int idx, struct info *
 
 TEST_F_TIMEOUT(container, pid_namespace, 280)
 {
-	pid_t pid;
-	const char *ckpt = ckpt_tool("checkpoint");
+	struct ckpt_ctr *c = &self->c;
 	const char *extra[] = { "--pidns", "--copy-status", NULL };
 	struct ckpt_task_pids pids[16];
 	struct ckpt_hdr_header hh;
 	struct info pre[NR_TASKS], post;
 	struct utsname host, host_after;
-	int i, j, n, status, reaped = 0, got, fd;
-	char path[CKPT_PATH_LEN + 32], num[16], err[256], *buf;
+	int i, j, n, status, reaped, got, fd, skip;
+	char err[256];
 	pid_t init;
 
-	if (!ckpt || !ckpt_tool("restart"))
+	if (!ckpt_tool("checkpoint") || !ckpt_tool("restart"))
 		SKIP(return, "checkpoint or restart tool not installed");
-	if (ckpt_cg_create(&self->env, "container"))
+	if (ckpt_cg_create(&c->env, "container"))
 		SKIP(return, "no cgroup v2 freezer");
 	ASSERT_EQ(uname(&host), 0);
 
-	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
-	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
-	/* self is shared with the harness: the child must not write it */
-	pid = ckpt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		pid_t pid;
-
-		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out))
-			_exit(CKPT_EXIT_SETUP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
-		if (unshare(CLONE_NEWPID)) {
-			ckpt_report("unshare(CLONE_NEWPID): %s", strerror(errno));
-			_exit(CKPT_EXIT_SKIP);
-		}
-		pid = fork();
-		if (pid == 0)
-			init_main();
-		if (pid < 0 || ckpt_put(W.dir, "init.pid", "%d\n", pid))
-			_exit(CKPT_EXIT_SETUP);
-		/*
-		 * The helper stays outside the container: it must not
-		 * share the container's output file (checkpoint: EBUSY).
-		 */
-		ckpt_close_from(0);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	self->helper = pid;
-	ckpt_track(&self->env, self->helper);
-	got = ckpt_await_files(self->env.dir, "ready.", NR_TASKS, 60000, self->helper,
-			       &status, &reaped);
-	if (reaped && WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_SKIP)
+	ASSERT_GT(ckpt_ctr_start(c, 1, init_main), 0);
+	got = ckpt_ctr_ready(c, NR_TASKS, &skip);
+	if (skip)
 		SKIP(return, "no pid namespaces");
-	if (got != NR_TASKS)
-		ckpt_dump("tree", self->out, 4096);
 	ASSERT_EQ(got, NR_TASKS);
-	snprintf(path, sizeof(path), "%s/init.pid", self->env.dir);
-	buf = ckpt_slurp(path, NULL);
-	ASSERT_NE(buf, NULL);
-	init = atoi(buf);
-	free(buf);
+	init = ckpt_ctr_root(c, 1);
 	ASSERT_GT(init, 0);
 	for (i = 0; i < NR_TASKS; i++) {
-		ASSERT_EQ(read_info(self->env.dir, "ready.", i, &pre[i]), 0);
+		ASSERT_EQ(read_info(c->env.dir, "ready.", i, &pre[i]), 0);
 	}
 	ASSERT_EQ(pre[T_INIT].pid, 1);
 	ASSERT_EQ(pre[T_INIT].sid, 1);
 	ASSERT_EQ(pre[T_C3].pgid, pre[T_C3].pid);
 
-	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
-	snprintf(num, sizeof(num), "%d", init);
-	{
-		char *argv[] = { (char *)ckpt, "-c", "-o", self->img, "-l", self->log,
-				 num, NULL };
-		pid_t t = ckpt_spawn(argv, self->ckpt_out);
-
-		ASSERT_GT(t, 0);
-		ASSERT_EQ(ckpt_wait_or_kill(t, &status, 120000), 0);
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			ckpt_dump("checkpoint", self->ckpt_out, 2048);
-			ckpt_dump("log", self->log, 2048);
-		}
-		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			TH_LOG("checkpoint -c %d: %s", init, ckpt_status_str(status));
-	}
-	fd = open(self->img, O_RDONLY);
+	ASSERT_EQ(ckpt_ctr_checkpoint(c, init, 1), 0);
+	fd = open(c->img, O_RDONLY);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(read(fd, &hh, sizeof(hh)), (ssize_t)sizeof(hh));
 	close(fd);
 	EXPECT_EQ(hh.uflags & CHECKPOINT_SUBTREE, 0ULL) TH_LOG("checkpoint -c set CHECKPOINT_SUBTREE");
-	n = ckpt_image_tree(self->img, pids, 16, err, sizeof(err));
+	n = ckpt_image_tree(c->img, pids, 16, err, sizeof(err));
 	ASSERT_EQ(n, NR_TASKS) TH_LOG("tree record: %d entries %s", n, n < 0 ? err : "");
 	EXPECT_EQ(pids[0].pid, 1);
 	EXPECT_TRUE((pids[0].flags & CKPT_PIDS_ROOT) != 0);
@@ -337,32 +258,15 @@ TEST_F_TIMEOUT(container, pid_namespace, 280)
 		}
 	}
 
-	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
-	ckpt_wait(self->helper, &status, 0, 10000);
-	ckpt_untrack(&self->env, self->helper);
-	self->helper = 0;
-	ASSERT_EQ(ckpt_write_file(W.go, "go\n", 3), 0);
-
-	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
-	ASSERT_GT(self->tool, 0);
-	ckpt_track(&self->env, self->tool);
-	reaped = 0;
-	got = ckpt_await_files(self->env.dir, "res.", NR_TASKS, 180000, self->tool,
-			       &status, &reaped);
-	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
-		reaped = 1;
-	ckpt_untrack(&self->env, self->tool);
-	if (got != NR_TASKS || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		ckpt_dump("restart", self->rst_out, 4096);
-		ckpt_dump("log", self->log, 2048);
-		ckpt_dump("tree", self->out, 4096);
-	}
+	ASSERT_EQ(ckpt_ctr_kill(c), 0);
+	got = ckpt_ctr_restart(c, extra, NR_TASKS, &status, &reaped);
+	ASSERT_GE(got, 0);
 	EXPECT_EQ(got, NR_TASKS) TH_LOG("%d of %d restored tasks reported", got, NR_TASKS);
 	EXPECT_TRUE(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("restart --copy-status: %s",
 		       reaped ? ckpt_status_str(status) : "did not exit");
 	for (i = 0; i < NR_TASKS; i++) {
-		if (read_info(self->env.dir, "res.", i, &post)) {
+		if (read_info(c->env.dir, "res.", i, &post)) {
 			EXPECT_TRUE(0) TH_LOG("%s: no result", names[i]);
 			continue;
 		}

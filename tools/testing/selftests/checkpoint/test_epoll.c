@@ -63,76 +63,17 @@
 /* ------------------------------------------------------------------ */
 /* A self-checkpointing worker and its restart */
 
-struct run {
-	int (*setup)(void *st);
-	int (*verify)(void *st);
-	void *st;
-};
+/* Its paths: the image and the log are reused by the corruption tests */
+static struct ckpt_round round;
 
-static const char *img_path, *log_path, *out_path;
-
-static void worker(const struct run *r)
+/* Checkpoint a worker that ran @setup(@st), restart it: @verify's result */
+static int run_self(struct ckpt_env *env, int (*setup)(void *), int (*verify)(void *), void *st)
 {
-	int fd, logfd, ret;
-	long id;
-
-	if (ckpt_isolate(out_path))
-		_exit(CKPT_EXIT_SETUP);
-	fd = open(img_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || logfd < 0)
-		_exit(CKPT_EXIT_SETUP);
-	ret = r->setup(r->st);
-	if (ret)
-		_exit(ret);
-	id = ckpt_self(fd, logfd);
-	if (id == 0)
-		_exit(r->verify(r->st));
-	if (id < 0)
-		ckpt_report("checkpoint: %s", strerror(errno));
-	_exit(id > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
-}
-
-/* Checkpoint; then restart unless @no_restart: the restored task's status */
-static int run_self(struct __test_metadata *_metadata, struct ckpt_env *env,
-		    const struct run *r, int no_restart)
-{
-	int status;
-	pid_t pid;
-
-	img_path = ckpt_path(env, "img");
-	log_path = ckpt_path(env, "log");
-	out_path = ckpt_path(env, "out");
-
-	pid = ckpt_fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0)
-		worker(r);
-	ckpt_track(env, pid);
-	ckpt_wait_or_kill(pid, &status, 60000);
-	ckpt_untrack(env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", out_path, 4096);
-		ckpt_dump("log", log_path, 4096);
-		TH_LOG("worker %s", ckpt_status_str(status));
-		return -1;
-	}
-	if (no_restart)
-		return 0;
-
-	pid = ckpt_start_restarter(img_path, -1, log_path, 0);
-	if (pid < 0)
-		return -1;
-	ckpt_track(env, pid);
-	ckpt_wait_or_kill(pid, &status, 120000);
-	ckpt_untrack(env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		ckpt_dump("restored task", out_path, 4096);
-		ckpt_dump("log", log_path, 4096);
-		TH_LOG("restored task %s", ckpt_status_str(status));
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	ckpt_round_init(&round, env, setup, verify, st);
+	round.log_trunc = 1;
+	round.worker_ms = 60000;
+	round.restart_ms = 120000;
+	return ckpt_round_trip(env, &round);
 }
 
 FIXTURE(epoll) {
@@ -388,9 +329,8 @@ static int kinds_verify(void *p)
 TEST_F_TIMEOUT(epoll, kinds_and_nesting, 120)
 {
 	struct kinds k;
-	struct run r = { kinds_setup, kinds_verify, &k };
 
-	EXPECT_EQ(run_self(_metadata, &self->env, &r, 0), 0) {
+	EXPECT_EQ(run_self(&self->env, kinds_setup, kinds_verify, &k), 0) {
 		TH_LOG("restored task failed check (enum K_* in test_epoll.c)");
 	}
 }
@@ -554,9 +494,8 @@ static int many_verify(void *p)
 TEST_F_TIMEOUT(epoll, thousand_fds, 240)
 {
 	static struct many m;
-	struct run r = { many_setup, many_verify, &m };
 
-	EXPECT_EQ(run_self(_metadata, &self->env, &r, 0), 0) {
+	EXPECT_EQ(run_self(&self->env, many_setup, many_verify, &m), 0) {
 		TH_LOG("restored task failed check (enum M_* in test_epoll.c)");
 	}
 }
@@ -570,7 +509,7 @@ TEST_F_TIMEOUT(epoll, item_file_elsewhere, 60)
 	char *log = ckpt_path(&self->env, "log");
 	char *out = ckpt_path(&self->env, "out");
 	char *text;
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -602,14 +541,8 @@ TEST_F_TIMEOUT(epoll, item_file_elsewhere, 60)
 			_exit(1);
 		_exit(ret < 0 && err == EOPNOTSUPP ? 0 : CKPT_EXIT_CHECKPOINTED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0) {
-		ckpt_dump("worker", out, 4096);
-		ckpt_dump("log", log, 4096);
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, 0, "worker", out, log);
+	ASSERT_EQ(rc, 0);
 	text = ckpt_slurp(log, NULL);
 	ASSERT_NE(text, NULL);
 	EXPECT_NE(strstr(text, ": the file of an epoll item is open in no fd of the task"),
@@ -631,7 +564,7 @@ TEST_F_TIMEOUT(epoll, item_file_outsider, 60)
 	char *log = ckpt_path(&self->env, "log");
 	char *out = ckpt_path(&self->env, "out");
 	char *text;
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -669,14 +602,8 @@ TEST_F_TIMEOUT(epoll, item_file_outsider, 60)
 			_exit(1);
 		_exit(ret < 0 && err == EBUSY ? 0 : CKPT_EXIT_CHECKPOINTED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0) {
-		ckpt_dump("worker", out, 4096);
-		ckpt_dump("log", log, 4096);
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, 0, "worker", out, log);
+	ASSERT_EQ(rc, 0);
 	text = ckpt_slurp(log, NULL);
 	ASSERT_NE(text, NULL);
 	EXPECT_NE(strstr(text, "is also used by a task outside the checkpoint"), NULL) {
@@ -987,15 +914,14 @@ static const struct edit edits[] = {
 TEST_F_TIMEOUT(epoll, bad_images, 240)
 {
 	struct small s;
-	struct run r = { small_setup, small_verify, &s };
 	char *bad = ckpt_path(&self->env, "bad");
 	size_t len, i;
 	char *img;
 	int status;
 	pid_t pid;
 
-	ASSERT_EQ(run_self(_metadata, &self->env, &r, 0), 0);
-	img = ckpt_slurp(img_path, &len);
+	ASSERT_EQ(run_self(&self->env, small_setup, small_verify, &s), 0);
+	img = ckpt_slurp(round.img, &len);
 	ASSERT_NE(img, NULL);
 	ckpt_restarter_quiet = 1;
 	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
@@ -1007,13 +933,13 @@ TEST_F_TIMEOUT(epoll, bad_images, 240)
 		ASSERT_NE(rec, NULL);
 		edits[i].edit(rec);
 		ASSERT_EQ(ckpt_write_file(bad, copy, len), 0);
-		ASSERT_EQ(ckpt_write_file(log_path, "", 0), 0);
-		pid = ckpt_start_restarter(bad, -1, log_path, 0);
+		ASSERT_EQ(ckpt_write_file(round.log, "", 0), 0);
+		pid = ckpt_start_restarter(bad, -1, round.log, 0);
 		ASSERT_GE(pid, 0);
 		ckpt_track(&self->env, pid);
 		ckpt_wait_or_kill(pid, &status, 30000);
 		ckpt_untrack(&self->env, pid);
-		text = ckpt_slurp(log_path, NULL);
+		text = ckpt_slurp(round.log, NULL);
 		EXPECT_TRUE(WIFEXITED(status) &&
 			    WEXITSTATUS(status) == CKPT_EXIT_RESTART_ERRNO + edits[i].err) {
 			TH_LOG("%s: restarter %s, log: %s", edits[i].what,

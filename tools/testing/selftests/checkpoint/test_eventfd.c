@@ -112,81 +112,6 @@ static int would_block(int fd)
 /* ------------------------------------------------------------------ */
 /* A self-checkpointing worker and its restart */
 
-struct run {
-	int (*setup)(void *st);
-	int (*verify)(void *st);
-	void *st;
-	int downtime_ms;
-};
-
-static const char *img_path, *log_path, *out_path;
-
-/* The worker: set up, checkpoint, and when restored verify */
-static void worker(const struct run *r)
-{
-	int fd, logfd, ret;
-	long id;
-
-	if (ckpt_isolate(out_path))
-		_exit(CKPT_EXIT_SETUP);
-	fd = open(img_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	if (fd < 0 || logfd < 0)
-		_exit(CKPT_EXIT_SETUP);
-	ret = r->setup(r->st);
-	if (ret)
-		_exit(ret);
-	id = ckpt_self(fd, logfd);
-	if (id == 0)
-		_exit(r->verify(r->st));
-	if (id < 0)
-		ckpt_report("checkpoint: %s", strerror(errno));
-	_exit(id > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
-}
-
-/* Checkpoint, wait, restart: the restored task's exit status */
-static int run_self(struct __test_metadata *_metadata, struct ckpt_env *env,
-		    const struct run *r)
-{
-	int status;
-	pid_t pid;
-
-	img_path = ckpt_path(env, "img");
-	log_path = ckpt_path(env, "log");
-	out_path = ckpt_path(env, "out");
-
-	pid = ckpt_fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0)
-		worker(r);
-	ckpt_track(env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", out_path, 4096);
-		ckpt_dump("log", log_path, 4096);
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
-		TH_LOG("worker %s", ckpt_status_str(status));
-		return -1;
-	}
-
-	ckpt_msleep(r->downtime_ms);
-	pid = ckpt_start_restarter(img_path, -1, log_path, 0);
-	if (pid < 0)
-		return -1;
-	ckpt_track(env, pid);
-	ckpt_wait_or_kill(pid, &status, 60000);
-	ckpt_untrack(env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		ckpt_dump("restored task", out_path, 4096);
-		ckpt_dump("log", log_path, 4096);
-		TH_LOG("restored task %s", ckpt_status_str(status));
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 FIXTURE(evfd) {
 	struct ckpt_env env;
 };
@@ -282,9 +207,10 @@ static int efd_verify(void *p)
 TEST_F_TIMEOUT(evfd, eventfd_counters_and_flags, 120)
 {
 	struct efds e;
-	struct run r = { efd_setup, efd_verify, &e, 0 };
+	struct ckpt_round r;
 
-	EXPECT_EQ(run_self(_metadata, &self->env, &r), 0) {
+	ckpt_round_init(&r, &self->env, efd_setup, efd_verify, &e);
+	EXPECT_EQ(ckpt_round_trip(&self->env, &r), 0) {
 		TH_LOG("restored task failed check (enum E_* in test_eventfd.c)");
 	}
 }
@@ -365,9 +291,10 @@ static int sfd_verify(void *p)
 TEST_F_TIMEOUT(evfd, signalfd_mask_and_signals, 120)
 {
 	struct sfds s;
-	struct run r = { sfd_setup, sfd_verify, &s, 0 };
+	struct ckpt_round r;
 
-	EXPECT_EQ(run_self(_metadata, &self->env, &r), 0) {
+	ckpt_round_init(&r, &self->env, sfd_setup, sfd_verify, &s);
+	EXPECT_EQ(ckpt_round_trip(&self->env, &r), 0) {
 		TH_LOG("restored task failed check (enum S_* in test_eventfd.c)");
 	}
 }
@@ -565,9 +492,11 @@ static int tfd_verify(void *p)
 TEST_F_TIMEOUT(evfd, timerfd_time_left_and_ticks, 120)
 {
 	struct tfds t;
-	struct run r = { tfd_setup, tfd_verify, &t, DOWNTIME_MS };
+	struct ckpt_round r;
 
-	EXPECT_EQ(run_self(_metadata, &self->env, &r), 0) {
+	ckpt_round_init(&r, &self->env, tfd_setup, tfd_verify, &t);
+	r.downtime_ms = DOWNTIME_MS;
+	EXPECT_EQ(ckpt_round_trip(&self->env, &r), 0) {
 		TH_LOG("restored task failed check (enum TF_* in test_eventfd.c)");
 	}
 }
@@ -581,7 +510,7 @@ TEST_F_TIMEOUT(evfd, alarm_timerfd_refused, 60)
 	char *log = ckpt_path(&self->env, "log");
 	char *out = ckpt_path(&self->env, "out");
 	char *text;
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -610,18 +539,10 @@ TEST_F_TIMEOUT(evfd, alarm_timerfd_refused, 60)
 			_exit(1);	/* restored: must not happen */
 		_exit(ret < 0 && errno == EOPNOTSUPP ? 0 : CKPT_EXIT_CHECKPOINTED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_SKIP) {
-		ckpt_dump("worker", out, 1024);
+	rc = ckpt_wait_task(&self->env, pid, 30000, 0, "worker", out, log);
+	if (rc == CKPT_EXIT_SKIP)
 		SKIP(return, "no alarm timers here");
-	}
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0) {
-		ckpt_dump("worker", out, 4096);
-		ckpt_dump("log", log, 4096);
-	}
+	ASSERT_EQ(rc, 0);
 	text = ckpt_slurp(log, NULL);
 	ASSERT_NE(text, NULL);
 	EXPECT_NE(strstr(text, "timerfd on clock 9 (alarm) is not supported"), NULL) {

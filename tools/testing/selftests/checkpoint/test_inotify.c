@@ -135,8 +135,9 @@ static long fdinfo_mask(int fd, int wd)
 	return mask;
 }
 
-static int setup(struct st *s)
+static int setup(void *p)
 {
+	struct st *s = p;
 	int fd;
 
 	if (mkdir(s->dir, 0755) || ckpt_write_file(s->file, "a", 1) ||
@@ -172,8 +173,9 @@ static int setup(struct st *s)
 
 enum { V_PRE = 60, V_FDINFO, V_FLAGS, V_POST, V_NEXT_WD, V_SECOND };
 
-static int verify(struct st *s)
+static int verify(void *p)
 {
+	struct st *s = p;
 	const struct ev pre[] = {
 		{ 3, IN_IGNORED, NULL },
 		{ 5, IN_IGNORED, NULL },
@@ -257,33 +259,10 @@ FIXTURE_TEARDOWN_PARENT(ino)
 	ckpt_env_fini(&self->env);
 }
 
-static void worker(struct st *s)
-{
-	int fd, logfd, ret;
-	long id;
-
-	if (ckpt_isolate(out_path))
-		_exit(CKPT_EXIT_SETUP);
-	fd = open(img_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	logfd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	if (fd < 0 || logfd < 0)
-		_exit(CKPT_EXIT_SETUP);
-	ret = setup(s);
-	if (ret)
-		_exit(ret);
-	id = ckpt_self(fd, logfd);
-	if (id == 0)
-		_exit(verify(s));
-	if (id < 0)
-		ckpt_report("checkpoint: %s", strerror(errno));
-	_exit(id > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
-}
-
 TEST_F_TIMEOUT(ino, watches_and_queued_events, 120)
 {
 	struct st s = {};
-	int status;
-	pid_t pid;
+	struct ckpt_round r;
 
 	snprintf(s.dir, sizeof(s.dir), "%s/watched", self->env.dir);
 	snprintf(s.file, sizeof(s.file), "%s/file", s.dir);
@@ -292,29 +271,8 @@ TEST_F_TIMEOUT(ino, watches_and_queued_events, 120)
 	snprintf(s.other, sizeof(s.other), "%s/other", self->env.dir);
 	snprintf(s.top, sizeof(s.top), "%s", self->env.dir);
 
-	pid = ckpt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0)
-		worker(&s);
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", out_path, 4096);
-		ckpt_dump("log", log_path, 4096);
-		TH_LOG("worker %s", ckpt_status_str(status));
-	}
-
-	pid = ckpt_start_restarter(img_path, -1, log_path, 0);
-	ASSERT_GE(pid, 0);
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 60000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		ckpt_dump("restored task", out_path, 4096);
-		ckpt_dump("log", log_path, 4096);
-		TH_LOG("restored task %s", ckpt_status_str(status));
-	}
+	ckpt_round_init(&r, &self->env, setup, verify, &s);
+	ASSERT_EQ(ckpt_round_trip(&self->env, &r), 0);
 }
 
 /* refused: a watch on a file that was unlinked */
@@ -322,7 +280,7 @@ TEST_F_TIMEOUT(ino, unlinked_watch_refused, 60)
 {
 	char *gone = ckpt_path(&self->env, "gone");
 	char *text;
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -351,14 +309,8 @@ TEST_F_TIMEOUT(ino, unlinked_watch_refused, 60)
 			_exit(1);	/* restored: must not happen */
 		_exit(ret < 0 && errno == EOPNOTSUPP ? 0 : CKPT_EXIT_CHECKPOINTED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), 0) {
-		ckpt_dump("worker", out_path, 4096);
-		ckpt_dump("log", log_path, 4096);
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, 0, "worker", out_path, log_path);
+	ASSERT_EQ(rc, 0);
 	text = ckpt_slurp(log_path, NULL);
 	ASSERT_NE(text, NULL);
 	EXPECT_NE(strstr(text, "inotify watch 1 "), NULL) {

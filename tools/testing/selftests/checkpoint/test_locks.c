@@ -40,15 +40,14 @@
 
 FIXTURE(locks) {
 	struct ckpt_env env;
-	char *img, *log, *out, *f, *g, *h;
+	struct ckpt_round r;
+	char *f, *g, *h;
 };
 
 FIXTURE_SETUP(locks)
 {
 	ASSERT_EQ(ckpt_env_init(&self->env, "locks"), 0);
-	self->img = ckpt_path(&self->env, "image");
-	self->log = ckpt_path(&self->env, "log");
-	self->out = ckpt_path(&self->env, "out");
+	ckpt_round_init(&self->r, &self->env, NULL, NULL, self);
 	self->f = ckpt_path(&self->env, "flocked");
 	self->g = ckpt_path(&self->env, "ranges");
 	self->h = ckpt_path(&self->env, "shared");
@@ -116,8 +115,10 @@ static int open_at(const char *path, int flags, int fd)
 	return 0;
 }
 
-static int lk_setup(FIXTURE_DATA(locks) *self)
+static int lk_setup(void *arg)
 {
+	FIXTURE_DATA(locks) *self = arg;
+
 	if (open_at(self->f, O_RDWR, FD_F) || open_at(self->g, O_RDWR, FD_G) ||
 	    open_at(self->g, O_RDWR, FD_G2) || open_at(self->h, O_RDONLY, FD_H) ||
 	    dup2(FD_G2, FD_G3) != FD_G3)
@@ -192,8 +193,9 @@ static int proc_locks(ino_t ino, const char *what)
 	return n;
 }
 
-static int lk_verify(FIXTURE_DATA(locks) *self)
+static int lk_verify(void *arg)
 {
+	FIXTURE_DATA(locks) *self = arg;
 	struct stat sf, sg;
 	char mine[64];
 	int status;
@@ -231,60 +233,16 @@ static int lk_verify(FIXTURE_DATA(locks) *self)
 	return first_error;
 }
 
-static int worker_run(FIXTURE_DATA(locks) *self, int (*setup)(FIXTURE_DATA(locks) *),
-		      int (*verify)(FIXTURE_DATA(locks) *))
+static int worker_run(FIXTURE_DATA(locks) *self, int (*setup)(void *), int (*verify)(void *))
 {
-	int status;
-	pid_t pid;
-
-	pid = ckpt_fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd, logfd, ret;
-		long id;
-
-		if (ckpt_isolate(self->out))
-			_exit(CKPT_EXIT_SETUP);
-		fd = open(self->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		logfd = open(self->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd < 0 || logfd < 0)
-			_exit(CKPT_EXIT_SETUP);
-		ret = setup(self);
-		if (ret)
-			_exit(ret);
-		id = ckpt_self(fd, logfd);
-		if (id == 0)
-			_exit(verify(self));
-		_exit(id > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
-	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status))
-		return 1000;
-	return WEXITSTATUS(status);
-}
-
-static int restart_run(FIXTURE_DATA(locks) *self)
-{
-	int status;
-	pid_t pid;
-
-	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
-	if (pid < 0)
-		return -1;
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 60000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status))
-		return 1000;
-	return WEXITSTATUS(status);
+	self->r.setup = setup;
+	self->r.verify = verify;
+	return ckpt_round_worker(&self->env, &self->r);
 }
 
 static int log_has(FIXTURE_DATA(locks) *self, const char *what)
 {
-	char *text = ckpt_slurp(self->log, NULL);
+	char *text = ckpt_slurp(self->r.log, NULL);
 	int ret = text && strstr(text, what);
 
 	if (!ret)
@@ -321,8 +279,8 @@ static void count_locks(const char *path, int *nr)
 
 #define ASSERT_CHECKPOINTED(self, rc) do {					\
 	if ((rc) != CKPT_EXIT_CHECKPOINTED) {					\
-		ckpt_dump("worker", (self)->out, 8192);				\
-		ckpt_dump("log", (self)->log, 4096);				\
+		ckpt_dump("worker", (self)->r.out, 8192);				\
+		ckpt_dump("log", (self)->r.log, 4096);				\
 	}									\
 	ASSERT_EQ((rc), CKPT_EXIT_CHECKPOINTED);				\
 } while (0)
@@ -332,14 +290,14 @@ TEST_F_TIMEOUT(locks, held_again, 120)
 	int rc = worker_run(self, lk_setup, lk_verify), nr[5];
 
 	ASSERT_CHECKPOINTED(self, rc);
-	count_locks(self->img, nr);
+	count_locks(self->r.img, nr);
 	EXPECT_EQ(nr[CKPT_LOCK_FLOCK], 2);
 	EXPECT_EQ(nr[CKPT_LOCK_OFD], 1);
 	EXPECT_EQ(nr[CKPT_LOCK_POSIX], 2);
-	rc = restart_run(self);
+	rc = ckpt_round_restart(&self->env, &self->r);
 	if (rc) {
-		ckpt_dump("restored task", self->out, 8192);
-		ckpt_dump("log", self->log, 4096);
+		ckpt_dump("restored task", self->r.out, 8192);
+		ckpt_dump("log", self->r.log, 4096);
 	}
 	EXPECT_EQ(rc, 0) TH_LOG("restored task failed check %d", rc);
 	/* the restored task is gone: so are its locks */
@@ -351,7 +309,7 @@ TEST_F_TIMEOUT(locks, held_again, 120)
 	}
 }
 
-static int no_verify(FIXTURE_DATA(locks) *self)
+static int no_verify(void *arg)
 {
 	return 99;
 }
@@ -372,9 +330,9 @@ static void conflict(struct __test_metadata *_metadata, FIXTURE_DATA(locks) *sel
 	} else {
 		ASSERT_EQ(setlk(fd, F_SETLK, F_RDLCK, 50, 1), 0);
 	}
-	unlink(self->log);
+	unlink(self->r.log);
 	ckpt_restarter_quiet = 1;
-	rc = restart_run(self);
+	rc = ckpt_round_restart(&self->env, &self->r);
 	ckpt_restarter_quiet = 0;
 	EXPECT_EQ(rc, CKPT_EXIT_RESTART_ERRNO + EBUSY);
 	EXPECT_TRUE(log_has(self, "a conflicting lock is held"));
@@ -411,8 +369,10 @@ TEST_F_TIMEOUT(locks, posix_conflict, 120)
 #define LEASE_SIG	SIGUSR1	/* F_SETSIG of the write lease */
 
 /* FD_H: a read lease, broken with SIGIO; FD_F: a write lease, with LEASE_SIG */
-static int lease_setup(FIXTURE_DATA(locks) *self)
+static int lease_setup(void *arg)
 {
+	FIXTURE_DATA(locks) *self = arg;
+
 	if (open_at(self->h, O_RDONLY, FD_H) || open_at(self->f, O_RDWR, FD_F))
 		return CKPT_EXIT_SETUP;
 	if (fcntl(FD_H, F_SETLEASE, F_RDLCK))
@@ -464,8 +424,9 @@ static void lease_break(const char *path, int flags, int fd, int sig, int code)
 		fail(L_OPENER, "the opener of %s failed", path);
 }
 
-static int lease_verify(FIXTURE_DATA(locks) *self)
+static int lease_verify(void *arg)
 {
+	FIXTURE_DATA(locks) *self = arg;
 	struct stat sf, sh;
 	sigset_t set;
 	int t;
@@ -510,13 +471,13 @@ TEST_F_TIMEOUT(locks, lease_held_again, 120)
 	if (rc == CKPT_EXIT_SKIP)
 		SKIP(return, "no leases");
 	ASSERT_CHECKPOINTED(self, rc);
-	count_locks(self->img, nr);
+	count_locks(self->r.img, nr);
 	EXPECT_EQ(nr[CKPT_LOCK_LEASE], 2);
 	EXPECT_EQ(nr[CKPT_LOCK_POSIX] + nr[CKPT_LOCK_FLOCK] + nr[CKPT_LOCK_OFD], 0);
-	rc = restart_run(self);
+	rc = ckpt_round_restart(&self->env, &self->r);
 	if (rc) {
-		ckpt_dump("restored task", self->out, 8192);
-		ckpt_dump("log", self->log, 4096);
+		ckpt_dump("restored task", self->r.out, 8192);
+		ckpt_dump("log", self->r.log, 4096);
 	}
 	EXPECT_EQ(rc, 0) TH_LOG("restored task failed check %d", rc);
 	/* the restored task is gone: so are its leases */
@@ -529,8 +490,9 @@ TEST_F_TIMEOUT(locks, lease_held_again, 120)
 }
 
 /* A lease that an opener is breaking */
-static int lease_breaking_setup(FIXTURE_DATA(locks) *self)
+static int lease_breaking_setup(void *arg)
 {
+	FIXTURE_DATA(locks) *self = arg;
 	pid_t pid;
 
 	signal(SIGIO, SIG_IGN);
@@ -565,8 +527,9 @@ TEST_F_TIMEOUT(locks, lease_breaking_refused, 60)
  * A leased file that no fd holds any more: in flight in a socketpair's
  * queue.  Its lease would be lost with the fd table's: refused.
  */
-static int lease_in_flight_setup(FIXTURE_DATA(locks) *self)
+static int lease_in_flight_setup(void *arg)
 {
+	FIXTURE_DATA(locks) *self = arg;
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
 	struct msghdr msg = {

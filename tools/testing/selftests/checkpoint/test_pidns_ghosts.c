@@ -49,7 +49,7 @@
 #include "../kselftest_harness.h"
 #pragma GCC diagnostic pop
 #pragma GCC diagnostic ignored "-Wclobbered"
-#include "ckpt_util.h"
+#include "ckpt_tree.h"
 
 #include <linux/checkpoint_hdr.h>
 
@@ -57,6 +57,8 @@ enum { T_ROOT, T_N, T_M2, T_K1, T_K2, NR_TASKS };
 static const char *const names[NR_TASKS] = { "I", "N", "M2", "K1", "K2" };
 /* 0: the root's namespace, 1: B */
 static const int task_ns[NR_TASKS] = { 0, 1, 1, 1, 1 };
+/* The dead leaders: files ghost.<G_S> and ghost.<G_M1> */
+enum { G_S, G_M1 };
 
 #define MEM_LEN		(32 << 10)
 #define SEED		0x67686f7374736e73ULL
@@ -86,46 +88,22 @@ static void wfail(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (W.why[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(W.why, sizeof(W.why), fmt, ap);
+	ckpt_vfail(W.why, sizeof(W.why), names[W.idx], fmt, ap);
 	va_end(ap);
-	ckpt_report("%s: %s", names[W.idx], W.why);
 }
 
-/* The NSpid line of /proc/self/status, fields separated by spaces */
-static void read_nspid(char *buf, size_t len)
-{
-	char *st = ckpt_slurp("/proc/self/status", NULL), *p, *e;
-	size_t i;
-
-	snprintf(buf, len, "?");
-	p = st ? strstr(st, "NSpid:") : NULL;
-	if (p) {
-		p += 6;
-		p += strspn(p, " \t");
-		e = strchr(p, '\n');
-		if (e)
-			*e = 0;
-		snprintf(buf, len, "%s", p);
-		for (i = 0; buf[i]; i++)
-			if (buf[i] == '\t')
-				buf[i] = ' ';
-	}
-	free(st);
-}
-
-static void put(const char *prefix, const char *name, const char *result)
+/* Write the file <prefix><idx> */
+static void put(const char *prefix, int idx, const char *result)
 {
 	char file[40], nspid[96];
 
-	read_nspid(nspid, sizeof(nspid));
-	snprintf(file, sizeof(file), "%s%s", prefix, name);
+	ckpt_read_nspid(nspid, sizeof(nspid));
+	snprintf(file, sizeof(file), "%s%d", prefix, idx);
 	if (ckpt_put(W.dir, file,
 		     "pid %d ppid %d sid %d pgid %d nspid \"%s\" result %s\n",
 		     getpid(), getppid(), getsid(0), getpgid(0), nspid, result))
-		ckpt_report("%s: cannot write %s: %s", name, file, strerror(errno));
+		ckpt_report("cannot write %s: %s", file, strerror(errno));
 }
 
 /*
@@ -160,7 +138,7 @@ static void check_view(void)
 static void __attribute__((noreturn)) task(int idx)
 {
 	uint64_t seed = SEED + idx;
-	int i, status, bad;
+	int i, bad;
 	long off;
 
 	W.idx = idx;
@@ -176,7 +154,7 @@ static void __attribute__((noreturn)) task(int idx)
 	if (W.mem == MAP_FAILED)
 		_exit(CKPT_EXIT_SETUP);
 	ckpt_fill(W.mem, MEM_LEN, seed);
-	put("ready.", names[idx], "ok");
+	put("ready.", idx, "ok");
 	if (ckpt_await_file(W.go, 20, 1800 * 1000))
 		_exit(98);
 
@@ -209,36 +187,20 @@ checked:
 		if (ckpt_write_file(W.done, "done\n", 5))
 			wfail("cannot write the done file");
 	}
-	put("res.", names[idx], W.why[0] ? W.why : "ok");
+	put("res.", idx, W.why[0] ? W.why : "ok");
 	bad = W.why[0] != 0;
 	if (idx != T_ROOT && ckpt_await_file(W.done, 20, 120 * 1000))
 		bad = 1;
 	/* the members signalled nobody else */
 	if (got_usr1 && idx != T_K1 && idx != T_K2)
 		bad = 1;
-	for (i = 0; i < W.nr_kids; i++) {
-		pid_t want = W.fresh && !task_ns[idx] ? -1 : W.kids[i];
-		pid_t r = waitpid(want, &status, 0);
-
-		if (r < 0 || (want > 0 && r != want) || !WIFEXITED(status) ||
-		    WEXITSTATUS(status)) {
-			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
-				    r > 0 ? ckpt_status_str(status) : strerror(errno));
-			bad = 1;
-		}
-	}
+	bad |= ckpt_reap_kids(names[idx], W.kids, W.nr_kids, W.fresh && !task_ns[idx]);
 	_exit(bad);
 }
 
 static pid_t xfork(void)
 {
-	pid_t pid = fork();
-
-	if (pid < 0)
-		_exit(CKPT_EXIT_SETUP);
-	if (pid == 0)
-		W.nr_kids = 0;
-	return pid;
+	return ckpt_tree_fork(&W.nr_kids);
 }
 
 /* S: a session leader whose members outlive it; p: its "ready" pipe */
@@ -250,12 +212,12 @@ static void __attribute__((noreturn)) s_main(void)
 
 	if (setsid() < 0 || pipe(p))
 		_exit(CKPT_EXIT_SETUP);
-	put("ghost.", "S", "ok");
+	put("ghost.", G_S, "ok");
 	m1 = xfork();
 	if (m1 == 0) {
 		if (setpgid(0, 0))
 			_exit(CKPT_EXIT_SETUP);
-		put("ghost.", "M1", "ok");
+		put("ghost.", G_M1, "ok");
 		k = xfork();
 		if (k == 0) {
 			close(p[0]);
@@ -339,13 +301,12 @@ struct info {
 	char result[240];
 };
 
-static int read_info(const char *dir, const char *prefix, const char *name,
-		     struct info *in)
+static int read_info(const char *dir, const char *prefix, int idx, struct info *in)
 {
 	char path[CKPT_PATH_LEN + 48], *buf;
 	int n;
 
-	snprintf(path, sizeof(path), "%s/%s%s", dir, prefix, name);
+	snprintf(path, sizeof(path), "%s/%s%d", dir, prefix, idx);
 	buf = ckpt_slurp(path, NULL);
 	memset(in, 0, sizeof(*in));
 	if (!buf)
@@ -356,55 +317,34 @@ static int read_info(const char *dir, const char *prefix, const char *name,
 	return n == 6 ? 0 : -1;
 }
 
-static int nspid_fields(const char *s, pid_t *f, int max)
-{
-	int n = 0, used;
-
-	while (n < max && sscanf(s, "%d%n", &f[n], &used) == 1) {
-		s += used;
-		n++;
-	}
-	return n;
-}
-
 /* The pid of an NSpid line at @level below the first @root_levels */
 static pid_t nspid_at(const char *s, int root_levels, int level)
 {
 	pid_t f[40];
-	int n = nspid_fields(s, f, 40);
+	int n = ckpt_nspid_fields(s, f, 40);
 
 	return root_levels + level - 1 < n ? f[root_levels + level - 1] : -1;
 }
 
 FIXTURE(ghosts) {
-	struct ckpt_env env;
-	char *img, *log, *out, *ckpt_out, *rst_out, *bad, comm[16];
-	pid_t helper, tool;
+	struct ckpt_ctr c;
+	char *bad;
 };
 
 FIXTURE_SETUP(ghosts)
 {
-	ASSERT_EQ(ckpt_env_init(&self->env, "ghosts"), 0);
-	self->img = ckpt_path(&self->env, "image");
-	self->bad = ckpt_path(&self->env, "bad-image");
-	self->log = ckpt_path(&self->env, "log");
-	self->out = ckpt_path(&self->env, "tree.out");
-	self->ckpt_out = ckpt_path(&self->env, "checkpoint.out");
-	self->rst_out = ckpt_path(&self->env, "restart.out");
-	snprintf(self->comm, sizeof(self->comm), "ckg%d", getpid() % 100000);
-	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
-	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
-	snprintf(W.done, sizeof(W.done), "%s/done", self->env.dir);
-	snprintf(W.view, sizeof(W.view), "%s/view", self->env.dir);
-	snprintf(W.dead, sizeof(W.dead), "%s/dead", self->env.dir);
+	ASSERT_EQ(ckpt_ctr_init(&self->c, "ghosts", "ckg"), 0);
+	self->bad = ckpt_path(&self->c.env, "bad-image");
+	snprintf(W.dir, sizeof(W.dir), "%s", self->c.env.dir);
+	snprintf(W.go, sizeof(W.go), "%s", self->c.go);
+	snprintf(W.done, sizeof(W.done), "%s/done", self->c.env.dir);
+	snprintf(W.view, sizeof(W.view), "%s/view", self->c.env.dir);
+	snprintf(W.dead, sizeof(W.dead), "%s/dead", self->c.env.dir);
 }
 
 FIXTURE_TEARDOWN_PARENT(ghosts)
 {
-	ckpt_kill_comm(self->comm);
-	ckpt_kill_tree(self->tool);
-	ckpt_kill_tree(self->helper);
-	ckpt_env_fini(&self->env);
+	ckpt_ctr_fini(&self->c);
 }
 
 /* The image's PIDNS_GHOSTS record: S and M1, in B, with their pids */
@@ -439,10 +379,8 @@ static void check_image(struct __test_metadata *_metadata,
 	const uint32_t *gns;
 	const int32_t *pids;
 	size_t len;
-	char *img = ckpt_slurp(self->img, &len), *argv[3], *out;
+	char *img = ckpt_slurp(self->c.img, &len);
 	char want[64];
-	int status;
-	pid_t t;
 
 	ASSERT_NE(img, NULL);
 	h = find_ghosts(_metadata, img, len);
@@ -469,86 +407,39 @@ static void check_image(struct __test_metadata *_metadata,
 	free(img);
 
 	/* ckptinfo shows them */
-	if (!ckpt_tool("ckptinfo"))
-		return;
-	argv[0] = (char *)ckpt_tool("ckptinfo");
-	argv[1] = self->img;
-	argv[2] = NULL;
-	unlink(self->ckpt_out);
-	t = ckpt_spawn(argv, self->ckpt_out);
-	ASSERT_GT(t, 0);
-	ASSERT_EQ(ckpt_wait_or_kill(t, &status, 60000), 0);
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	out = ckpt_slurp(self->ckpt_out, NULL);
-	ASSERT_NE(out, NULL);
-	EXPECT_NE(strstr(out, "PIDNS_GHOSTS"), NULL);
+	EXPECT_EQ(ckpt_ckptinfo_shows(self->c.img, "PIDNS_GHOSTS"), 0);
 	snprintf(want, sizeof(want), "pids=%d/%d", nspid_at(s->nspid, root_levels, 0),
 		 nspid_at(s->nspid, root_levels, 1));
-	EXPECT_NE(strstr(out, want), NULL) TH_LOG("ckptinfo: no %s", want);
-	free(out);
+	EXPECT_EQ(ckpt_ckptinfo_shows(self->c.img, want), 0);
 }
 
 static void run(struct __test_metadata *_metadata, FIXTURE_DATA(ghosts) *self,
 		bool container, bool fresh)
 {
 	const char *extra[] = { fresh ? "--no-pidns" : "--pidns", "--copy-status", NULL };
+	struct ckpt_ctr *c = &self->c;
 	struct info pre[NR_TASKS], post[NR_TASKS], gs, gm1;
-	int i, status, reaped = 0, got, root_levels;
-	pid_t pid, root, a[40];
-	char path[CKPT_PATH_LEN + 32], *buf, view[512];
+	int i, status, reaped, got, root_levels;
+	pid_t root, a[40];
+	char view[512];
 	size_t vlen = 0;
 
 	if (!ckpt_tool("checkpoint") || !ckpt_tool("restart"))
 		SKIP(return, "checkpoint or restart tool not installed");
-	if (ckpt_cg_create(&self->env, "ghosts"))
+	if (ckpt_cg_create(&c->env, "ghosts"))
 		SKIP(return, "no cgroup v2 freezer");
 
 	W.fresh = fresh;
-	pid = ckpt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out))
-			_exit(CKPT_EXIT_SETUP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
-		if (!container)
-			root_main();
-		if (unshare(CLONE_NEWPID)) {
-			ckpt_report("unshare(CLONE_NEWPID): %s", strerror(errno));
-			_exit(CKPT_EXIT_SKIP);
-		}
-		pid = fork();
-		if (pid == 0)
-			root_main();
-		if (pid < 0 || ckpt_put(W.dir, "root.pid", "%d\n", pid))
-			_exit(CKPT_EXIT_SETUP);
-		ckpt_close_from(0);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	self->helper = pid;
-	ckpt_track(&self->env, self->helper);
-	for (got = 0, i = 0; i < NR_TASKS; i++) {
-		snprintf(path, sizeof(path), "%s/ready.%s", self->env.dir, names[i]);
-		got += !ckpt_await_file(path, 20, 60000);
-	}
-	if (got != NR_TASKS)
-		ckpt_dump("tree", self->out, 4096);
-	ASSERT_EQ(got, NR_TASKS);
-	root = self->helper;
-	if (container) {
-		snprintf(path, sizeof(path), "%s/root.pid", self->env.dir);
-		buf = ckpt_slurp(path, NULL);
-		ASSERT_NE(buf, NULL);
-		root = atoi(buf);
-		free(buf);
-	}
+	ASSERT_GT(ckpt_ctr_start(c, container, root_main), 0);
+	ASSERT_EQ(ckpt_ctr_ready(c, NR_TASKS, NULL), NR_TASKS);
+	root = ckpt_ctr_root(c, container);
+	ASSERT_GT(root, 0);
 	for (i = 0; i < NR_TASKS; i++)
-		ASSERT_EQ(read_info(self->env.dir, "ready.", names[i], &pre[i]), 0);
-	ASSERT_EQ(read_info(self->env.dir, "ghost.", "S", &gs), 0);
-	ASSERT_EQ(read_info(self->env.dir, "ghost.", "M1", &gm1), 0);
+		ASSERT_EQ(read_info(c->env.dir, "ready.", i, &pre[i]), 0);
+	ASSERT_EQ(read_info(c->env.dir, "ghost.", G_S, &gs), 0);
+	ASSERT_EQ(read_info(c->env.dir, "ghost.", G_M1, &gm1), 0);
 	/* N wrote its ready file once it had reaped S, and S M1 */
-	root_levels = nspid_fields(pre[T_ROOT].nspid, a, 40);
+	root_levels = ckpt_nspid_fields(pre[T_ROOT].nspid, a, 40);
 	ASSERT_GT(root_levels, 0);
 	/* the shape, as B sees it */
 	ASSERT_EQ(pre[T_N].pid, 1);
@@ -565,32 +456,10 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(ghosts) *self,
 	EXPECT_EQ(pre[T_K2].pgid, gm1.pid);
 	EXPECT_EQ(pre[T_K2].ppid, pre[T_M2].pid);
 
-	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
-	if (container) {
-		char num[16], *argv[8] = { (char *)ckpt_tool("checkpoint"), "-c", "-o",
-					   self->img, "-l", self->log, num, NULL };
-		pid_t t;
-
-		snprintf(num, sizeof(num), "%d", root);
-		t = ckpt_spawn(argv, self->ckpt_out);
-		ASSERT_GT(t, 0);
-		ASSERT_EQ(ckpt_wait_or_kill(t, &status, 120000), 0);
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			ckpt_dump("checkpoint", self->ckpt_out, 2048);
-			ckpt_dump("log", self->log, 2048);
-		}
-		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			TH_LOG("checkpoint -c %d: %s", root, ckpt_status_str(status));
-	} else {
-		ASSERT_GT(ckpt_checkpoint_file(root, self->img, self->log,
-					       CHECKPOINT_SUBTREE, NULL), 0);
-	}
+	ASSERT_EQ(ckpt_ctr_checkpoint(c, root, container), 0);
 	check_image(_metadata, self, &gs, &gm1, root_levels);
 
-	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
-	ckpt_wait(self->helper, &status, 0, 10000);
-	ckpt_untrack(&self->env, self->helper);
-	self->helper = 0;
+	ASSERT_EQ(ckpt_ctr_kill(c), 0);
 
 	/* the root's view: each member's pid, session and group there */
 	if (!fresh) {
@@ -607,31 +476,14 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(ghosts) *self,
 		}
 		ASSERT_EQ(ckpt_write_file(W.view, view, vlen), 0);
 	}
-	ASSERT_EQ(ckpt_write_file(W.go, "go\n", 3), 0);
-
-	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
-	ASSERT_GT(self->tool, 0);
-	ckpt_track(&self->env, self->tool);
-	for (got = 0, i = 0; i < NR_TASKS; i++) {
-		snprintf(path, sizeof(path), "%s/res.%s", self->env.dir, names[i]);
-		got += !ckpt_await_file(path, 20, i ? 20000 : 180000);
-	}
-	if (ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
-		reaped = 1;
-	ckpt_untrack(&self->env, self->tool);
-	if (reaped)
-		self->tool = 0;
-	if (got != NR_TASKS || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		ckpt_dump("restart", self->rst_out, 4096);
-		ckpt_dump("log", self->log, 2048);
-		ckpt_dump("tree", self->out, 4096);
-	}
+	got = ckpt_ctr_restart(c, extra, NR_TASKS, &status, &reaped);
+	ASSERT_GE(got, 0);
 	EXPECT_EQ(got, NR_TASKS) TH_LOG("%d of %d restored tasks reported", got, NR_TASKS);
 	EXPECT_TRUE(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("restart --copy-status: %s",
 		       reaped ? ckpt_status_str(status) : "did not exit");
 	for (i = 0; i < NR_TASKS; i++) {
-		if (read_info(self->env.dir, "res.", names[i], &post[i])) {
+		if (read_info(c->env.dir, "res.", i, &post[i])) {
 			EXPECT_TRUE(0) TH_LOG("%s: no result", names[i]);
 			continue;
 		}
@@ -645,7 +497,7 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(ghosts) *self,
 			EXPECT_EQ(post[i].ppid, pre[i].ppid) TH_LOG("%s", names[i]);
 		/* the pids of B's tasks in B, and in the root's namespace */
 		if (task_ns[i]) {
-			int nf = nspid_fields(post[i].nspid, a, 40);
+			int nf = ckpt_nspid_fields(post[i].nspid, a, 40);
 
 			EXPECT_EQ(nspid_at(post[i].nspid, nf - 1, 1),
 				  nspid_at(pre[i].nspid, root_levels, 1))
@@ -696,7 +548,7 @@ static void bad_record(struct __test_metadata *_metadata,
 	size_t len;
 	pid_t pid;
 
-	img = ckpt_slurp(self->img, &len);
+	img = ckpt_slurp(self->c.img, &len);
 	ASSERT_NE(img, NULL);
 	n = ckpt_image_walk(img, len, recs, 4096, err, sizeof(err));
 	ASSERT_GT(n, 3) TH_LOG("%s", err);
@@ -724,7 +576,7 @@ static void bad_record(struct __test_metadata *_metadata,
 		long r;
 
 		fd = open(self->bad, O_RDONLY);
-		logfd = open(self->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		logfd = open(self->c.log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 || logfd < 0)
 			_exit(CKPT_EXIT_SETUP);
 		r = restart(0, fd, RESTART_TASKSELF, logfd);
@@ -733,42 +585,29 @@ static void bad_record(struct __test_metadata *_metadata,
 	ASSERT_EQ(ckpt_wait_or_kill(pid, &status, 30000), 0);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("restart: %s", ckpt_status_str(status));
-	buf = ckpt_slurp(self->log, NULL);
+	buf = ckpt_slurp(self->c.log, NULL);
 	ASSERT_NE(buf, NULL);
 	ksft_print_msg("log: %s", buf);
 	EXPECT_NE(strstr(buf, "pid namespace ghosts record"), NULL) TH_LOG("log: %s", buf);
-	EXPECT_EQ(ckpt_count_lines(self->log), 1);
+	EXPECT_EQ(ckpt_count_lines(self->c.log), 1);
 	free(buf);
 }
 
 /* A tree with a ghost, checkpointed as a subtree, for bad_record() */
 static bool make_image(struct __test_metadata *_metadata, FIXTURE_DATA(ghosts) *self)
 {
-	char path[CKPT_PATH_LEN + 32];
-	int i, got = 0;
-	pid_t pid;
+	struct ckpt_ctr *c = &self->c;
+	int got;
 
-	if (ckpt_cg_create(&self->env, "ghosts"))
+	if (ckpt_cg_create(&c->env, "ghosts"))
 		return false;
-	pid = ckpt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out))
-			_exit(CKPT_EXIT_SETUP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
-		root_main();
-	}
-	self->helper = pid;
-	ckpt_track(&self->env, pid);
-	for (i = 0; i < NR_TASKS; i++) {
-		snprintf(path, sizeof(path), "%s/ready.%s", self->env.dir, names[i]);
-		got += !ckpt_await_file(path, 20, 60000);
-	}
+	ASSERT_GT(ckpt_ctr_start(c, 0, root_main), 0);
+	got = ckpt_ctr_ready(c, NR_TASKS, NULL);
 	EXPECT_EQ(got, NR_TASKS);
-	EXPECT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
-	EXPECT_GT(ckpt_checkpoint_file(pid, self->img, self->log, CHECKPOINT_SUBTREE,
+	EXPECT_EQ(ckpt_cg_freeze(&c->env, 1, 30000), 0);
+	EXPECT_GT(ckpt_checkpoint_file(c->helper, c->img, c->log, CHECKPOINT_SUBTREE,
 				       NULL), 0);
-	ckpt_cg_kill(&self->env, 30000);
+	ckpt_cg_kill(&c->env, 30000);
 	return got == NR_TASKS;
 }
 

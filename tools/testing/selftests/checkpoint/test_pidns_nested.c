@@ -52,7 +52,7 @@
 #include "../kselftest_harness.h"
 #pragma GCC diagnostic pop
 #pragma GCC diagnostic ignored "-Wclobbered"
-#include "ckpt_util.h"
+#include "ckpt_tree.h"
 
 #include <linux/checkpoint_hdr.h>
 
@@ -84,34 +84,9 @@ static void wfail(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (W.why[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(W.why, sizeof(W.why), fmt, ap);
+	ckpt_vfail(W.why, sizeof(W.why), names[W.idx], fmt, ap);
 	va_end(ap);
-	ckpt_report("%s: %s", names[W.idx], W.why);
-}
-
-/* The NSpid line of /proc/self/status, fields separated by spaces */
-static void read_nspid(char *buf, size_t len)
-{
-	char *st = ckpt_slurp("/proc/self/status", NULL), *p, *e;
-	size_t i;
-
-	snprintf(buf, len, "?");
-	p = st ? strstr(st, "NSpid:") : NULL;
-	if (p) {
-		p += 6;
-		p += strspn(p, " \t");
-		e = strchr(p, '\n');
-		if (e)
-			*e = 0;
-		snprintf(buf, len, "%s", p);
-		for (i = 0; buf[i]; i++)
-			if (buf[i] == '\t')
-				buf[i] = ' ';
-	}
-	free(st);
 }
 
 static void read_ns(const char *which, char *buf, size_t len)
@@ -131,7 +106,7 @@ static void put(const char *prefix, const char *result)
 {
 	char name[32], nspid[96], ns[64], fc[64];
 
-	read_nspid(nspid, sizeof(nspid));
+	ckpt_read_nspid(nspid, sizeof(nspid));
 	read_ns("pid", ns, sizeof(ns));
 	read_ns("pid_for_children", fc, sizeof(fc));
 	snprintf(name, sizeof(name), "%s%d", prefix, W.idx);
@@ -146,7 +121,7 @@ static void put(const char *prefix, const char *result)
 static void __attribute__((noreturn)) task(int idx)
 {
 	uint64_t seed = SEED + idx;
-	int i, status, bad;
+	int status, bad;
 	long off;
 
 	W.idx = idx;
@@ -195,30 +170,13 @@ checked:
 			bad = 1;
 		}
 	}
-	for (i = 0; i < W.nr_kids; i++) {
-		/* fresh pids: the children of the root's namespace have new ones */
-		pid_t want = W.fresh && !task_ns[idx] ? -1 : W.kids[i];
-		pid_t r = waitpid(want, &status, 0);
-
-		if (r < 0 || (want > 0 && r != want) || !WIFEXITED(status) ||
-		    WEXITSTATUS(status)) {
-			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
-				    r > 0 ? ckpt_status_str(status) : strerror(errno));
-			bad = 1;
-		}
-	}
+	bad |= ckpt_reap_kids(names[idx], W.kids, W.nr_kids, W.fresh && !task_ns[idx]);
 	_exit(bad);
 }
 
 static pid_t xfork(void)
 {
-	pid_t pid = fork();
-
-	if (pid < 0)
-		_exit(CKPT_EXIT_SETUP);
-	if (pid == 0)
-		W.nr_kids = 0;
-	return pid;
+	return ckpt_tree_fork(&W.nr_kids);
 }
 
 /* fork() into a new pid namespace: the child is its init */
@@ -331,18 +289,6 @@ static int read_info(const char *dir, const char *prefix, int idx, struct info *
 	return n == 9 ? 0 : -1;
 }
 
-/* The pids of an NSpid line; returns how many */
-static int nspid_fields(const char *s, pid_t *f, int max)
-{
-	int n = 0, used;
-
-	while (n < max && sscanf(s, "%d%n", &f[n], &used) == 1) {
-		s += used;
-		n++;
-	}
-	return n;
-}
-
 /*
  * The last @levels pids of an NSpid line (from the root's namespace
  * down) into @out; 0, or -1 if it has fewer
@@ -350,7 +296,7 @@ static int nspid_fields(const char *s, pid_t *f, int max)
 static int nspid_tail(const char *s, int levels, pid_t *out)
 {
 	pid_t f[40];
-	int n = nspid_fields(s, f, 40), i;
+	int n = ckpt_nspid_fields(s, f, 40), i;
 
 	if (levels > n || levels <= 0)
 		return -1;
@@ -360,35 +306,25 @@ static int nspid_tail(const char *s, int levels, pid_t *out)
 }
 
 FIXTURE(pidns) {
-	struct ckpt_env env;
-	char *img, *log, *out, *ckpt_out, *rst_out, comm[16];
-	pid_t helper, tool, other[2];
+	struct ckpt_ctr c;
+	pid_t other[2];
 };
 
 FIXTURE_SETUP(pidns)
 {
-	ASSERT_EQ(ckpt_env_init(&self->env, "pidns"), 0);
-	self->img = ckpt_path(&self->env, "image");
-	self->log = ckpt_path(&self->env, "log");
-	self->out = ckpt_path(&self->env, "tree.out");
-	self->ckpt_out = ckpt_path(&self->env, "checkpoint.out");
-	self->rst_out = ckpt_path(&self->env, "restart.out");
-	snprintf(self->comm, sizeof(self->comm), "ckn%d", getpid() % 100000);
-	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
-	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
+	ASSERT_EQ(ckpt_ctr_init(&self->c, "pidns", "ckn"), 0);
+	snprintf(W.dir, sizeof(W.dir), "%s", self->c.env.dir);
+	snprintf(W.go, sizeof(W.go), "%s", self->c.go);
 }
 
 FIXTURE_TEARDOWN_PARENT(pidns)
 {
-	ckpt_kill_comm(self->comm);
-	ckpt_kill_tree(self->tool);
-	ckpt_kill_tree(self->helper);
-	ckpt_env_fini(&self->env);
+	ckpt_ctr_fini(&self->c);
 }
 
 /* The image's PIDNS record, checked against the ready files */
-static void check_image(struct __test_metadata *_metadata,
-			FIXTURE_DATA(pidns) *self, struct info *pre, int root_levels)
+static void check_image(struct __test_metadata *_metadata, const char *path,
+			struct info *pre, int root_levels)
 {
 	struct ckpt_rec recs[4096];
 	const struct ckpt_hdr_pidns *h = NULL;
@@ -397,7 +333,7 @@ static void check_image(struct __test_metadata *_metadata,
 	const int32_t *pids;
 	char err[256];
 	size_t len;
-	char *img = ckpt_slurp(self->img, &len);
+	char *img = ckpt_slurp(path, &len);
 	int n, i, j, zombies = 0, seen = 0;
 	uint32_t k, off = 0;
 
@@ -436,7 +372,7 @@ static void check_image(struct __test_metadata *_metadata,
 		}
 		/* the task whose NSpid has this pid at the root's level */
 		for (j = 0; j < NR_TASKS; j++) {
-			nf = nspid_fields(pre[j].nspid, f, 40);
+			nf = ckpt_nspid_fields(pre[j].nspid, f, 40);
 			if (nf >= root_levels && f[root_levels - 1] == p->pid)
 				break;
 		}
@@ -465,70 +401,36 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(pidns) *self,
 		bool container, bool fresh)
 {
 	const char *extra[] = { fresh ? "--no-pidns" : "--pidns", "--copy-status", NULL };
+	struct ckpt_ctr *c = &self->c;
 	struct info pre[NR_TASKS], post[NR_TASKS];
-	int i, j, status, reaped = 0, got, root_levels, pre_root, post_root;
-	pid_t pid, root, a[40], b[40];
-	char path[CKPT_PATH_LEN + 32], *buf;
+	int i, j, status, reaped, got, root_levels, pre_root, post_root, skip;
+	pid_t root, a[40], b[40];
 
 	if (!ckpt_tool("checkpoint") || !ckpt_tool("restart"))
 		SKIP(return, "checkpoint or restart tool not installed");
-	if (ckpt_cg_create(&self->env, "pidns"))
+	if (ckpt_cg_create(&c->env, "pidns"))
 		SKIP(return, "no cgroup v2 freezer");
 
-	/* self is shared with the harness: the child must not write it */
 	W.fresh = fresh;
-	pid = ckpt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out))
-			_exit(CKPT_EXIT_SETUP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
-		if (!container)
-			root_main();
-		if (unshare(CLONE_NEWPID)) {
-			ckpt_report("unshare(CLONE_NEWPID): %s", strerror(errno));
-			_exit(CKPT_EXIT_SKIP);
-		}
-		pid = fork();
-		if (pid == 0)
-			root_main();
-		if (pid < 0 || ckpt_put(W.dir, "root.pid", "%d\n", pid))
-			_exit(CKPT_EXIT_SETUP);
-		/* outside the container: do not share its output file */
-		ckpt_close_from(0);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		_exit(0);
-	}
-	self->helper = pid;
-	ckpt_track(&self->env, self->helper);
-	got = ckpt_await_files(self->env.dir, "ready.", NR_TASKS, 60000, self->helper,
-			       &status, &reaped);
-	if (reaped && WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_SKIP)
+	ASSERT_GT(ckpt_ctr_start(c, container, root_main), 0);
+	got = ckpt_ctr_ready(c, NR_TASKS, &skip);
+	if (skip)
 		SKIP(return, "no pid namespaces");
-	if (got != NR_TASKS)
-		ckpt_dump("tree", self->out, 4096);
 	ASSERT_EQ(got, NR_TASKS);
-	root = self->helper;
-	if (container) {
-		snprintf(path, sizeof(path), "%s/root.pid", self->env.dir);
-		buf = ckpt_slurp(path, NULL);
-		ASSERT_NE(buf, NULL);
-		root = atoi(buf);
-		free(buf);
-	}
+	root = ckpt_ctr_root(c, container);
 	ASSERT_GT(root, 0);
 	for (i = 0; i < NR_TASKS; i++) {
-		ASSERT_EQ(read_info(self->env.dir, "ready.", i, &pre[i]), 0);
+		ASSERT_EQ(read_info(c->env.dir, "ready.", i, &pre[i]), 0);
 	}
 	/* the shape before the checkpoint */
 	ASSERT_EQ(pre[T_NI].pid, 1);
 	ASSERT_EQ(pre[T_MI].pid, 1);
 	ASSERT_EQ(pre[T_ROOT].pid, container ? 1 : root);
-	root_levels = nspid_fields(pre[T_ROOT].nspid, a, 40);
+	root_levels = ckpt_nspid_fields(pre[T_ROOT].nspid, a, 40);
 	ASSERT_GT(root_levels, 0);
 	for (i = 0; i < NR_TASKS; i++) {
-		EXPECT_EQ(nspid_fields(pre[i].nspid, a, 40), root_levels + (task_ns[i] ? 1 : 0))
+		EXPECT_EQ(ckpt_nspid_fields(pre[i].nspid, a, 40),
+			  root_levels + (task_ns[i] ? 1 : 0))
 			TH_LOG("%s: NSpid \"%s\"", names[i], pre[i].nspid);
 		for (j = 0; j < NR_TASKS; j++)
 			EXPECT_EQ(!strcmp(pre[i].ns, pre[j].ns), task_ns[i] == task_ns[j])
@@ -536,62 +438,24 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(pidns) *self,
 		EXPECT_STREQ(pre[i].fc, i == T_H ? pre[T_NI].ns : pre[i].ns) TH_LOG("%s", names[i]);
 	}
 
-	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
-	if (container) {
-		char num[16], *argv[8] = { (char *)ckpt_tool("checkpoint"), "-c", "-o",
-					   self->img, "-l", self->log, num, NULL };
-		pid_t t;
+	ASSERT_EQ(ckpt_ctr_checkpoint(c, root, container), 0);
+	check_image(_metadata, c->img, pre, root_levels);
 
-		snprintf(num, sizeof(num), "%d", root);
-		t = ckpt_spawn(argv, self->ckpt_out);
-		ASSERT_GT(t, 0);
-		ASSERT_EQ(ckpt_wait_or_kill(t, &status, 120000), 0);
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			ckpt_dump("checkpoint", self->ckpt_out, 2048);
-			ckpt_dump("log", self->log, 2048);
-		}
-		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			TH_LOG("checkpoint -c %d: %s", root, ckpt_status_str(status));
-	} else {
-		ASSERT_GT(ckpt_checkpoint_file(root, self->img, self->log,
-					       CHECKPOINT_SUBTREE, NULL), 0);
-	}
-	check_image(_metadata, self, pre, root_levels);
-
-	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
-	ckpt_wait(self->helper, &status, 0, 10000);
-	ckpt_untrack(&self->env, self->helper);
-	self->helper = 0;
-	ASSERT_EQ(ckpt_write_file(W.go, "go\n", 3), 0);
-
-	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
-	ASSERT_GT(self->tool, 0);
-	ckpt_track(&self->env, self->tool);
-	reaped = 0;
-	got = ckpt_await_files(self->env.dir, "res.", NR_TASKS, 180000, self->tool,
-			       &status, &reaped);
-	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
-		reaped = 1;
-	ckpt_untrack(&self->env, self->tool);
-	if (reaped)
-		self->tool = 0;
-	if (got != NR_TASKS || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		ckpt_dump("restart", self->rst_out, 4096);
-		ckpt_dump("log", self->log, 2048);
-		ckpt_dump("tree", self->out, 4096);
-	}
+	ASSERT_EQ(ckpt_ctr_kill(c), 0);
+	got = ckpt_ctr_restart(c, extra, NR_TASKS, &status, &reaped);
+	ASSERT_GE(got, 0);
 	EXPECT_EQ(got, NR_TASKS) TH_LOG("%d of %d restored tasks reported", got, NR_TASKS);
 	EXPECT_TRUE(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("restart --copy-status: %s",
 		       reaped ? ckpt_status_str(status) : "did not exit");
 	for (i = 0; i < NR_TASKS; i++) {
-		if (read_info(self->env.dir, "res.", i, &post[i])) {
+		if (read_info(c->env.dir, "res.", i, &post[i])) {
 			EXPECT_TRUE(0) TH_LOG("%s: no result", names[i]);
 			return;
 		}
 	}
-	pre_root = nspid_fields(pre[T_ROOT].nspid, a, 40);
-	post_root = nspid_fields(post[T_ROOT].nspid, b, 40);
+	pre_root = ckpt_nspid_fields(pre[T_ROOT].nspid, a, 40);
+	post_root = ckpt_nspid_fields(post[T_ROOT].nspid, b, 40);
 	ksft_print_msg("root: NSpid \"%s\", was \"%s\"; NI: \"%s\", was \"%s\"\n",
 		       post[T_ROOT].nspid, pre[T_ROOT].nspid, post[T_NI].nspid,
 		       pre[T_NI].nspid);
@@ -619,8 +483,8 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(pidns) *self,
 		EXPECT_EQ(post[i].pgid, pre[i].pgid) TH_LOG("%s", names[i]);
 levels:
 		/* every level from the root's namespace down (fresh: below it) */
-		EXPECT_EQ(nspid_fields(post[i].nspid, b, 40) - post_root,
-			  nspid_fields(pre[i].nspid, a, 40) - pre_root)
+		EXPECT_EQ(ckpt_nspid_fields(post[i].nspid, b, 40) - post_root,
+			  ckpt_nspid_fields(pre[i].nspid, a, 40) - pre_root)
 			TH_LOG("%s: NSpid \"%s\", was \"%s\"", names[i], post[i].nspid,
 			       pre[i].nspid);
 		if (levels) {
@@ -665,15 +529,15 @@ TEST_F_TIMEOUT(pidns, refuse_init_outside, 120)
 	int status, reaped = 0;
 	pid_t pid, init;
 
-	if (ckpt_cg_create(&self->env, "pidns"))
+	if (ckpt_cg_create(&self->c.env, "pidns"))
 		SKIP(return, "no cgroup v2 freezer");
 	/* outside the tree: a namespace and its init */
 	pid = ckpt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		if (ckpt_isolate(self->out) || unshare(CLONE_NEWPID))
+		if (ckpt_isolate(self->c.out) || unshare(CLONE_NEWPID))
 			_exit(CKPT_EXIT_SKIP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		prctl(PR_SET_NAME, self->c.comm, 0, 0, 0);
 		init = fork();
 		if (init == 0) {
 			for (;;)
@@ -686,15 +550,15 @@ TEST_F_TIMEOUT(pidns, refuse_init_outside, 120)
 		_exit(0);
 	}
 	self->other[0] = pid;
-	ckpt_track(&self->env, pid);
-	snprintf(path, sizeof(path), "%s/init.pid", self->env.dir);
+	ckpt_track(&self->c.env, pid);
+	snprintf(path, sizeof(path), "%s/init.pid", self->c.env.dir);
 	ASSERT_EQ(ckpt_await_file(path, 10, 30000), 0);
 	buf = ckpt_slurp(path, NULL);
 	ASSERT_NE(buf, NULL);
 	init = atoi(buf);
 	free(buf);
 	ASSERT_GT(init, 0);
-	ckpt_track(&self->env, init);
+	ckpt_track(&self->c.env, init);
 
 	/* the tree: a root that enters the namespace and forks into it */
 	pid = ckpt_fork();
@@ -702,9 +566,9 @@ TEST_F_TIMEOUT(pidns, refuse_init_outside, 120)
 	if (pid == 0) {
 		int fd;
 
-		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out))
+		if (ckpt_cg_add(&self->c.env, getpid()) || ckpt_isolate(self->c.out))
 			_exit(CKPT_EXIT_SETUP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		prctl(PR_SET_NAME, self->c.comm, 0, 0, 0);
 		fd = syscall(SYS_pidfd_open, init, 0);
 		if (fd < 0 || syscall(SYS_setns, fd, CLONE_NEWPID)) {
 			ckpt_report("setns: %s", strerror(errno));
@@ -725,21 +589,21 @@ TEST_F_TIMEOUT(pidns, refuse_init_outside, 120)
 		for (;;)
 			pause();
 	}
-	self->helper = pid;
-	ckpt_track(&self->env, pid);
-	ASSERT_EQ(ckpt_await_files(self->env.dir, "ready.", 2, 30000, pid, &status,
+	self->c.helper = pid;
+	ckpt_track(&self->c.env, pid);
+	ASSERT_EQ(ckpt_await_files(self->c.env.dir, "ready.", 2, 30000, pid, &status,
 				   &reaped), 2);
-	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
-	EXPECT_EQ(ckpt_checkpoint_file(pid, self->img, self->log, CHECKPOINT_SUBTREE,
+	ASSERT_EQ(ckpt_cg_freeze(&self->c.env, 1, 30000), 0);
+	EXPECT_EQ(ckpt_checkpoint_file(pid, self->c.img, self->c.log, CHECKPOINT_SUBTREE,
 				       NULL), -1);
 	EXPECT_EQ(errno, EOPNOTSUPP);
-	buf = ckpt_slurp(self->log, NULL);
+	buf = ckpt_slurp(self->c.log, NULL);
 	ASSERT_NE(buf, NULL);
 	EXPECT_NE(strstr(buf, "the init of its pid namespace (pid 1 there) is not in the checkpointed tree"),
 		  NULL) TH_LOG("log: %s", buf);
-	EXPECT_EQ(ckpt_count_lines(self->log), 1);
+	EXPECT_EQ(ckpt_count_lines(self->c.log), 1);
 	free(buf);
-	ckpt_cg_kill(&self->env, 30000);
+	ckpt_cg_kill(&self->c.env, 30000);
 	kill(init, SIGKILL);
 	kill(self->other[0], SIGKILL);
 }
@@ -751,14 +615,14 @@ TEST_F_TIMEOUT(pidns, refuse_unshare_without_child, 120)
 	char *buf;
 	pid_t pid;
 
-	if (ckpt_cg_create(&self->env, "pidns"))
+	if (ckpt_cg_create(&self->c.env, "pidns"))
 		SKIP(return, "no cgroup v2 freezer");
 	pid = ckpt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out))
+		if (ckpt_cg_add(&self->c.env, getpid()) || ckpt_isolate(self->c.out))
 			_exit(CKPT_EXIT_SETUP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		prctl(PR_SET_NAME, self->c.comm, 0, 0, 0);
 		if (unshare(CLONE_NEWPID))
 			_exit(CKPT_EXIT_SETUP);
 		W.idx = 0;
@@ -766,21 +630,21 @@ TEST_F_TIMEOUT(pidns, refuse_unshare_without_child, 120)
 		for (;;)
 			pause();
 	}
-	self->helper = pid;
-	ckpt_track(&self->env, pid);
-	ASSERT_EQ(ckpt_await_files(self->env.dir, "ready.", 1, 30000, pid, &status,
+	self->c.helper = pid;
+	ckpt_track(&self->c.env, pid);
+	ASSERT_EQ(ckpt_await_files(self->c.env.dir, "ready.", 1, 30000, pid, &status,
 				   &reaped), 1);
-	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
-	EXPECT_EQ(ckpt_checkpoint_file(pid, self->img, self->log, CHECKPOINT_SUBTREE,
+	ASSERT_EQ(ckpt_cg_freeze(&self->c.env, 1, 30000), 0);
+	EXPECT_EQ(ckpt_checkpoint_file(pid, self->c.img, self->c.log, CHECKPOINT_SUBTREE,
 				       NULL), -1);
 	EXPECT_EQ(errno, EOPNOTSUPP);
-	buf = ckpt_slurp(self->log, NULL);
+	buf = ckpt_slurp(self->c.log, NULL);
 	ASSERT_NE(buf, NULL);
 	EXPECT_NE(strstr(buf, "unshare(CLONE_NEWPID) without a child"), NULL)
 		TH_LOG("log: %s", buf);
-	EXPECT_EQ(ckpt_count_lines(self->log), 1);
+	EXPECT_EQ(ckpt_count_lines(self->c.log), 1);
 	free(buf);
-	ckpt_cg_kill(&self->env, 30000);
+	ckpt_cg_kill(&self->c.env, 30000);
 }
 
 /*
@@ -818,15 +682,15 @@ TEST_F_TIMEOUT(pidns, restart_checks_namespaces, 120)
 	int status, i, fd, logfd;
 	char path[CKPT_PATH_LEN + 32], *buf;
 
-	if (ckpt_cg_create(&self->env, "pidns"))
+	if (ckpt_cg_create(&self->c.env, "pidns"))
 		SKIP(return, "no cgroup v2 freezer");
 	pid = ckpt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out) ||
+		if (ckpt_cg_add(&self->c.env, getpid()) || ckpt_isolate(self->c.out) ||
 		    setsid() < 0)
 			_exit(CKPT_EXIT_SETUP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		prctl(PR_SET_NAME, self->c.comm, 0, 0, 0);
 		kid = clone_tid(0, CLONE_NEWPID);
 		if (kid == 0) {
 			kid = fork();
@@ -843,35 +707,33 @@ TEST_F_TIMEOUT(pidns, restart_checks_namespaces, 120)
 		for (;;)
 			pause();
 	}
-	self->helper = pid;
-	ckpt_track(&self->env, pid);
-	snprintf(path, sizeof(path), "%s/nk", self->env.dir);
+	self->c.helper = pid;
+	ckpt_track(&self->c.env, pid);
+	snprintf(path, sizeof(path), "%s/nk", self->c.env.dir);
 	ASSERT_EQ(ckpt_await_file(path, 10, 30000), 0);
-	snprintf(path, sizeof(path), "%s/ni", self->env.dir);
+	snprintf(path, sizeof(path), "%s/ni", self->c.env.dir);
 	ASSERT_EQ(ckpt_await_file(path, 10, 30000), 0);
-	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
-	ASSERT_GT(ckpt_checkpoint_file(pid, self->img, self->log, CHECKPOINT_SUBTREE,
+	ASSERT_EQ(ckpt_cg_freeze(&self->c.env, 1, 30000), 0);
+	ASSERT_GT(ckpt_checkpoint_file(pid, self->c.img, self->c.log, CHECKPOINT_SUBTREE,
 				       NULL), 0);
 	{
 		struct ckpt_task_pids tp[4];
 		char err[256];
 
-		ASSERT_EQ(ckpt_image_tree(self->img, tp, 4, err, sizeof(err)), 3)
+		ASSERT_EQ(ckpt_image_tree(self->c.img, tp, 4, err, sizeof(err)), 3)
 			TH_LOG("%s", err);
 		for (i = 0; i < 3; i++)
 			pids[i] = tp[i].pid;
 	}
-	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
-	ckpt_wait(self->helper, &status, 0, 10000);
-	ckpt_untrack(&self->env, self->helper);
+	ASSERT_EQ(ckpt_ctr_kill(&self->c), 0);
 
 	/* the wrong tree, in a new pid namespace whose init coordinates */
 	pid = ckpt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		if (ckpt_isolate(self->out) || unshare(CLONE_NEWPID))
+		if (ckpt_isolate(self->c.out) || unshare(CLONE_NEWPID))
 			_exit(CKPT_EXIT_SETUP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
+		prctl(PR_SET_NAME, self->c.comm, 0, 0, 0);
 		kid = fork();
 		if (kid) {
 			while (waitpid(kid, &status, 0) < 0 && errno == EINTR)
@@ -906,8 +768,8 @@ TEST_F_TIMEOUT(pidns, restart_checks_namespaces, 120)
 				break;
 			ckpt_msleep(10);
 		}
-		fd = open(self->img, O_RDONLY);
-		logfd = open(self->log, O_WRONLY | O_TRUNC);
+		fd = open(self->c.img, O_RDONLY);
+		logfd = open(self->c.log, O_WRONLY | O_TRUNC);
 		if (fd < 0 || logfd < 0)
 			_exit(CKPT_EXIT_SETUP);
 		status = restart(pids[0], fd, 0, logfd) ? errno : 0;
@@ -917,24 +779,24 @@ TEST_F_TIMEOUT(pidns, restart_checks_namespaces, 120)
 			;
 		_exit(status);
 	}
-	self->helper = pid;
-	ckpt_track(&self->env, pid);
+	self->c.helper = pid;
+	ckpt_track(&self->c.env, pid);
 	if (ckpt_wait_or_kill_tree(pid, &status, 60000)) {
-		ckpt_dump("out", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
+		ckpt_dump("out", self->c.out, 4096);
+		ckpt_dump("log", self->c.log, 4096);
 	}
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("coordinator: %s", ckpt_status_str(status));
-	ckpt_untrack(&self->env, pid);
-	self->helper = 0;
+	ckpt_untrack(&self->c.env, pid);
+	self->c.helper = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != EINVAL)
-		ckpt_dump("out", self->out, 4096);
+		ckpt_dump("out", self->c.out, 4096);
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == EINVAL)
 		TH_LOG("coordinator: %s", ckpt_status_str(status));
-	buf = ckpt_slurp(self->log, NULL);
+	buf = ckpt_slurp(self->c.log, NULL);
 	ASSERT_NE(buf, NULL);
 	ksft_print_msg("log: %s", buf);
 	EXPECT_NE(strstr(buf, "pid namespace"), NULL) TH_LOG("log: %s", buf);
-	EXPECT_EQ(ckpt_count_lines(self->log), 1) TH_LOG("log: %s", buf);
+	EXPECT_EQ(ckpt_count_lines(self->c.log), 1) TH_LOG("log: %s", buf);
 	free(buf);
 	/* every task got the error back, none was restored */
 	{
@@ -944,7 +806,7 @@ TEST_F_TIMEOUT(pidns, restart_checks_namespaces, 120)
 			long r;
 			int err;
 
-			snprintf(path, sizeof(path), "%s/%s", self->env.dir, who[i]);
+			snprintf(path, sizeof(path), "%s/%s", self->c.env.dir, who[i]);
 			ckpt_await_file(path, 10, 10000);
 			buf = ckpt_slurp(path, NULL);
 			EXPECT_NE(buf, NULL) TH_LOG("%s", who[i]);

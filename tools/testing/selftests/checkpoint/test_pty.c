@@ -68,47 +68,6 @@ FIXTURE_TEARDOWN_PARENT(pty)
 	ckpt_env_fini(&self->env);
 }
 
-static int count_records(const char *img, uint32_t type)
-{
-	static struct ckpt_rec recs[4096];
-	char err[128];
-	size_t len;
-	char *buf = ckpt_slurp(img, &len);
-	int n, i, count = 0;
-
-	if (!buf)
-		return -1;
-	n = ckpt_image_walk(buf, len, recs, 4096, err, sizeof(err));
-	for (i = 0; i < n; i++)
-		count += recs[i].type == type;
-	free(buf);
-	return n < 0 ? -1 : count;
-}
-
-/* ckptinfo reads the image without complaint and shows @what */
-static void check_ckptinfo(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(pty) *self, const char *what)
-{
-	const char *tool = ckpt_tool("ckptinfo");
-	char *out = ckpt_path(&self->env, "ckptinfo.out");
-	char *argv[] = { (char *)tool, self->img, NULL };
-	int status;
-	char *text;
-	pid_t pid;
-
-	if (!tool)
-		return;
-	pid = ckpt_spawn(argv, out);
-	ASSERT_GT(pid, 0);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	text = ckpt_slurp(out, NULL);
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		ckpt_dump("ckptinfo", out, 8192);
-	EXPECT_TRUE(text && strstr(text, what)) TH_LOG("ckptinfo does not show %s", what);
-	free(text);
-	free(out);
-}
-
 /* Read from @fd until @want shows up, for at most @ms; 0 if it did */
 static int read_until(int fd, const char *want, char *acc, size_t size, int ms)
 {
@@ -268,7 +227,7 @@ static int verify_pairs(struct pair_state *p)
 /* A task checkpoints itself with two pairs and checks them restored */
 TEST_F_TIMEOUT(pty, pair_state_and_data, 120)
 {
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -291,37 +250,20 @@ TEST_F_TIMEOUT(pty, pair_state_and_data, 120)
 			_exit(verify_pairs(&p));
 		_exit(ret > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == CKPT_EXIT_SKIP)
+	rc = ckpt_wait_task(&self->env, pid, 30000, CKPT_EXIT_CHECKPOINTED, "worker",
+			    self->out, self->log);
+	if (rc == CKPT_EXIT_SKIP)
 		SKIP(return, "no /dev/ptmx");
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), CKPT_EXIT_CHECKPOINTED);
-	EXPECT_EQ(count_records(self->img, CKPT_HDR_TTY), 2);
-	EXPECT_EQ(count_records(self->img, CKPT_HDR_TTY_DATA), 4);
-	check_ckptinfo(_metadata, self, "LOCKED|PACKET");
+	ASSERT_EQ(rc, CKPT_EXIT_CHECKPOINTED);
+	EXPECT_EQ(ckpt_image_count(self->img, CKPT_HDR_TTY), 2);
+	EXPECT_EQ(ckpt_image_count(self->img, CKPT_HDR_TTY_DATA), 4);
+	EXPECT_EQ(ckpt_ckptinfo_shows(self->img, "LOCKED|PACKET"), 0);
 
 	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
 	ASSERT_GE(pid, 0);
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != P_OK) {
-		ckpt_dump("restored task", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status)) {
-		TH_LOG("restored task %s", ckpt_status_str(status));
-	}
-	EXPECT_EQ(WEXITSTATUS(status), P_OK) {
-		TH_LOG("restored task failed check %d (enum in test_pty.c)",
-		       WEXITSTATUS(status));
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, P_OK, "restored task", self->out,
+			    self->log);
+	EXPECT_EQ(rc, P_OK) TH_LOG("restored task failed check %d (enum in test_pty.c)", rc);
 }
 
 static char go_path[CKPT_PATH_LEN + 16], sock_path[CKPT_PATH_LEN + 16];
@@ -385,9 +327,9 @@ static pid_t ckpt_and_restart(struct __test_metadata *_metadata,
 	if (ckpt_checkpoint_file(root, self->img, self->log, CHECKPOINT_SUBTREE,
 				 NULL) <= 0)
 		return -1;
-	EXPECT_EQ(count_records(self->img, CKPT_HDR_TTY), 1);
-	EXPECT_GE(count_records(self->img, CKPT_HDR_CTTY), 1);
-	check_ckptinfo(_metadata, self, "CTTY");
+	EXPECT_EQ(ckpt_image_count(self->img, CKPT_HDR_TTY), 1);
+	EXPECT_GE(ckpt_image_count(self->img, CKPT_HDR_CTTY), 1);
+	EXPECT_EQ(ckpt_ckptinfo_shows(self->img, "CTTY"), 0);
 	if (ckpt_cg_kill(&self->env, 30000))
 		return -1;
 	ckpt_wait(root, &status, 0, 10000);

@@ -311,53 +311,11 @@ FIXTURE_TEARDOWN(scm)
 	ckpt_env_fini(&self->env);
 }
 
-/* How many records of @type the image holds */
-static int count_records(const char *img, uint32_t type)
-{
-	static struct ckpt_rec recs[4096];
-	char err[128];
-	size_t len;
-	char *buf = ckpt_slurp(img, &len);
-	int n, i, count = 0;
-
-	if (!buf)
-		return -1;
-	n = ckpt_image_walk(buf, len, recs, 4096, err, sizeof(err));
-	for (i = 0; i < n; i++)
-		count += recs[i].type == type;
-	free(buf);
-	return n < 0 ? -1 : count;
-}
-
-/* ckptinfo reads the image without complaint and shows @what */
-static void check_ckptinfo(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(scm) *self, const char *what)
-{
-	const char *tool = ckpt_tool("ckptinfo");
-	char *out = ckpt_path(&self->env, "ckptinfo.out");
-	char *argv[] = { (char *)tool, self->img, NULL };
-	int status;
-	char *text;
-	pid_t pid;
-
-	if (!tool)
-		return;
-	pid = ckpt_spawn(argv, out);
-	ASSERT_GT(pid, 0);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	text = ckpt_slurp(out, NULL);
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		ckpt_dump("ckptinfo", out, 4096);
-	EXPECT_TRUE(text && strstr(text, what)) TH_LOG("ckptinfo does not show %s", what);
-	free(text);
-	free(out);
-}
-
 /* Self-checkpoint a worker, restart it, see it check what it received */
 static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(scm) *self,
 		      int which, int nr_fds_records)
 {
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -380,34 +338,17 @@ static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(scm) *self
 			_exit(verify(which, &s));
 		_exit(ret > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), CKPT_EXIT_CHECKPOINTED);
-	EXPECT_EQ(count_records(self->img, CKPT_HDR_SOCKET_FDS), nr_fds_records);
-	check_ckptinfo(_metadata, self, "SOCKET_FDS");
+	rc = ckpt_wait_task(&self->env, pid, 30000, CKPT_EXIT_CHECKPOINTED, "worker",
+			    self->out, self->log);
+	ASSERT_EQ(rc, CKPT_EXIT_CHECKPOINTED);
+	EXPECT_EQ(ckpt_image_count(self->img, CKPT_HDR_SOCKET_FDS), nr_fds_records);
+	EXPECT_EQ(ckpt_ckptinfo_shows(self->img, "SOCKET_FDS"), 0);
 
 	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
 	ASSERT_GE(pid, 0);
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != S_OK) {
-		ckpt_dump("restored task", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status)) {
-		TH_LOG("restored task %s", ckpt_status_str(status));
-	}
-	EXPECT_EQ(WEXITSTATUS(status), S_OK) {
-		TH_LOG("restored task failed check %d (enum in test_scm_rights.c)",
-		       WEXITSTATUS(status));
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, S_OK, "restored task", self->out,
+			    self->log);
+	EXPECT_EQ(rc, S_OK) TH_LOG("restored task failed check %d (enum in test_scm_rights.c)", rc);
 }
 
 TEST_F_TIMEOUT(scm, pipe_read_end_only_in_flight, 60)

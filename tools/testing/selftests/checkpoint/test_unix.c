@@ -441,55 +441,13 @@ FIXTURE_TEARDOWN_PARENT(usock)
 	ckpt_env_fini(&self->env);
 }
 
-/* How many records of @type the image holds */
-static int count_records(const char *img, uint32_t type)
-{
-	static struct ckpt_rec recs[4096];
-	char err[128];
-	size_t len;
-	char *buf = ckpt_slurp(img, &len);
-	int n, i, count = 0;
-
-	if (!buf)
-		return -1;
-	n = ckpt_image_walk(buf, len, recs, 4096, err, sizeof(err));
-	for (i = 0; i < n; i++)
-		count += recs[i].type == type;
-	free(buf);
-	return n < 0 ? -1 : count;
-}
-
-/* ckptinfo reads the image without complaint and shows @what */
-static void check_ckptinfo(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(usock) *self, const char *what)
-{
-	const char *tool = ckpt_tool("ckptinfo");
-	char *out = ckpt_path(&self->env, "ckptinfo.out");
-	char *argv[] = { (char *)tool, self->img, NULL };
-	int status;
-	char *text;
-	pid_t pid;
-
-	if (!tool)
-		return;
-	pid = ckpt_spawn(argv, out);
-	ASSERT_GT(pid, 0);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	text = ckpt_slurp(out, NULL);
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		ckpt_dump("ckptinfo", out, 4096);
-	EXPECT_TRUE(text && strstr(text, what)) TH_LOG("ckptinfo does not show %s", what);
-	free(text);
-	free(out);
-}
-
 enum { SELF_SOCKS, SELF_LISTENERS };
 
 /* Self-checkpoint a worker holding sockets, restart it, see it check them */
 static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(usock) *self,
 		      int which, int min_socks)
 {
-	int status;
+	int rc;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -516,35 +474,18 @@ static void self_test(struct __test_metadata *_metadata, FIXTURE_DATA(usock) *se
 			      verify_listeners(&l));
 		_exit(ret > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != CKPT_EXIT_CHECKPOINTED) {
-		ckpt_dump("worker", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(WEXITSTATUS(status), CKPT_EXIT_CHECKPOINTED);
-	EXPECT_GE(count_records(self->img, CKPT_HDR_SOCKET), min_socks);
-	check_ckptinfo(_metadata, self, which == SELF_SOCKS ? "state=ORPHAN" :
-		       "SOCKET_LISTENQ");
+	rc = ckpt_wait_task(&self->env, pid, 30000, CKPT_EXIT_CHECKPOINTED, "worker",
+			    self->out, self->log);
+	ASSERT_EQ(rc, CKPT_EXIT_CHECKPOINTED);
+	EXPECT_GE(ckpt_image_count(self->img, CKPT_HDR_SOCKET), min_socks);
+	EXPECT_EQ(ckpt_ckptinfo_shows(self->img, which == SELF_SOCKS ? "state=ORPHAN" :
+				      "SOCKET_LISTENQ"), 0);
 
 	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
 	ASSERT_GE(pid, 0);
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != U_OK) {
-		ckpt_dump("restored task", self->out, 4096);
-		ckpt_dump("log", self->log, 4096);
-	}
-	ASSERT_TRUE(WIFEXITED(status)) {
-		TH_LOG("restored task %s", ckpt_status_str(status));
-	}
-	EXPECT_EQ(WEXITSTATUS(status), U_OK) {
-		TH_LOG("restored task failed check %d (enum in test_unix.c)",
-		       WEXITSTATUS(status));
-	}
+	rc = ckpt_wait_task(&self->env, pid, 30000, U_OK, "restored task", self->out,
+			    self->log);
+	EXPECT_EQ(rc, U_OK) TH_LOG("restored task failed check %d (enum in test_unix.c)", rc);
 }
 
 TEST_F_TIMEOUT(usock, pairs_bound_and_orphans, 120)
@@ -701,7 +642,7 @@ TEST_F_TIMEOUT(usock, server_and_client_tree, 240)
 	ASSERT_GT(ckpt_checkpoint_file(root, self->img, self->log,
 				       CHECKPOINT_SUBTREE, NULL), 0);
 	/* listener, accepted socket, client */
-	EXPECT_EQ(count_records(self->img, CKPT_HDR_SOCKET), 3);
+	EXPECT_EQ(ckpt_image_count(self->img, CKPT_HDR_SOCKET), 3);
 	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
 	ckpt_wait(root, &status, 0, 10000);
 	ckpt_untrack(&self->env, root);

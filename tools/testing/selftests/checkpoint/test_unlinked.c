@@ -48,15 +48,14 @@
 
 FIXTURE(unl) {
 	struct ckpt_env env;
-	char *img, *log, *out, *dir, *file, *sub;
+	struct ckpt_round r;
+	char *dir, *file, *sub;
 };
 
 FIXTURE_SETUP(unl)
 {
 	ASSERT_EQ(ckpt_env_init(&self->env, "unlinked"), 0);
-	self->img = ckpt_path(&self->env, "image");
-	self->log = ckpt_path(&self->env, "log");
-	self->out = ckpt_path(&self->env, "out");
+	ckpt_round_init(&self->r, &self->env, NULL, NULL, self);
 	self->dir = self->env.dir;
 	self->file = ckpt_path(&self->env, "victim");
 	self->sub = ckpt_path(&self->env, "sub");
@@ -146,62 +145,16 @@ static int ends_with(const char *s, const char *tail)
  * task runs @verify and exits with its result.  Returns the worker's
  * exit status through the harness.
  */
-typedef int (*setup_fn)(FIXTURE_DATA(unl) *self);
-typedef int (*verify_fn)(FIXTURE_DATA(unl) *self);
-
-static int worker_run(FIXTURE_DATA(unl) *self, setup_fn setup, verify_fn verify)
+static int worker_run(FIXTURE_DATA(unl) *self, int (*setup)(void *), int (*verify)(void *))
 {
-	int status;
-	pid_t pid;
-
-	pid = ckpt_fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int fd, logfd, ret;
-		long id;
-
-		if (ckpt_isolate(self->out))
-			_exit(CKPT_EXIT_SETUP);
-		fd = open(self->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		logfd = open(self->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd < 0 || logfd < 0)
-			_exit(CKPT_EXIT_SETUP);
-		ret = setup(self);
-		if (ret)
-			_exit(ret);
-		id = ckpt_self(fd, logfd);
-		if (id == 0)
-			_exit(verify(self));
-		_exit(id > 0 ? CKPT_EXIT_CHECKPOINTED : CKPT_EXIT_CKPT_FAILED);
-	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status))
-		return 1000;
-	return WEXITSTATUS(status);
-}
-
-static int restart_run(FIXTURE_DATA(unl) *self)
-{
-	int status;
-	pid_t pid;
-
-	pid = ckpt_start_restarter(self->img, -1, self->log, 0);
-	if (pid < 0)
-		return -1;
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 60000);
-	ckpt_untrack(&self->env, pid);
-	if (!WIFEXITED(status))
-		return 1000;
-	return WEXITSTATUS(status);
+	self->r.setup = setup;
+	self->r.verify = verify;
+	return ckpt_round_worker(&self->env, &self->r);
 }
 
 static int log_has(FIXTURE_DATA(unl) *self, const char *what)
 {
-	char *text = ckpt_slurp(self->log, NULL);
+	char *text = ckpt_slurp(self->r.log, NULL);
 	int ret = text && strstr(text, what);
 
 	if (!ret)
@@ -210,36 +163,18 @@ static int log_has(FIXTURE_DATA(unl) *self, const char *what)
 	return ret;
 }
 
-/* Count the image's records of @type */
-static int count_records(const char *path, uint32_t type)
-{
-	static struct ckpt_rec recs[8192];
-	char err[256];
-	size_t len;
-	char *img = ckpt_slurp(path, &len);
-	int n, i, count = 0;
-
-	if (!img)
-		return -1;
-	n = ckpt_image_walk(img, len, recs, 8192, err, sizeof(err));
-	for (i = 0; i < n && i < 8192; i++)
-		count += recs[i].type == type;
-	free(img);
-	return n < 0 ? -1 : count;
-}
-
 #define EXPECT_RESTORED(self, rc) do {						\
 	if ((rc) != 0) {							\
-		ckpt_dump("restored task", (self)->out, 8192);			\
-		ckpt_dump("log", (self)->log, 4096);				\
+		ckpt_dump("restored task", (self)->r.out, 8192);			\
+		ckpt_dump("log", (self)->r.log, 4096);				\
 	}									\
 	EXPECT_EQ((rc), 0) TH_LOG("restored task failed check %d", (rc));	\
 } while (0)
 
 #define ASSERT_CHECKPOINTED(self, rc) do {					\
 	if ((rc) != CKPT_EXIT_CHECKPOINTED) {					\
-		ckpt_dump("worker", (self)->out, 8192);				\
-		ckpt_dump("log", (self)->log, 4096);				\
+		ckpt_dump("worker", (self)->r.out, 8192);				\
+		ckpt_dump("log", (self)->r.log, 4096);				\
 	}									\
 	if ((rc) == CKPT_EXIT_SKIP)						\
 		SKIP(return, "feature missing");				\
@@ -270,7 +205,7 @@ static int memfd_at(const char *name, unsigned int flags, int fd)
 	return 0;
 }
 
-static int memfd_setup(FIXTURE_DATA(unl) *self)
+static int memfd_setup(void *arg)
 {
 	unsigned char buf[SEALED_LEN];
 
@@ -299,7 +234,7 @@ enum {
 	M_OPEN, M_NOEXEC, M_MAP, M_PREAD, M_MPROTECT,
 };
 
-static int memfd_verify(FIXTURE_DATA(unl) *self)
+static int memfd_verify(void *arg)
 {
 	char link[256];
 	struct stat st;
@@ -370,12 +305,12 @@ TEST_F_TIMEOUT(unl, memfd_seals, 120)
 	int rc = worker_run(self, memfd_setup, memfd_verify);
 
 	ASSERT_CHECKPOINTED(self, rc);
-	EXPECT_GE(count_records(self->img, CKPT_HDR_FILE_SEALS), 3);
-	rc = restart_run(self);
+	EXPECT_GE(ckpt_image_count(self->r.img, CKPT_HDR_FILE_SEALS), 3);
+	rc = ckpt_round_restart(&self->env, &self->r);
 	EXPECT_RESTORED(self, rc);
 }
 
-static int future_setup(FIXTURE_DATA(unl) *self)
+static int future_setup(void *arg)
 {
 	void *p;
 
@@ -387,7 +322,7 @@ static int future_setup(FIXTURE_DATA(unl) *self)
 	return 0;
 }
 
-static int no_verify(FIXTURE_DATA(unl) *self)
+static int no_verify(void *arg)
 {
 	return 99;
 }
@@ -415,8 +350,9 @@ TEST_F_TIMEOUT(unl, memfd_future_write_mapped_refused, 60)
 static unsigned char *map_shared, *map_private, *map_only;
 static dev_t dir_dev;
 
-static int unlinked_setup(FIXTURE_DATA(unl) *self)
+static int unlinked_setup(void *arg)
 {
+	FIXTURE_DATA(unl) *self = arg;
 	char *only = ckpt_path(&self->env, "only-mapped");
 	char *empty = ckpt_path(&self->env, "empty");
 	unsigned char buf[3 * PAGE + 77];
@@ -483,8 +419,9 @@ enum {
 	U_MAP_ONLY, U_FLAGS, U_APPEND, U_EMPTY,
 };
 
-static int unlinked_verify(FIXTURE_DATA(unl) *self)
+static int unlinked_verify(void *arg)
 {
+	FIXTURE_DATA(unl) *self = arg;
 	struct stat st, sc;
 	char link[256], path[64];
 	int i, fl;
@@ -560,20 +497,21 @@ TEST_F_TIMEOUT(unl, unlinked, 120)
 
 	ASSERT_CHECKPOINTED(self, rc);
 	/* two inodes with contents, the empty one's too, saved once each */
-	EXPECT_EQ(count_records(self->img, CKPT_HDR_FILE_INODE), 3);
-	EXPECT_EQ(count_records(self->img, CKPT_HDR_FILE_UNLINKED), 3);
+	EXPECT_EQ(ckpt_image_count(self->r.img, CKPT_HDR_FILE_INODE), 3);
+	EXPECT_EQ(ckpt_image_count(self->r.img, CKPT_HDR_FILE_UNLINKED), 3);
 	/* sparse: the hole is not in the image */
-	EXPECT_LT(ckpt_file_size(self->img), BIG_HOLE);
-	rc = restart_run(self);
+	EXPECT_LT(ckpt_file_size(self->r.img), BIG_HOLE);
+	rc = ckpt_round_restart(&self->env, &self->r);
 	EXPECT_RESTORED(self, rc);
 	/* and once more from the same image: it has not changed */
-	rc = restart_run(self);
+	rc = ckpt_round_restart(&self->env, &self->r);
 	EXPECT_RESTORED(self, rc);
 }
 
 /* Restart where the directory of the unlinked file is gone: refused */
-static int subdir_setup(FIXTURE_DATA(unl) *self)
+static int subdir_setup(void *arg)
 {
+	FIXTURE_DATA(unl) *self = arg;
 	char path[CKPT_PATH_LEN + 8];
 	int fd;
 
@@ -592,17 +530,18 @@ TEST_F_TIMEOUT(unl, directory_gone, 60)
 	rc = worker_run(self, subdir_setup, no_verify);
 	ASSERT_CHECKPOINTED(self, rc);
 	ASSERT_EQ(rmdir(self->sub), 0);
-	unlink(self->log);
+	unlink(self->r.log);
 	ckpt_restarter_quiet = 1;
-	rc = restart_run(self);
+	rc = ckpt_round_restart(&self->env, &self->r);
 	ckpt_restarter_quiet = 0;
 	EXPECT_EQ(rc, CKPT_EXIT_RESTART_ERRNO + ENOENT);
 	EXPECT_TRUE(log_has(self, "cannot make an unlinked file in"));
 }
 
 /* Unlinked by one name, still linked by another: refused */
-static int linked_setup(FIXTURE_DATA(unl) *self)
+static int linked_setup(void *arg)
 {
+	FIXTURE_DATA(unl) *self = arg;
 	char *other = ckpt_path(&self->env, "other-name");
 	int fd = open(self->file, O_RDWR | O_CREAT | O_TRUNC, 0600);
 

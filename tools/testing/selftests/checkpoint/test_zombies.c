@@ -39,7 +39,7 @@
 #include "../kselftest_harness.h"
 #pragma GCC diagnostic pop
 #pragma GCC diagnostic ignored "-Wclobbered"
-#include "ckpt_util.h"
+#include "ckpt_tree.h"
 
 #include <linux/checkpoint_hdr.h>
 
@@ -70,12 +70,9 @@ static void wfail(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (W.why[0])
-		return;
 	va_start(ap, fmt);
-	vsnprintf(W.why, sizeof(W.why), fmt, ap);
+	ckpt_vfail(W.why, sizeof(W.why), names[W.idx], fmt, ap);
 	va_end(ap);
-	ckpt_report("%s: %s", names[W.idx], W.why);
 }
 
 static void put(const char *prefix, const char *result)
@@ -108,7 +105,7 @@ static int await_zombie(pid_t pid)
 /* The part every live task runs once set up */
 static void __attribute__((noreturn)) live(int idx)
 {
-	int i, status, bad;
+	int status, bad;
 	double end;
 
 	W.idx = idx;
@@ -175,29 +172,13 @@ static void __attribute__((noreturn)) live(int idx)
 
 	put("res.", W.why[0] ? W.why : "ok");
 	bad = W.why[0] != 0;
-	for (i = 0; i < W.nr_kids; i++) {
-		pid_t r = waitpid(W.kids[i], &status, 0);
-
-		if (r != W.kids[i] || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			ckpt_report("%s: child %d: %d %s", names[idx], W.kids[i], r,
-				    r > 0 ? ckpt_status_str(status) : strerror(errno));
-			bad = 1;
-		}
-	}
+	bad |= ckpt_reap_kids(names[idx], W.kids, W.nr_kids, 0);
 	_exit(bad);
 }
 
 static pid_t xfork(void)
 {
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		ckpt_report("fork: %s", strerror(errno));
-		_exit(CKPT_EXIT_SETUP);
-	}
-	if (pid == 0)
-		W.nr_kids = 0;
-	return pid;
+	return ckpt_tree_fork(&W.nr_kids);
 }
 
 static void __attribute__((noreturn)) root_main(void)
@@ -205,6 +186,8 @@ static void __attribute__((noreturn)) root_main(void)
 	int p[2], status;
 	pid_t b, p1, p2;
 
+	if (setsid() < 0)
+		_exit(CKPT_EXIT_SETUP);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	signal(SIGUSR1, on_usr1);
 
@@ -296,26 +279,20 @@ static void __attribute__((noreturn)) root_main(void)
 }
 
 FIXTURE(zombies) {
-	struct ckpt_env env;
-	char *img, *log, *out, *rst_out, comm[16];
-	pid_t root, tool;
+	struct ckpt_ctr c;
 };
 
 FIXTURE_SETUP(zombies)
 {
-	ASSERT_EQ(ckpt_env_init(&self->env, "zombies"), 0);
-	self->img = ckpt_path(&self->env, "image");
-	self->log = ckpt_path(&self->env, "log");
-	self->out = ckpt_path(&self->env, "tree.out");
-	self->rst_out = ckpt_path(&self->env, "restart.out");
-	snprintf(self->comm, sizeof(self->comm), "ckz%d", getpid() % 100000);
+	ASSERT_EQ(ckpt_ctr_init(&self->c, "zombies", "ckz"), 0);
+	snprintf(W.dir, sizeof(W.dir), "%s", self->c.env.dir);
+	snprintf(W.go, sizeof(W.go), "%s", self->c.go);
+	snprintf(W.sent, sizeof(W.sent), "%s/sent", self->c.env.dir);
 }
 
 FIXTURE_TEARDOWN_PARENT(zombies)
 {
-	ckpt_kill_comm(self->comm);
-	ckpt_kill_tree(self->tool);
-	ckpt_env_fini(&self->env);
+	ckpt_ctr_fini(&self->c);
 }
 
 struct info {
@@ -343,43 +320,24 @@ static int read_info(const char *dir, const char *prefix, int idx, struct info *
 
 TEST_F_TIMEOUT(zombies, zombies_sessions_groups, 280)
 {
-	pid_t pid;
 	const char *extra[] = { "--pidns", "--copy-status", NULL };
+	struct ckpt_ctr *c = &self->c;
 	struct ckpt_task_pids pids[16];
 	struct info pre[NR_LIVE], post;
-	int i, j, n, status, reaped = 0, got, zombies = 0;
+	int i, j, n, status, reaped, got, zombies = 0;
 	char err[256];
-	pid_t a, z1, z2, g;
+	pid_t root, a, z1, z2, g;
 
 	if (!ckpt_tool("restart"))
 		SKIP(return, "restart tool not installed");
-	if (ckpt_cg_create(&self->env, "zombies"))
+	if (ckpt_cg_create(&c->env, "zombies"))
 		SKIP(return, "no cgroup v2 freezer");
 
-	snprintf(W.dir, sizeof(W.dir), "%s", self->env.dir);
-	snprintf(W.go, sizeof(W.go), "%s/go", self->env.dir);
-	snprintf(W.sent, sizeof(W.sent), "%s/sent", self->env.dir);
-	/* self is shared with the harness: the child must not write it */
-	pid = ckpt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		if (ckpt_cg_add(&self->env, getpid()) || ckpt_isolate(self->out) ||
-		    setsid() < 0)
-			_exit(CKPT_EXIT_SETUP);
-		prctl(PR_SET_NAME, self->comm, 0, 0, 0);
-		root_main();
-	}
-	self->root = pid;
-	ckpt_track(&self->env, self->root);
-	got = ckpt_await_files(self->env.dir, "ready.", NR_LIVE, 60000, self->root,
-			       &status, &reaped);
-	if (got != NR_LIVE)
-		ckpt_dump("tree", self->out, 4096);
-	ASSERT_EQ(got, NR_LIVE) TH_LOG("%d of %d tasks ready%s%s", got, NR_LIVE,
-				       reaped ? ", root " : "",
-				       reaped ? ckpt_status_str(status) : "");
+	root = ckpt_ctr_start(c, 0, root_main);
+	ASSERT_GT(root, 0);
+	ASSERT_EQ(ckpt_ctr_ready(c, NR_LIVE, NULL), NR_LIVE);
 	for (i = 0; i < NR_LIVE; i++) {
-		ASSERT_EQ(read_info(self->env.dir, "ready.", i, &pre[i]), 0);
+		ASSERT_EQ(read_info(c->env.dir, "ready.", i, &pre[i]), 0);
 	}
 	a = pre[T_B].a;
 	z1 = pre[T_R].z1;
@@ -388,20 +346,18 @@ TEST_F_TIMEOUT(zombies, zombies_sessions_groups, 280)
 	/* the set-up is what it should be */
 	ASSERT_EQ(pre[T_B].sid, a);
 	ASSERT_EQ(pre[T_C].sid, a);
-	ASSERT_EQ(pre[T_B].ppid, self->root);
+	ASSERT_EQ(pre[T_B].ppid, root);
 	ASSERT_EQ(pre[T_P1].pgid, g);
 	ASSERT_EQ(pre[T_P1A].pgid, g);
 	ASSERT_EQ(pre[T_P2A].pgid, g);
-	ASSERT_EQ(pre[T_P2].pgid, self->root);
+	ASSERT_EQ(pre[T_P2].pgid, root);
 	ASSERT_EQ(ckpt_proc_state(z1), 'Z');
 	ASSERT_EQ(ckpt_proc_state(z2), 'Z');
 	ASSERT_EQ(ckpt_proc_state(a), 0);
 
-	ASSERT_EQ(ckpt_cg_freeze(&self->env, 1, 30000), 0);
-	ASSERT_GT(ckpt_checkpoint_file(self->root, self->img, self->log,
-				       CHECKPOINT_SUBTREE, NULL), 0);
+	ASSERT_EQ(ckpt_ctr_checkpoint(c, root, 0), 0);
 
-	n = ckpt_image_tree(self->img, pids, 16, err, sizeof(err));
+	n = ckpt_image_tree(c->img, pids, 16, err, sizeof(err));
 	ASSERT_EQ(n, NR_LIVE + 2) TH_LOG("tree record: %d entries %s", n, n < 0 ? err : "");
 	for (i = 0; i < n; i++) {
 		if (pids[i].pid == z1 || pids[i].pid == z2) {
@@ -413,7 +369,7 @@ TEST_F_TIMEOUT(zombies, zombies_sessions_groups, 280)
 			EXPECT_EQ(pids[i].exit_code, want)
 				TH_LOG("zombie %d exit_code %#x", pids[i].pid, pids[i].exit_code);
 			EXPECT_EQ(pids[i].exit_signal, SIGCHLD);
-			EXPECT_EQ(pids[i].ppid, self->root);
+			EXPECT_EQ(pids[i].ppid, root);
 			continue;
 		}
 		EXPECT_EQ(pids[i].flags & CKPT_PIDS_ZOMBIE, 0U) TH_LOG("entry %d", i);
@@ -428,31 +384,15 @@ TEST_F_TIMEOUT(zombies, zombies_sessions_groups, 280)
 	}
 	EXPECT_EQ(zombies, 2);
 
-	ASSERT_EQ(ckpt_cg_kill(&self->env, 30000), 0);
-	ckpt_wait(self->root, &status, 0, 10000);
-	ckpt_untrack(&self->env, self->root);
-	ASSERT_EQ(ckpt_write_file(W.go, "go\n", 3), 0);
-
-	self->tool = ckpt_restart_tool(self->img, self->log, self->rst_out, extra);
-	ASSERT_GT(self->tool, 0);
-	ckpt_track(&self->env, self->tool);
-	reaped = 0;
-	got = ckpt_await_files(self->env.dir, "res.", NR_LIVE, 180000, self->tool,
-			       &status, &reaped);
-	if (!reaped && ckpt_wait_or_kill_tree(self->tool, &status, 60000) == 0)
-		reaped = 1;
-	ckpt_untrack(&self->env, self->tool);
-	if (got != NR_LIVE || !reaped || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		ckpt_dump("restart", self->rst_out, 4096);
-		ckpt_dump("log", self->log, 2048);
-		ckpt_dump("tree", self->out, 4096);
-	}
+	ASSERT_EQ(ckpt_ctr_kill(c), 0);
+	got = ckpt_ctr_restart(c, extra, NR_LIVE, &status, &reaped);
+	ASSERT_GE(got, 0);
 	EXPECT_EQ(got, NR_LIVE) TH_LOG("%d of %d restored tasks reported", got, NR_LIVE);
 	EXPECT_TRUE(reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		TH_LOG("restart --copy-status: %s",
 		       reaped ? ckpt_status_str(status) : "did not exit");
 	for (i = 0; i < NR_LIVE; i++) {
-		if (read_info(self->env.dir, "res.", i, &post)) {
+		if (read_info(c->env.dir, "res.", i, &post)) {
 			EXPECT_TRUE(0) TH_LOG("%s: no result", names[i]);
 			continue;
 		}
