@@ -196,9 +196,20 @@ int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len)
 }
 
 /*
- * Read ahead into the image buffer, once it is all consumed: 0, or
- * -errno (-EINVAL for an image that ends early).
+ * One read of the image file into @iter: the bytes read, or -errno; an
+ * image that ends early is malformed (-EINVAL).
  */
+static ssize_t ckpt_read_some(struct ckpt_ctx *ctx, struct iov_iter *iter)
+{
+	ssize_t n = ckpt_file_read(ctx, iter);
+
+	if (!n)
+		return ckpt_err(ctx, -EINVAL, "image truncated at offset %lld",
+				ctx->pos);
+	return n;
+}
+
+/* Read ahead into the image buffer, once it is all consumed */
 static int ckpt_fill(struct ckpt_ctx *ctx)
 {
 	struct kvec kv = { .iov_base = ctx->buf, .iov_len = CKPT_BUF_SIZE };
@@ -206,12 +217,9 @@ static int ckpt_fill(struct ckpt_ctx *ctx)
 	ssize_t n;
 
 	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, kv.iov_len);
-	n = ckpt_file_read(ctx, &iter);
+	n = ckpt_read_some(ctx, &iter);
 	if (n < 0)
 		return n;
-	if (n == 0)
-		return ckpt_err(ctx, -EINVAL, "image truncated at offset %lld",
-				ctx->pos);
 	ctx->buf_off = 0;
 	ctx->buf_len = n;
 	return 0;
@@ -242,13 +250,9 @@ int ckpt_read_iter(struct ckpt_ctx *ctx, struct iov_iter *iter)
 				return n;
 			continue;
 		} else {
-			n = ckpt_file_read(ctx, iter);
+			n = ckpt_read_some(ctx, iter);
 			if (n < 0)
 				return n;
-			if (n == 0)
-				return ckpt_err(ctx, -EINVAL,
-						"image truncated at offset %lld",
-						ctx->pos);
 		}
 		ctx->pos += n;
 	}
