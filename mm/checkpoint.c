@@ -1169,6 +1169,12 @@ static bool restore_pages_allowed(struct ckpt_vma *vmas, unsigned int nr,
 	return false;
 }
 
+/*
+ * Fault in the pages of a record's runs, then read all their data in one
+ * go: a record of many small runs (many small mappings) is one read of
+ * the image, straight into the pages, not one read per run through the
+ * context's buffer.
+ */
 static int restore_mm_pages(struct ckpt_ctx *ctx, struct ckpt_vma *vmas,
 			    unsigned int nr_vmas)
 {
@@ -1179,7 +1185,7 @@ static int restore_mm_pages(struct ckpt_ctx *ctx, struct ckpt_vma *vmas,
 	if (!b)
 		return -ENOMEM;
 	while ((nr = ckpt_pages_read_runs(ctx, b)) > 0) {
-		unsigned int i;
+		unsigned int i, j, filled = 0;
 
 		for (i = 0; i < b->nr_runs && !ret; i++) {
 			struct ckpt_page_run *r = &b->runs[i];
@@ -1193,24 +1199,27 @@ static int restore_mm_pages(struct ckpt_ctx *ctx, struct ckpt_vma *vmas,
 					       r->start, r->nr_pages);
 				break;
 			}
-			while (left && !ret) {
-				long got, j;
+			/* the runs add up to at most CKPT_PAGES_MAX pages */
+			while (left) {
+				long got;
 
-				got = get_user_pages_unlocked(addr, left, b->pages,
+				got = get_user_pages_unlocked(addr, left, b->pages + filled,
 							      FOLL_WRITE | FOLL_FORCE);
 				if (got <= 0) {
 					ret = ckpt_err(ctx, got ? got : -EFAULT,
 						       "cannot fault in %#lx", addr);
 					break;
 				}
-				ret = ckpt_pages_read_data(ctx, b, b->pages, got);
-				for (j = 0; j < got; j++) {
-					set_page_dirty_lock(b->pages[j]);
-					put_page(b->pages[j]);
-				}
+				filled += got;
 				addr += got << PAGE_SHIFT;
 				left -= got;
 			}
+		}
+		if (!ret)
+			ret = ckpt_pages_read_data(ctx, b, b->pages, filled);
+		for (j = 0; j < filled; j++) {
+			set_page_dirty_lock(b->pages[j]);
+			put_page(b->pages[j]);
 		}
 		b->nr_pages = 0;
 		b->nr_runs = 0;
