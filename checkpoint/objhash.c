@@ -33,6 +33,7 @@ struct ckpt_obj {
 	/* checkpoint: uses seen, and where the object was first met */
 	unsigned int uses;
 	bool held;
+	bool saved;			/* its records are all written */
 	pid_t pid;
 	char what[sizeof_field(struct ckpt_ctx, what)];
 };
@@ -126,7 +127,10 @@ int ckpt_obj_lookup(struct ckpt_ctx *ctx, void *ptr)
  *       object's state (an fd, a task's mm), CKPT_USE_SHAREABLE for one
  *       that outsiders may share harmlessly (a mapping's file),
  *       CKPT_USE_NOREF for a pointer that holds no reference (an epoll
- *       item's file)
+ *       item's file); with CKPT_USE_WHOLE, restart needs the object
+ *       made when it meets this reference, so one still being saved
+ *       (which is what saves the referrer, in a cycle) is refused
+ *       with EOPNOTSUPP
  *
  * Each call but CKPT_USE_NOREF ones counts one reference of the saved
  * tasks to @ptr.
@@ -150,6 +154,10 @@ int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
 	if (obj) {
 		if (WARN_ON_ONCE(obj->ops != ops))
 			return -EINVAL;
+		if ((use & CKPT_USE_WHOLE) && !obj->saved)
+			return ckpt_err(ctx, -EOPNOTSUPP,
+					"it names a %s that is still being saved (a cycle)",
+					ops->obj_name);
 		if (use & CKPT_USE_NOREF)
 			return obj->objref;
 		obj->uses++;
@@ -179,6 +187,7 @@ int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
 	ret = ckpt_write_obj(ctx, &ref.h);
 	if (!ret)
 		ret = ops->checkpoint(ctx, ptr);
+	obj->saved = !ret;
 	return ret ? ret : obj->objref;
 }
 

@@ -15,7 +15,9 @@
  * An item lives as long as its target file is open somewhere, not only
  * while its fd is: the target file of each item must be open in an fd
  * of the task being saved (under any number), else the checkpoint
- * fails with EOPNOTSUPP.  Readiness is not saved: it is polled again
+ * fails with EOPNOTSUPP; so does an epoll file in flight in the queue
+ * of a socket it watches (the socket's file is still being saved when
+ * the epoll is, and restart needs it whole first).  Readiness is not saved: it is polled again
  * when the item is added, so an edge-triggered item whose file is ready
  * reports it once more after restart.
  */
@@ -103,9 +105,12 @@ static int epoll_prepare(struct ckpt_ctx *ctx, struct file *file,
 				       "the file of an epoll item is open in no fd of the task");
 			break;
 		}
-		/* an item holds no reference: it is no use of the file */
+		/*
+		 * An item holds no reference: it is no use of the file.
+		 * Restart adds it with that file, made by then.
+		 */
 		ret = checkpoint_obj_use(ctx, tfile, CKPT_OBJ_FILE,
-					 CKPT_USE_NOREF);
+					 CKPT_USE_NOREF | CKPT_USE_WHOLE);
 		if (ret > 0)
 			ret = 0;
 	}

@@ -178,6 +178,7 @@ int ckpt_obj_restore_done(struct ckpt_ctx *ctx);
 #define CKPT_USE_HOLD		0	/* the object's state is shared */
 #define CKPT_USE_SHAREABLE	BIT(0)	/* may be shared with outsiders */
 #define CKPT_USE_NOREF		BIT(1)	/* holds no reference: not a use */
+#define CKPT_USE_WHOLE		BIT(2)	/* restart needs it made by then */
 
 static inline int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type)
 {

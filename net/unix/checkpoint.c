@@ -532,8 +532,14 @@ static int ckpt_sock_inflight_save(struct ckpt_ctx *ctx, struct socket *sock)
 		ret = ckpt_err(ctx, -EOPNOTSUPP,
 			       "sockets in flight in sockets in flight nested too deep");
 	ctx->depth++;
+	/*
+	 * Restart attaches a file in flight when it meets the message, but
+	 * waits for a Unix socket's file still being made (in a cycle).
+	 */
 	for (i = 0; i < in.nr_files && !ret; i++) {
-		ret = checkpoint_obj(ctx, in.files[i], CKPT_OBJ_FILE);
+		ret = checkpoint_obj_use(ctx, in.files[i], CKPT_OBJ_FILE,
+					 ckpt_unix_sock(in.files[i]) ?
+					 CKPT_USE_HOLD : CKPT_USE_WHOLE);
 		ret = ret < 0 ? ret : 0;
 	}
 	ctx->depth--;

@@ -10,7 +10,8 @@
  * theirs; a socket sent over itself or over its peer (a socket in
  * flight in its own queue or its peer's) comes back as that very
  * socket, connected as before; a third socket only in flight keeps its
- * own queue.  Files in flight to a pending connection are refused with
+ * own queue.  Files in flight to a pending connection, and an epoll
+ * file in flight in the queue of a socket it watches, are refused with
  * a log line.
  */
 #define _GNU_SOURCE
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -427,6 +429,58 @@ TEST_F_TIMEOUT(scm, pending_connection_refused, 60)
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(WEXITSTATUS(status), 0) TH_LOG("checkpoint did not fail with EOPNOTSUPP");
 	EXPECT_TRUE(log_says(self->log, "pending connection"));
+}
+
+/*
+ * An epoll file in flight in the queue of a socket it watches: whichever
+ * of the two is saved first saves the other while it is itself still
+ * being saved, and restart would need the other made first.  Refused at
+ * checkpoint, not at restart: with the epoll only in flight (the
+ * socket's file is saved first) and with the epoll also in the fd
+ * table, under a lower fd (the epoll's file is saved first).
+ */
+static void epoll_in_flight(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(scm) *self, int keep_open)
+{
+	int status;
+	pid_t pid;
+
+	pid = ckpt_fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		int sv[2], ep, fd, logfd;
+
+		if (ckpt_isolate(self->out))
+			_exit(CKPT_EXIT_SETUP);
+		fd = open(self->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		logfd = open(self->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		ep = epoll_create1(0);
+		if (fd < 0 || logfd < 0 || ep < 0 ||
+		    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+		    epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) ||
+		    send_fds(sv[1], "e", &ep, 1) || (!keep_open && close(ep)))
+			_exit(CKPT_EXIT_SETUP);
+		if (ckpt_self(fd, logfd) >= 0)
+			_exit(1);
+		_exit(errno == EOPNOTSUPP ? 0 : 2);
+	}
+	ckpt_track(&self->env, pid);
+	ckpt_wait_or_kill(pid, &status, 30000);
+	ckpt_untrack(&self->env, pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 0) TH_LOG("checkpoint did not fail with EOPNOTSUPP");
+	EXPECT_TRUE(log_says(self->log, "still being saved"));
+}
+
+TEST_F_TIMEOUT(scm, epoll_in_flight_watching_its_socket_refused, 60)
+{
+	epoll_in_flight(_metadata, self, 0);
+}
+
+TEST_F_TIMEOUT(scm, epoll_in_fd_table_and_in_flight_refused, 60)
+{
+	epoll_in_flight(_metadata, self, 1);
 }
 
 TEST_HARNESS_MAIN
