@@ -414,7 +414,8 @@ static pid_t group_pid(const struct tree_build *b, int self, pid_t pgid)
 		return tree_pid_at(b->plan, j, level);
 	if (b->plan->layout != TREE_FRESH)
 		return pgid;
-	return b->pids[j];
+	/* reported before the builder lets the members join */
+	return tree_build_pid(b, j);
 }
 
 static void __attribute__((noreturn)) node_main(struct tree_build *b, int i)
@@ -470,15 +471,19 @@ int tree_build_init(struct tree_build *b, const struct tree_plan *plan)
 {
 	memset(b, 0, sizeof(*b));
 	b->plan = plan;
-	/* shared: with fresh pids, members look up their group's pid */
-	b->pids = mmap(NULL, plan->nr * sizeof(*b->pids),
+	/*
+	 * Shared: with fresh pids, members look up their group's pid,
+	 * which the builder may have learnt from a MSG_PID0 report
+	 */
+	b->pids = mmap(NULL, 2 * plan->nr * sizeof(*b->pids),
 		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		       -1, 0);
 	if (b->pids == MAP_FAILED)
 		b->pids = NULL;
+	else
+		b->bpids = b->pids + plan->nr;
 	b->phase = calloc(plan->nr, sizeof(*b->phase));
-	b->bpids = calloc(plan->nr, sizeof(*b->bpids));
-	if (!b->pids || !b->phase || !b->bpids) {
+	if (!b->pids || !b->phase) {
 		snprintf(b->err, sizeof(b->err), "out of memory");
 		return -1;
 	}
@@ -488,9 +493,8 @@ int tree_build_init(struct tree_build *b, const struct tree_plan *plan)
 void tree_build_free(struct tree_build *b)
 {
 	if (b->pids)
-		munmap(b->pids, b->plan->nr * sizeof(*b->pids));
+		munmap(b->pids, 2 * b->plan->nr * sizeof(*b->pids));
 	free(b->phase);
-	free(b->bpids);
 	b->pids = NULL;
 	b->phase = NULL;
 	b->bpids = NULL;

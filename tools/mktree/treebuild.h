@@ -36,7 +36,8 @@ struct tree_build {
 	bool newpid;		/* clone the root with CLONE_NEWPID */
 	pid_t *pids;		/* per node, as its creator sees it; 0 */
 	pid_t *bpids;		/* fresh pids: nodes of nested creators, as
-				 * they read their pid in the builder's /proc */
+				 * they read their pid in the builder's /proc
+				 * (shared, after pids) */
 	int *phase;		/* per node: the last phase reported */
 	char err[512];		/* what went wrong */
 	int fail_err;		/* its errno, if any */

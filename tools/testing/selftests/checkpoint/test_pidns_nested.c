@@ -7,7 +7,9 @@
  * NI starts a session and forks N1 and N2; N1 forks N11; N2 forks a
  * child that exits with 7 and stays a zombie.  The root also clones
  * MI with CLONE_NEWPID, the init of a sibling namespace M, which forks
- * M1.  Either the root is pid 1 of a container (a helper unshared
+ * M1; M1 makes a process group of its own, which H joins (a task of
+ * the root's namespace in a group whose leader was cloned in a nested
+ * namespace).  Either the root is pid 1 of a container (a helper unshared
  * CLONE_NEWPID; "checkpoint -c", no CHECKPOINT_SUBTREE), or a task of
  * the test's namespace (CHECKPOINT_SUBTREE).  The tree is frozen,
  * checkpointed, killed and restarted with the restart tool: in a new
@@ -230,6 +232,40 @@ static void __attribute__((noreturn)) ni_main(void)
 	task(T_NI);
 }
 
+/* M1: a process group of its own, its pid as H sees it in "m1.pgid" */
+static void __attribute__((noreturn)) m1_main(void)
+{
+	char nspid[96];
+	pid_t f[40];
+	int n;
+
+	ckpt_read_nspid(nspid, sizeof(nspid));
+	n = ckpt_nspid_fields(nspid, f, 40);
+	if (setpgid(0, 0) || n < 2 ||
+	    ckpt_put(W.dir, "m1.pgid", "%d\n", f[n - 2]))
+		_exit(CKPT_EXIT_SETUP);
+	task(T_M1);
+}
+
+/* H: into M1's group, whose leader M's init cloned */
+static void h_join_m1(void)
+{
+	char path[CKPT_PATH_LEN + 16], *buf;
+	pid_t pgid = 0;
+
+	snprintf(path, sizeof(path), "%s/m1.pgid", W.dir);
+	if (ckpt_await_file(path, 20, 60 * 1000))
+		_exit(CKPT_EXIT_SETUP);
+	buf = ckpt_slurp(path, NULL);
+	if (buf)
+		pgid = atoi(buf);
+	free(buf);
+	if (pgid <= 0 || setpgid(0, pgid)) {
+		ckpt_report("H: setpgid(0, %d): %s", pgid, strerror(errno));
+		_exit(CKPT_EXIT_SETUP);
+	}
+}
+
 static void __attribute__((noreturn)) root_main(void)
 {
 	pid_t pid;
@@ -249,6 +285,7 @@ static void __attribute__((noreturn)) root_main(void)
 		if (ni == 0)
 			ni_main();
 		W.kids[W.nr_kids++] = ni;
+		h_join_m1();
 		task(T_H);
 	}
 	W.kids[W.nr_kids++] = pid;
@@ -257,7 +294,7 @@ static void __attribute__((noreturn)) root_main(void)
 		pid_t m1 = xfork();
 
 		if (m1 == 0)
-			task(T_M1);
+			m1_main();
 		W.kids[W.nr_kids++] = m1;
 		task(T_MI);
 	}
@@ -465,8 +502,12 @@ static void run(struct __test_metadata *_metadata, FIXTURE_DATA(pidns) *self,
 		EXPECT_EQ(post[T_ROOT].sid, post[T_ROOT].pid);
 		EXPECT_EQ(post[T_ROOT].pgid, post[T_ROOT].pid);
 		EXPECT_EQ(post[T_H].sid, post[T_ROOT].pid);
-		EXPECT_EQ(post[T_H].pgid, post[T_ROOT].pid);
 		EXPECT_NE(post[T_H].pid, post[T_ROOT].pid);
+		/* in M1's group, as the root's namespace sees M1 */
+		ASSERT_EQ(nspid_tail(post[T_M1].nspid, 2, a), 0);
+		EXPECT_EQ(post[T_H].pgid, a[0])
+			TH_LOG("H: pgid %d, M1's NSpid \"%s\"", post[T_H].pgid,
+			       post[T_M1].nspid);
 		/* the tool's namespace: no new level */
 		EXPECT_EQ(post_root, pre_root);
 	}
