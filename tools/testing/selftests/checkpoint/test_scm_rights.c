@@ -392,8 +392,13 @@ static int log_says(const char *log, const char *what)
 	return ok;
 }
 
-/* Files sent to a connection not accepted yet are refused */
-TEST_F_TIMEOUT(scm, pending_connection_refused, 60)
+/*
+ * A worker that makes its sockets with @setup(@arg) and checkpoints
+ * itself: the checkpoint must fail with EOPNOTSUPP and one log line
+ * holding @what.
+ */
+static void refused(struct __test_metadata *_metadata, FIXTURE_DATA(scm) *self,
+		    int (*setup)(int arg), int arg, const char *what)
 {
 	int status;
 	pid_t pid;
@@ -401,23 +406,13 @@ TEST_F_TIMEOUT(scm, pending_connection_refused, 60)
 	pid = ckpt_fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		int lst, cl, fd, logfd, nullfd;
-		socklen_t len;
+		int fd, logfd;
 
 		if (ckpt_isolate(self->out))
 			_exit(CKPT_EXIT_SETUP);
 		fd = open(self->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		logfd = open(self->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		nullfd = open("/dev/null", O_RDONLY);
-		snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "scm%d", getpid());
-		len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sun.sun_path + 1);
-		lst = socket(AF_UNIX, SOCK_STREAM, 0);
-		cl = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (fd < 0 || logfd < 0 || nullfd < 0 || lst < 0 || cl < 0 ||
-		    bind(lst, (struct sockaddr *)&sun, len) || listen(lst, 4) ||
-		    connect(cl, (struct sockaddr *)&sun, len) ||
-		    send_fds(cl, "f", &nullfd, 1))
+		if (fd < 0 || logfd < 0 || setup(arg))
 			_exit(CKPT_EXIT_SETUP);
 		if (ckpt_self(fd, logfd) >= 0)
 			_exit(1);
@@ -428,7 +423,32 @@ TEST_F_TIMEOUT(scm, pending_connection_refused, 60)
 	ckpt_untrack(&self->env, pid);
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(WEXITSTATUS(status), 0) TH_LOG("checkpoint did not fail with EOPNOTSUPP");
-	EXPECT_TRUE(log_says(self->log, "pending connection"));
+	EXPECT_TRUE(log_says(self->log, what));
+}
+
+/* A file sent to a connection not accepted yet */
+static int pending_setup(int unused)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int lst, cl, nullfd;
+	socklen_t len;
+
+	nullfd = open("/dev/null", O_RDONLY);
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "scm%d", getpid());
+	len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sun.sun_path + 1);
+	lst = socket(AF_UNIX, SOCK_STREAM, 0);
+	cl = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (nullfd < 0 || lst < 0 || cl < 0 ||
+	    bind(lst, (struct sockaddr *)&sun, len) || listen(lst, 4) ||
+	    connect(cl, (struct sockaddr *)&sun, len) ||
+	    send_fds(cl, "f", &nullfd, 1))
+		return -1;
+	return 0;
+}
+
+TEST_F_TIMEOUT(scm, pending_connection_refused, 60)
+{
+	refused(_metadata, self, pending_setup, 0, "pending connection");
 }
 
 /*
@@ -439,48 +459,27 @@ TEST_F_TIMEOUT(scm, pending_connection_refused, 60)
  * socket's file is saved first) and with the epoll also in the fd
  * table, under a lower fd (the epoll's file is saved first).
  */
-static void epoll_in_flight(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(scm) *self, int keep_open)
+static int epoll_setup(int keep_open)
 {
-	int status;
-	pid_t pid;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int sv[2], ep;
 
-	pid = ckpt_fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		struct epoll_event ev = { .events = EPOLLIN };
-		int sv[2], ep, fd, logfd;
-
-		if (ckpt_isolate(self->out))
-			_exit(CKPT_EXIT_SETUP);
-		fd = open(self->img, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		logfd = open(self->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		ep = epoll_create1(0);
-		if (fd < 0 || logfd < 0 || ep < 0 ||
-		    socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
-		    epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) ||
-		    send_fds(sv[1], "e", &ep, 1) || (!keep_open && close(ep)))
-			_exit(CKPT_EXIT_SETUP);
-		if (ckpt_self(fd, logfd) >= 0)
-			_exit(1);
-		_exit(errno == EOPNOTSUPP ? 0 : 2);
-	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(WEXITSTATUS(status), 0) TH_LOG("checkpoint did not fail with EOPNOTSUPP");
-	EXPECT_TRUE(log_says(self->log, "still being saved"));
+	ep = epoll_create1(0);
+	if (ep < 0 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) ||
+	    send_fds(sv[1], "e", &ep, 1) || (!keep_open && close(ep)))
+		return -1;
+	return 0;
 }
 
 TEST_F_TIMEOUT(scm, epoll_in_flight_watching_its_socket_refused, 60)
 {
-	epoll_in_flight(_metadata, self, 0);
+	refused(_metadata, self, epoll_setup, 0, "still being saved");
 }
 
 TEST_F_TIMEOUT(scm, epoll_in_fd_table_and_in_flight_refused, 60)
 {
-	epoll_in_flight(_metadata, self, 1);
+	refused(_metadata, self, epoll_setup, 1, "still being saved");
 }
 
 TEST_HARNESS_MAIN
