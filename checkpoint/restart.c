@@ -335,18 +335,20 @@ static void restart_kick(struct ckpt_restart *r, struct ckpt_rtask *rt)
 	complete(&rt->turn);
 }
 
+/* Under r->lock: does @rt still wait for its second turn (or a verdict)? */
+static bool restart_wants_turn(struct ckpt_rtask *rt)
+{
+	return rt->attached && rt->turns < 2 && rt->state != CKPT_RT_GONE;
+}
+
 /* Under r->lock: the first task from @i on whose turn it is, or r->nr */
 static unsigned int restart_next(struct ckpt_restart *r, unsigned int i)
 {
 	lockdep_assert_held(&r->lock);
 	if (!r->finishing)
 		return r->stop ? r->nr : i;
-	for (; i < r->nr; i++) {
-		struct ckpt_rtask *rt = &r->rtasks[i];
-
-		if (rt->attached && rt->turns < 2 && rt->state != CKPT_RT_GONE)
-			break;
-	}
+	while (i < r->nr && !restart_wants_turn(&r->rtasks[i]))
+		i++;
 	return i;
 }
 
@@ -679,7 +681,7 @@ static void restart_start_round(struct ckpt_restart *r, bool finishing)
 		wake_up_all(&r->waitq);
 }
 
-/* After the first round: the first task that failed or was killed */
+/* After the first round: the first task that failed, was killed or was left out */
 static int restart_round_failed(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 {
 	unsigned int i;
@@ -725,13 +727,8 @@ static int restart_tasks(struct ckpt_ctx *ctx, struct ckpt_restart *r)
 		}
 	}
 	/* a task killed meanwhile breaks the all-or-nothing */
-	for (i = 0; i < r->nr && !ret; i++) {
-		if (READ_ONCE(r->rtasks[i].state) == CKPT_RT_GONE &&
-		    !(r->rtasks[i].pids.flags & CKPT_PIDS_ZOMBIE)) {
-			ctx->tsk_pid = r->rtasks[i].pids.pid;
-			ret = ckpt_err(ctx, -EINTR, "the task was killed during restart");
-		}
-	}
+	if (!ret)
+		ret = restart_round_failed(ctx, r);
 	return ret;
 }
 
@@ -773,12 +770,9 @@ static int restart_finish(struct ckpt_ctx *ctx, struct ckpt_restart *r, int err)
 		/* no more turns: whoever waits for one learns the verdict */
 		spin_lock(&r->lock);
 		r->stop = true;
-		for (i = 0; i < r->nr; i++) {
-			struct ckpt_rtask *rt = &r->rtasks[i];
-
-			if (rt->attached && rt->turns < 2 && rt->state != CKPT_RT_GONE)
-				restart_kick(r, rt);
-		}
+		for (i = 0; i < r->nr; i++)
+			if (restart_wants_turn(&r->rtasks[i]))
+				restart_kick(r, &r->rtasks[i]);
 		spin_unlock(&r->lock);
 	}
 	/*
