@@ -17,9 +17,10 @@
  * of the task being saved (under any number), else the checkpoint
  * fails with EOPNOTSUPP; so does an epoll file in flight in the queue
  * of a socket it watches (the socket's file is still being saved when
- * the epoll is, and restart needs it whole first).  Readiness is not saved: it is polled again
- * when the item is added, so an edge-triggered item whose file is ready
- * reports it once more after restart.
+ * the epoll is, and restart needs it whole first).  Readiness is not
+ * saved: it is polled again when the item is added, so an
+ * edge-triggered item whose file is ready reports it once more after
+ * restart.
  */
 
 #include <linux/checkpoint.h>

@@ -400,7 +400,6 @@ static int log_says(const char *log, const char *what)
 static void refused(struct __test_metadata *_metadata, FIXTURE_DATA(scm) *self,
 		    int (*setup)(int arg), int arg, const char *what)
 {
-	int status;
 	pid_t pid;
 
 	pid = ckpt_fork();
@@ -418,11 +417,8 @@ static void refused(struct __test_metadata *_metadata, FIXTURE_DATA(scm) *self,
 			_exit(1);
 		_exit(errno == EOPNOTSUPP ? 0 : 2);
 	}
-	ckpt_track(&self->env, pid);
-	ckpt_wait_or_kill(pid, &status, 30000);
-	ckpt_untrack(&self->env, pid);
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(WEXITSTATUS(status), 0) TH_LOG("checkpoint did not fail with EOPNOTSUPP");
+	EXPECT_EQ(ckpt_wait_task(&self->env, pid, 30000, 0, "worker", self->out, self->log), 0)
+		TH_LOG("checkpoint did not fail with EOPNOTSUPP");
 	EXPECT_TRUE(log_says(self->log, what));
 }
 
