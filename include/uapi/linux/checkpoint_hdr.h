@@ -25,7 +25,7 @@
 
 #define CKPT_HEADER_MAGIC	0x4b4e4c2d54504b43ULL	/* "CKPT-LNK" */
 #define CKPT_TAIL_MAGIC		0x4c4954542d54504bULL	/* "KPT-TTIL" */
-#define CKPT_FORMAT_VERSION	3
+#define CKPT_FORMAT_VERSION	4
 
 #define CKPT_ARCH_X86_64	1
 
@@ -59,9 +59,8 @@ enum {
 	CKPT_HDR_DEBUGREGS,
 
 	CKPT_HDR_MM = 301,
-	CKPT_HDR_VMA,
-	CKPT_HDR_PAGES,
-	CKPT_HDR_MM_HOLES,
+	CKPT_HDR_PAGES = 303,		/* 302 was the VMA record of format 3 */
+	CKPT_HDR_MM_HOLES = 304,
 
 	CKPT_HDR_FILE_TABLE = 401,
 	CKPT_HDR_FILE,
@@ -462,25 +461,36 @@ struct ckpt_hdr_cpu {
 /*
  * CKPT_HDR_FPU (x86-64): the task's FPU/extended state in the standard
  * (non-compacted) XSAVE format, as PTRACE_GETREGSET(NT_X86_XSTATE)
- * returns it; size bytes follow the fixed part, the record is padded.
+ * returns it, size bytes, stored sparse: most of it is zero (components
+ * in their init state).  A bitmap of the buffer's 8-byte words follows
+ * the fixed part, bit i (word i / 64, bit i % 64) set for word i that
+ * is not zero, in (size / 8 + 63) / 64 words; then those nr_words
+ * words, in order.  The words not listed are zero.
  */
 struct ckpt_hdr_fpu {
 	struct ckpt_hdr h;
 	__aligned_u64 xfeatures;	/* XSTATE_BV of the saved state */
-	__u32 size;
-	__u32 __pad;
+	__u32 size;			/* bytes of the buffer, a multiple of 8 */
+	__u32 nr_words;			/* bits set in the bitmap */
+	/* __u64 bitmap[(size / 8 + 63) / 64]; __u64 words[nr_words]; */
 };
 
-/* CKPT_HDR_DEBUGREGS (x86-64): virtual DR0-DR3, DR6, DR7 */
+/*
+ * CKPT_HDR_DEBUGREGS (x86-64): virtual DR0-DR3, DR6, DR7.  Left out of
+ * the image when they are in their initial state (no breakpoint, DR6
+ * with only its reserved bits: CKPT_DR6_INIT).
+ */
+#define CKPT_DR6_INIT		0xffff0ff0	/* DR6_RESERVED */
+
 struct ckpt_hdr_debugregs {
 	struct ckpt_hdr h;
 	__aligned_u64 dr0, dr1, dr2, dr3, dr6, dr7;
 };
 
 /*
- * CKPT_HDR_MM: an address space (object CKPT_OBJ_MM), followed by
- * nr_vmas CKPT_HDR_VMA records, then by CKPT_HDR_PAGES records that end
- * with one whose nr_pages is 0.
+ * CKPT_HDR_MM: an address space (object CKPT_OBJ_MM): the fixed part,
+ * then its nr_vmas mappings (struct ckpt_vma, below) in address order.
+ * CKPT_HDR_PAGES records follow, ending with one whose nr_pages is 0.
  */
 #define CKPT_AUXV_MAX		64
 
@@ -497,6 +507,7 @@ struct ckpt_hdr_mm {
 	__u32 nr_auxv;			/* used entries of saved_auxv */
 	__s32 parent_objref;		/* CKPT_OBJ_MM of CKPT_VM_INHERIT, or 0 */
 	__aligned_u64 saved_auxv[CKPT_AUXV_MAX];
+	/* struct ckpt_vma vmas[nr_vmas]; */
 };
 
 /* vma_type */
@@ -532,20 +543,25 @@ enum {
 #define CKPT_VM_INHERIT		0x00080000	/* see CKPT_HDR_MM_HOLES */
 
 /*
+ * A mapping: flags holds its CKPT_VM_* flags (bits 0-23) and its
+ * CKPT_VMA_* type (bits 24-31).
+ *
  * A CKPT_VMA_SYSVSHM mapping is a whole shmat(2) attachment (pgoff 0,
  * the segment's size rounded up to pages) of a segment of the task's
  * IPC namespace, which the image holds (CKPT_OBJ_IPCNS): file_objref
  * is then not an objref but the segment's shmid, and restart attaches
  * the segment again at start.
  */
-struct ckpt_hdr_vma {
-	struct ckpt_hdr h;
-	__u32 vma_type;			/* CKPT_VMA_* */
-	__s32 file_objref;		/* CKPT_OBJ_FILE, or 0; SYSVSHM: shmid */
+#define CKPT_VMA_TYPE_SHIFT	24
+#define CKPT_VMA_VM_MASK	0x00ffffff
+#define CKPT_VMA_TYPE(flags)	((flags) >> CKPT_VMA_TYPE_SHIFT)
+
+struct ckpt_vma {
 	__aligned_u64 start;
 	__aligned_u64 end;
 	__aligned_u64 pgoff;		/* in pages */
-	__aligned_u64 vm_flags;		/* CKPT_VM_* */
+	__s32 file_objref;		/* CKPT_OBJ_FILE, or 0; SYSVSHM: shmid */
+	__u32 flags;			/* CKPT_VM_* | CKPT_VMA_* << 24 */
 };
 
 /*
@@ -588,7 +604,10 @@ struct ckpt_hdr_mm_holes {
 
 /*
  * CKPT_HDR_FILE_TABLE: an fd table (object CKPT_OBJ_FILE_TABLE).  The
- * files it holds precede it in the stream.
+ * files it holds precede it in the stream.  Its open fds come in runs:
+ * an entry stands for the nr fds fd .. fd + nr - 1, open on the files
+ * file_objref .. file_objref + nr - 1 (files saved one after the other,
+ * as a table's own files are), all with the same flags.
  */
 #define CKPT_FD_CLOEXEC		0x1
 
@@ -596,14 +615,14 @@ struct ckpt_fd_ent {
 	__s32 fd;
 	__s32 file_objref;		/* CKPT_OBJ_FILE */
 	__u32 flags;			/* CKPT_FD_* */
-	__u32 __pad;
+	__u32 nr;			/* >= 1 */
 };
 
 struct ckpt_hdr_file_table {
 	struct ckpt_hdr h;
-	__u32 nr_fds;
-	__u32 __pad;
-	struct ckpt_fd_ent fds[];	/* nr_fds entries, sorted by fd */
+	__u32 nr_ents;
+	__u32 nr_fds;			/* the sum of the entries' nr */
+	struct ckpt_fd_ent fds[];	/* nr_ents entries, sorted by fd */
 };
 
 /*
