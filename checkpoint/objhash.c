@@ -4,7 +4,7 @@
  *
  * While checkpointing, a hashtable maps a kernel object's address to
  * its objref: the first time an object is met it is written to the
- * image (a CKPT_HDR_OBJREF record followed by the object's own
+ * image (a CKPT_HDR_OBJ record followed by the object's own
  * records) and a reference is held until the end; afterwards only the
  * objref is written.  While restarting, an xarray maps the objref back
  * to the restored object.
@@ -140,7 +140,7 @@ int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
 		       unsigned int use)
 {
 	const struct ckpt_obj_ops *ops;
-	struct ckpt_hdr_objref ref = {};
+	struct ckpt_hdr ref = {};
 	struct ckpt_obj *obj;
 	int ret;
 
@@ -180,11 +180,9 @@ int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
 	hash_add(ctx->obj_hash, &obj->hash, hash_ptr(ptr, 32));
 	list_add_tail(&obj->list, &ctx->obj_list);
 
-	ref.h.type = CKPT_HDR_OBJREF;
-	ref.h.len = sizeof(ref);
-	ref.objtype = type;
-	ref.objref = obj->objref;
-	ret = ckpt_write_obj(ctx, &ref.h);
+	ref.type = CKPT_HDR_OBJ_TYPE(type);
+	ref.len = sizeof(ref);
+	ret = ckpt_write_obj(ctx, &ref);
 	if (!ret)
 		ret = ops->checkpoint(ctx, ptr);
 	obj->saved = !ret;
@@ -192,35 +190,35 @@ int checkpoint_obj_use(struct ckpt_ctx *ctx, void *ptr, int type,
 }
 
 /**
- * ckpt_obj_restore - restore the object an OBJREF record introduces
+ * ckpt_obj_restore - restore the object a CKPT_HDR_OBJ record introduces
  * @ctx: restart context
- * @ref: the record, already read
+ * @objtype: its CKPT_OBJ_* type, from the image
  *
- * objrefs must come in order 1, 2, 3, ...: anything else is a
- * malformed image.
+ * The object takes the next objref: 1, 2, 3, ...
  */
-int ckpt_obj_restore(struct ckpt_ctx *ctx, struct ckpt_hdr_objref *ref)
+int ckpt_obj_restore(struct ckpt_ctx *ctx, u32 objtype)
 {
 	const struct ckpt_obj_ops *ops;
 	struct ckpt_obj *obj;
+	int objref;
 	void *ptr;
 	int ret;
 
-	if (ref->objtype <= CKPT_OBJ_IGNORE || ref->objtype >= CKPT_OBJ_MAX ||
-	    !ckpt_obj_ops[ref->objtype])
+	objref = ctx->obj_next;
+	if (objtype <= CKPT_OBJ_IGNORE || objtype >= CKPT_OBJ_MAX ||
+	    !ckpt_obj_ops[objtype])
 		return ckpt_err(ctx, -EINVAL, "objref %d: unknown object type %u",
-				ref->objref, ref->objtype);
-	ops = ckpt_obj_ops[ref->objtype];
-	if (ref->objref != ctx->obj_next)
-		return ckpt_err(ctx, -EINVAL, "%s objref %d out of order (expected %d)",
-				ops->obj_name, ref->objref, ctx->obj_next);
+				objref, objtype);
+	ops = ckpt_obj_ops[objtype];
+	if (objref == INT_MAX)
+		return ckpt_err(ctx, -EINVAL, "too many objects");
 
 	/* objects nested in this one take the following objrefs */
 	ctx->obj_next++;
 	ptr = ops->restore(ctx);
 	if (IS_ERR(ptr))
 		return ckpt_err(ctx, PTR_ERR(ptr), "%s objref %d: cannot restore",
-				ops->obj_name, ref->objref);
+				ops->obj_name, objref);
 
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
 	if (!obj) {
@@ -229,7 +227,7 @@ int ckpt_obj_restore(struct ckpt_ctx *ctx, struct ckpt_hdr_objref *ref)
 	}
 	obj->ptr = ptr;
 	obj->ops = ops;
-	obj->objref = ref->objref;
+	obj->objref = objref;
 	ret = xa_insert(&ctx->obj_xa, obj->objref, obj, GFP_KERNEL);
 	if (ret) {
 		kfree(obj);

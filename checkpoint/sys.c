@@ -379,7 +379,8 @@ static int ckpt_read_hdr(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
  * @ctx: restart context
  *
  * For records that may follow another one.  Returns the type (an
- * object's CKPT_HDR_OBJREF too), 0 for a type no record has, or -errno.
+ * object's CKPT_HDR_OBJ record too), 0 for a type no record has, or
+ * -errno.
  */
 int ckpt_peek_type(struct ckpt_ctx *ctx)
 {
@@ -396,37 +397,33 @@ int ckpt_peek_type(struct ckpt_ctx *ctx)
 }
 
 /*
- * Objects precede their first reference: restore every CKPT_HDR_OBJREF
- * found before the record the caller wants.
+ * Objects precede their first reference: restore every object that a
+ * CKPT_HDR_OBJ record introduces before the record the caller wants.
  */
 static int ckpt_read_objects(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 {
-	struct ckpt_hdr_objref ref;
 	int ret;
 
 	for (;;) {
 		ret = ckpt_read_hdr(ctx, h);
 		if (ret)
 			return ret;
-		if (h->type != CKPT_HDR_OBJREF)
+		if (h->type <= CKPT_HDR_OBJ ||
+		    h->type >= CKPT_HDR_OBJ_TYPE(CKPT_OBJ_MAX))
 			return 0;
 		if (!ctx->objs_ok && !ctx->depth)
 			return ckpt_err(ctx, -EINVAL,
 					"object record at offset %lld, where none may be",
 					ctx->pos - (loff_t)sizeof(*h));
-		if (h->len != sizeof(ref))
+		if (h->len != sizeof(*h))
 			return ckpt_err(ctx, -EINVAL,
-					"objref record: bad length %u", h->len);
-		ref.h = *h;
-		ret = ckpt_kread(ctx, &ref.h + 1, sizeof(ref) - sizeof(*h));
-		if (ret)
-			return ret;
+					"object record: bad length %u", h->len);
 		if (ctx->depth >= CKPT_DEPTH_MAX)
 			return ckpt_err(ctx, -EINVAL,
 					"objects nested too deep at objref %d",
-					ref.objref);
+					ctx->obj_next);
 		ctx->depth++;
-		ret = ckpt_obj_restore(ctx, &ref);
+		ret = ckpt_obj_restore(ctx, h->type - CKPT_HDR_OBJ);
 		ctx->depth--;
 		if (ret)
 			return ret;

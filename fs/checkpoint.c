@@ -977,6 +977,7 @@ again:
 		get_file(file);
 		farr[n] = file;
 		ents[n].fd = fd;
+		ents[n].nr = 1;
 		if (close_on_exec(fd, files))
 			ents[n].flags = CKPT_FD_CLOEXEC;
 		n++;
@@ -987,11 +988,42 @@ again:
 	return ents;
 }
 
-static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
+/*
+ * Write the table's @nr fds as runs: fds that follow each other, on
+ * files saved one after the other, with the same flags.
+ */
+static int checkpoint_fd_runs(struct ckpt_ctx *ctx,
+			      const struct ckpt_fd_ent *ents, unsigned int nr)
 {
 	struct ckpt_hdr_file_table h = {
 		.h = { .type = CKPT_HDR_FILE_TABLE },
 	};
+	struct ckpt_fd_ent *runs;
+	unsigned int i, n = 0;
+	int ret;
+
+	runs = kvcalloc(max(nr, 1U), sizeof(*runs), GFP_KERNEL);
+	if (!runs)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		struct ckpt_fd_ent *r = n ? &runs[n - 1] : NULL;
+
+		if (r && ents[i].fd == r->fd + r->nr &&
+		    ents[i].file_objref == r->file_objref + r->nr &&
+		    ents[i].flags == r->flags)
+			r->nr++;
+		else
+			runs[n++] = ents[i];
+	}
+	h.nr_ents = n;
+	h.nr_fds = nr;
+	ret = ckpt_write_hdr_data(ctx, &h.h, sizeof(h), runs, n * sizeof(*runs));
+	kvfree(runs);
+	return ret;
+}
+
+static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
+{
 	struct ckpt_fd_ent *ents;
 	struct file **farr;
 	unsigned int i, nr;
@@ -1014,10 +1046,8 @@ static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
 	}
 	ctx->what[0] = '\0';
 
-	h.nr_fds = nr;
 	if (!ret)
-		ret = ckpt_write_hdr_data(ctx, &h.h, sizeof(h), ents,
-					  nr * sizeof(*ents));
+		ret = checkpoint_fd_runs(ctx, ents, nr);
 	if (!ret)
 		ret = checkpoint_posix_locks(ctx, ptr, farr, ents, nr);
 	for (i = 0; i < nr; i++)
@@ -1053,21 +1083,70 @@ static void files_restore_drop(void *ptr)
 	kvfree(r);
 }
 
+/*
+ * The fd runs of @h, checked and spread out one entry an fd (nr_fds of
+ * them, in fd order).
+ */
+static struct ckpt_fd_ent *restore_fd_runs(struct ckpt_ctx *ctx,
+					   const struct ckpt_hdr_file_table *h)
+{
+	struct ckpt_fd_ent *fds;
+	unsigned int i, k, n = 0;
+	u64 next = 0;
+
+	if (struct_size(h, fds, h->nr_ents) != h->h.len ||
+	    h->nr_fds > sysctl_nr_open)
+		goto bad;
+	for (i = 0; i < h->nr_ents; i++) {
+		const struct ckpt_fd_ent *e = &h->fds[i];
+
+		if (e->fd < 0 || e->fd < next || !e->nr ||
+		    (u64)e->fd + e->nr > sysctl_nr_open ||
+		    (s64)e->file_objref + e->nr - 1 > INT_MAX ||
+		    (e->flags & ~CKPT_FD_CLOEXEC)) {
+			ckpt_err(ctx, -EINVAL, "fd table: bad entry for fd %d",
+				 e->fd);
+			return ERR_PTR(-EINVAL);
+		}
+		next = (u64)e->fd + e->nr;
+		n += e->nr;
+	}
+	if (n != h->nr_fds)
+		goto bad;
+	fds = kvcalloc(max(n, 1U), sizeof(*fds), GFP_KERNEL);
+	if (!fds)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0, n = 0; i < h->nr_ents; i++) {
+		for (k = 0; k < h->fds[i].nr; k++, n++) {
+			fds[n].fd = h->fds[i].fd + k;
+			fds[n].file_objref = h->fds[i].file_objref + k;
+			fds[n].flags = h->fds[i].flags;
+			fds[n].nr = 1;
+		}
+	}
+	return fds;
+bad:
+	ckpt_err(ctx, -EINVAL, "fd table record is malformed");
+	return ERR_PTR(-EINVAL);
+}
+
 static void *restore_files(struct ckpt_ctx *ctx)
 {
 	struct ckpt_hdr_file_table *h;
 	struct ckpt_files_restore *r;
+	struct ckpt_fd_ent *fds;
 	struct file **farr;
 	unsigned int i;
-	int ret = -EINVAL;
+	int ret;
 
 	h = ckpt_read_obj_type(ctx, CKPT_HDR_FILE_TABLE, sizeof(*h),
 			       CKPT_RECORD_MAX);
 	if (IS_ERR(h))
 		return h;
-	if (struct_size(h, fds, h->nr_fds) != h->h.len ||
-	    h->nr_fds > sysctl_nr_open) {
-		ckpt_err(ctx, ret, "fd table record is malformed");
+	fds = restore_fd_runs(ctx, h);
+	if (IS_ERR(fds)) {
+		ret = PTR_ERR(fds);
+		fds = NULL;
 		goto out;
 	}
 	r = kvzalloc(struct_size(r, ent, h->nr_fds), GFP_KERNEL);
@@ -1077,15 +1156,9 @@ static void *restore_files(struct ckpt_ctx *ctx)
 	}
 	r->nr = h->nr_fds;
 	for (i = 0; i < h->nr_fds; i++) {
-		struct ckpt_fd_ent *e = &h->fds[i];
+		struct ckpt_fd_ent *e = &fds[i];
 		struct file *file;
 
-		if (e->fd < 0 || e->fd >= sysctl_nr_open ||
-		    (i && e->fd <= h->fds[i - 1].fd) ||
-		    (e->flags & ~CKPT_FD_CLOEXEC)) {
-			ckpt_err(ctx, ret, "fd table: bad entry for fd %d", e->fd);
-			goto err;
-		}
 		file = ckpt_obj_fetch(ctx, e->file_objref, CKPT_OBJ_FILE);
 		if (IS_ERR(file)) {
 			ret = PTR_ERR(file);
@@ -1102,17 +1175,19 @@ static void *restore_files(struct ckpt_ctx *ctx)
 	}
 	for (i = 0; i < h->nr_fds; i++)
 		farr[i] = r->ent[i].file;
-	r->locks = restore_posix_locks_read(ctx, h->fds, farr, h->nr_fds);
+	r->locks = restore_posix_locks_read(ctx, fds, farr, h->nr_fds);
 	kvfree(farr);
 	if (IS_ERR(r->locks)) {
 		ret = PTR_ERR(r->locks);
 		goto err;
 	}
+	kvfree(fds);
 	ckpt_free(h);
 	return r;
 err:
 	kvfree(r);
 out:
+	kvfree(fds);
 	ckpt_free(h);
 	return ERR_PTR(ret);
 }

@@ -471,7 +471,7 @@ bool ckpt_file_is_sysvshm(struct file *file)
  * @h: its VMA record: file_objref gets the shmid
  */
 int checkpoint_vma_sysvshm(struct ckpt_ctx *ctx, struct file *file,
-			   struct ckpt_hdr_vma *h)
+			   struct ckpt_vma_desc *h)
 {
 	u64 size = PAGE_ALIGN(i_size_read(file_inode(file)));
 	struct ipc_namespace *ns;
@@ -503,7 +503,7 @@ int checkpoint_vma_sysvshm(struct ckpt_ctx *ctx, struct file *file,
  * @h: the VMA record, checked: a whole attachment of a segment of
  *     current's IPC namespace
  */
-int restore_vma_sysvshm(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *h)
+int restore_vma_sysvshm(struct ckpt_ctx *ctx, const struct ckpt_vma_desc *h)
 {
 	struct vm_area_struct *vma;
 	int shmflg = SHM_REMAP;

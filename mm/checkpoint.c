@@ -305,6 +305,9 @@ static const struct {
 
 #define CKPT_VM_KNOWN	(CKPT_VM_INHERIT * 2 - 1)
 
+/* The mm record with its mappings: half a million of them */
+#define CKPT_MM_RECORD_MAX	CKPT_RECORD_MAX
+
 static u64 ckpt_vm_to_ckpt(unsigned long vm_flags)
 {
 	u64 flags = 0;
@@ -316,8 +319,8 @@ static u64 ckpt_vm_to_ckpt(unsigned long vm_flags)
 	return flags;
 }
 
-struct ckpt_vma {
-	struct ckpt_hdr_vma h;
+struct ckpt_mapping {
+	struct ckpt_vma_desc h;
 	struct file *file;
 };
 
@@ -355,11 +358,12 @@ static int ckpt_vma_type(struct ckpt_ctx *ctx, struct mm_struct *mm,
 }
 
 /* Snapshot the VMAs of @mm, taking a reference on their files */
-static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
-					  struct mm_struct *mm, unsigned int *nr)
+static struct ckpt_mapping *ckpt_collect_vmas(struct ckpt_ctx *ctx,
+					      struct mm_struct *mm,
+					      unsigned int *nr)
 {
 	struct vm_area_struct *vma;
-	struct ckpt_vma *vmas;
+	struct ckpt_mapping *vmas;
 	unsigned int n = 0, max;
 	unsigned long bad = 0;
 	const char *why = NULL;
@@ -374,7 +378,7 @@ static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
 		return ERR_PTR(-ENOMEM);
 	}
 	for_each_vma(vmi, vma) {
-		struct ckpt_vma *v;
+		struct ckpt_mapping *v;
 		int type;
 
 		if (WARN_ON_ONCE(n == max)) {
@@ -388,8 +392,6 @@ static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
 			break;
 		}
 		v = &vmas[n++];
-		v->h.h.type = CKPT_HDR_VMA;
-		v->h.h.len = sizeof(v->h);
 		v->h.vma_type = type;
 		v->h.start = vma->vm_start;
 		v->h.end = vma->vm_end;
@@ -414,7 +416,7 @@ static struct ckpt_vma *ckpt_collect_vmas(struct ckpt_ctx *ctx,
 }
 
 /* Which pages of a VMA the image holds */
-static bool ckpt_vma_has_pages(struct ckpt_hdr_vma *v)
+static bool ckpt_vma_has_pages(struct ckpt_vma_desc *v)
 {
 	return v->vma_type == CKPT_VMA_ANON ||
 	       (v->vma_type == CKPT_VMA_FILE && !(v->vm_flags & CKPT_VM_MAYSHARE));
@@ -513,7 +515,7 @@ static const struct mm_walk_ops ckpt_window_ops = {
  * Fill @pages with the pages of @mm in [start, end), within its VMA
  * [v->start, v->end): NULL where none is.  -EBUSY if that VMA is gone.
  */
-static int ckpt_window_pages(struct mm_struct *mm, struct ckpt_hdr_vma *v,
+static int ckpt_window_pages(struct mm_struct *mm, struct ckpt_vma_desc *v,
 			     unsigned long start, unsigned long end,
 			     struct page **pages, bool anon_only, bool ref)
 {
@@ -564,7 +566,7 @@ struct ckpt_cow {
  * The parent's anonymous pages in [start, end) of @v, compared with the
  * child's (never dereferenced): none where the parent's VMA changed.
  */
-static void ckpt_cow_window(struct ckpt_cow *cow, struct ckpt_hdr_vma *v,
+static void ckpt_cow_window(struct ckpt_cow *cow, struct ckpt_vma_desc *v,
 			    unsigned long start, unsigned long end)
 {
 	if (ckpt_window_pages(cow->pmm, v, start, end, cow->pages, true, false))
@@ -572,7 +574,7 @@ static void ckpt_cow_window(struct ckpt_cow *cow, struct ckpt_hdr_vma *v,
 }
 
 /* May @v inherit from the parent's VMA: same range, same flags? */
-static bool ckpt_cow_candidate(struct ckpt_cow *cow, struct ckpt_hdr_vma *v)
+static bool ckpt_cow_candidate(struct ckpt_cow *cow, struct ckpt_vma_desc *v)
 {
 	struct vm_area_struct *vma;
 	bool ok;
@@ -619,7 +621,7 @@ static int ckpt_cow_add_hole(struct ckpt_cow *cow, unsigned long addr)
  * window of pages.
  */
 static int ckpt_cow_scan(struct ckpt_ctx *ctx, struct mm_struct *mm,
-			 struct ckpt_cow *cow, struct ckpt_hdr_vma *v,
+			 struct ckpt_cow *cow, struct ckpt_vma_desc *v,
 			 struct page **win)
 {
 	unsigned int nr_holes = cow->nr_holes;
@@ -694,7 +696,7 @@ static void ckpt_cow_init(struct ckpt_ctx *ctx, struct ckpt_cow *cow)
 }
 
 static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
-				struct ckpt_pages *b, struct ckpt_hdr_vma *v,
+				struct ckpt_pages *b, struct ckpt_vma_desc *v,
 				struct ckpt_cow *cow)
 {
 	bool anon_only = v->vma_type == CKPT_VMA_FILE;
@@ -749,11 +751,39 @@ static int checkpoint_vma_pages(struct ckpt_ctx *ctx, struct mm_struct *mm,
 	return ret;
 }
 
+/* The mm record: its fixed part @h, then the @nr mappings */
+static int checkpoint_mm_record(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h,
+				struct ckpt_mapping *vmas, unsigned int nr)
+{
+	struct ckpt_vma *e;
+	unsigned int i;
+	int ret;
+
+	BUILD_BUG_ON(CKPT_VM_KNOWN & ~CKPT_VMA_VM_MASK);
+	if (sizeof(*h) + (size_t)nr * sizeof(*e) > CKPT_MM_RECORD_MAX)
+		return ckpt_err(ctx, -EOPNOTSUPP, "%u mappings are too many", nr);
+	e = kvcalloc(max(nr, 1U), sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		const struct ckpt_vma_desc *v = &vmas[i].h;
+
+		e[i].start = v->start;
+		e[i].end = v->end;
+		e[i].pgoff = v->pgoff;
+		e[i].file_objref = v->file_objref;
+		e[i].flags = v->vm_flags | v->vma_type << CKPT_VMA_TYPE_SHIFT;
+	}
+	ret = ckpt_write_hdr_data(ctx, &h->h, sizeof(*h), e, nr * sizeof(*e));
+	kvfree(e);
+	return ret;
+}
+
 static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 {
 	struct mm_struct *mm = ptr;
 	struct ckpt_hdr_mm *h;
-	struct ckpt_vma *vmas;
+	struct ckpt_mapping *vmas;
 	struct ckpt_pages *b = NULL;
 	struct ckpt_cow *cow;
 	struct file *exe;
@@ -853,9 +883,7 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 	h->nr_auxv = AT_VECTOR_SIZE;
 	memcpy(h->saved_auxv, mm->saved_auxv, sizeof(mm->saved_auxv));
 
-	ret = ckpt_write_obj(ctx, &h->h);
-	for (i = 0; i < nr && !ret; i++)
-		ret = ckpt_write_obj(ctx, &vmas[i].h.h);
+	ret = checkpoint_mm_record(ctx, h, vmas, nr);
 	if (!ret && cow->pmm)
 		ret = ckpt_cow_write_holes(ctx, cow);
 	if (ret)
@@ -911,10 +939,10 @@ bad:
 	return ckpt_err(ctx, -EINVAL, "mm record is malformed");
 }
 
-static int restore_check_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v,
-			     struct ckpt_vma *prev, bool inherit)
+static int restore_check_vma(struct ckpt_ctx *ctx, struct ckpt_mapping *v,
+			     struct ckpt_mapping *prev, bool inherit)
 {
-	struct ckpt_hdr_vma *h = &v->h;
+	struct ckpt_vma_desc *h = &v->h;
 	u64 f = h->vm_flags;
 
 	if (h->start >= h->end || h->end > TASK_SIZE ||
@@ -979,9 +1007,9 @@ static const struct {
 #endif
 };
 
-static int restore_map_vma(struct ckpt_ctx *ctx, struct ckpt_vma *v)
+static int restore_map_vma(struct ckpt_ctx *ctx, struct ckpt_mapping *v)
 {
-	struct ckpt_hdr_vma *h = &v->h;
+	struct ckpt_vma_desc *h = &v->h;
 	unsigned long len = h->end - h->start, addr;
 	unsigned long prot = 0, flags = MAP_FIXED;
 	int i, ret;
@@ -1065,7 +1093,7 @@ static struct vm_area_struct *ckpt_vma_exact(struct mm_struct *mm,
  * parent's anon_vma tree, then the page tables are copied.
  */
 static int restore_graft_vma(struct ckpt_ctx *ctx, struct mm_struct *pmm,
-			     struct ckpt_hdr_vma *h)
+			     struct ckpt_vma_desc *h)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vp, *vc;
@@ -1098,7 +1126,7 @@ static int restore_graft_vma(struct ckpt_ctx *ctx, struct mm_struct *pmm,
 
 /* The holes: inherited ranges that read as zeroes here */
 static struct ckpt_hdr_mm_holes *restore_read_holes(struct ckpt_ctx *ctx,
-						    struct ckpt_vma *vmas,
+						    struct ckpt_mapping *vmas,
 						    unsigned int nr_vmas)
 {
 	struct ckpt_hdr_mm_holes *h;
@@ -1148,7 +1176,7 @@ static int restore_zap_holes(struct ckpt_ctx *ctx, struct ckpt_hdr_mm_holes *h)
 }
 
 /* The restored VMA that holds [start, start + len), if it takes pages */
-static bool restore_pages_allowed(struct ckpt_vma *vmas, unsigned int nr,
+static bool restore_pages_allowed(struct ckpt_mapping *vmas, unsigned int nr,
 				  u64 start, u64 len)
 {
 	unsigned int lo = 0, hi = nr;
@@ -1157,7 +1185,7 @@ static bool restore_pages_allowed(struct ckpt_vma *vmas, unsigned int nr,
 		return false;
 	while (lo < hi) {
 		unsigned int mid = lo + (hi - lo) / 2;
-		struct ckpt_hdr_vma *v = &vmas[mid].h;
+		struct ckpt_vma_desc *v = &vmas[mid].h;
 
 		if (start >= v->end)
 			lo = mid + 1;
@@ -1175,7 +1203,7 @@ static bool restore_pages_allowed(struct ckpt_vma *vmas, unsigned int nr,
  * the image, straight into the pages, not one read per run through the
  * context's buffer.
  */
-static int restore_mm_pages(struct ckpt_ctx *ctx, struct ckpt_vma *vmas,
+static int restore_mm_pages(struct ckpt_ctx *ctx, struct ckpt_mapping *vmas,
 			    unsigned int nr_vmas)
 {
 	struct ckpt_pages *b;
@@ -1319,7 +1347,7 @@ static void *restore_mm(struct ckpt_ctx *ctx)
 {
 	struct mm_struct *mm = current->mm, *pmm = NULL;
 	struct ckpt_hdr_mm_holes *holes = NULL;
-	struct ckpt_vma *vmas = NULL;
+	struct ckpt_mapping *vmas = NULL;
 	struct ckpt_hdr_mm *h;
 	unsigned int i;
 	int ret;
@@ -1328,12 +1356,17 @@ static void *restore_mm(struct ckpt_ctx *ctx)
 	if (ckpt_obj_restored(ctx, mm, CKPT_OBJ_MM))
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"a second address space for a task that shares one"));
-	h = ckpt_read_obj_type(ctx, CKPT_HDR_MM, sizeof(*h), sizeof(*h));
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_MM, sizeof(*h), CKPT_MM_RECORD_MAX);
 	if (IS_ERR(h))
 		return h;
 	ret = restore_check_mm(ctx, h);
 	if (ret)
 		goto out;
+	if (h->h.len != sizeof(*h) + (size_t)h->nr_vmas * sizeof(struct ckpt_vma)) {
+		ret = ckpt_err(ctx, -EINVAL, "mm record: %u mappings in %u bytes",
+			       h->nr_vmas, h->h.len);
+		goto out;
+	}
 	if (h->parent_objref) {
 		pmm = ckpt_obj_fetch(ctx, h->parent_objref, CKPT_OBJ_MM);
 		if (IS_ERR(pmm)) {
@@ -1348,15 +1381,15 @@ static void *restore_mm(struct ckpt_ctx *ctx)
 		goto out;
 	}
 	for (i = 0; i < h->nr_vmas; i++) {
-		struct ckpt_hdr_vma *v;
+		const struct ckpt_vma *e = (const struct ckpt_vma *)(h + 1) + i;
+		struct ckpt_vma_desc *v = &vmas[i].h;
 
-		v = ckpt_read_obj_type(ctx, CKPT_HDR_VMA, sizeof(*v), sizeof(*v));
-		if (IS_ERR(v)) {
-			ret = PTR_ERR(v);
-			goto out;
-		}
-		vmas[i].h = *v;
-		ckpt_free(v);
+		v->vma_type = CKPT_VMA_TYPE(e->flags);
+		v->vm_flags = e->flags & CKPT_VMA_VM_MASK;
+		v->file_objref = e->file_objref;
+		v->start = e->start;
+		v->end = e->end;
+		v->pgoff = e->pgoff;
 		ret = restore_check_vma(ctx, &vmas[i], i ? &vmas[i - 1] : NULL, !!pmm);
 		if (ret)
 			goto out;

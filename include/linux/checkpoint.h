@@ -117,7 +117,7 @@ struct ckpt_task_restore {
  * @ref_users: how many references hold the object, the hash's own
  *             aside, to detect sharing with tasks outside the image;
  *             -1 when sharing it with them is harmless
- * @checkpoint: write the object's records (after the core's OBJREF)
+ * @checkpoint: write the object's records (after the core's CKPT_HDR_OBJ)
  * @restore: read them back and return a referenced object or ERR_PTR
  * @restore_drop: release what @restore returned, when that is not the
  *                kernel object itself (default: @ref_drop)
@@ -188,7 +188,7 @@ static inline int checkpoint_obj(struct ckpt_ctx *ctx, void *ptr, int type)
 int ckpt_obj_lookup(struct ckpt_ctx *ctx, void *ptr);
 bool ckpt_obj_restored(struct ckpt_ctx *ctx, void *ptr, int type);
 void *ckpt_obj_fetch(struct ckpt_ctx *ctx, int objref, int type);
-int ckpt_obj_restore(struct ckpt_ctx *ctx, struct ckpt_hdr_objref *h);
+int ckpt_obj_restore(struct ckpt_ctx *ctx, u32 objtype);
 
 /* sys.c: records */
 int ckpt_kwrite(struct ckpt_ctx *ctx, const void *buf, size_t len);
@@ -255,8 +255,20 @@ int restore_utsns(struct ckpt_ctx *ctx, const struct ckpt_hdr_tree *tree,
 		  const struct ckpt_hdr_utsns *h,
 		  struct task_struct *(*task)(void *arg, u32 i), void *arg);
 
+/*
+ * A mapping as mm/checkpoint.c works on it: struct ckpt_vma of the
+ * image, with its type and flags apart.
+ */
+struct ckpt_vma_desc {
+	u32 vma_type;			/* CKPT_VMA_* */
+	s32 file_objref;		/* CKPT_OBJ_FILE, or 0; SYSVSHM: shmid */
+	u64 start;
+	u64 end;
+	u64 pgoff;			/* in pages */
+	u64 vm_flags;			/* CKPT_VM_* */
+};
+
 /* ipc/checkpoint.c */
-struct ckpt_hdr_vma;
 #ifdef CONFIG_SYSVIPC
 int checkpoint_ipcns(struct ckpt_ctx *ctx);
 void checkpoint_ipcns_free(struct ckpt_ctx *ctx);
@@ -265,8 +277,8 @@ int restore_check_ipcns(struct ckpt_ctx *ctx, const struct ckpt_hdr_tree *tree,
 			struct task_struct *(*task)(void *arg, u32 i), void *arg);
 bool ckpt_file_is_sysvshm(struct file *file);
 int checkpoint_vma_sysvshm(struct ckpt_ctx *ctx, struct file *file,
-			   struct ckpt_hdr_vma *h);
-int restore_vma_sysvshm(struct ckpt_ctx *ctx, const struct ckpt_hdr_vma *h);
+			   struct ckpt_vma_desc *h);
+int restore_vma_sysvshm(struct ckpt_ctx *ctx, const struct ckpt_vma_desc *h);
 #else
 static inline int checkpoint_ipcns(struct ckpt_ctx *ctx)
 {
@@ -296,13 +308,13 @@ static inline bool ckpt_file_is_sysvshm(struct file *file)
 }
 
 static inline int checkpoint_vma_sysvshm(struct ckpt_ctx *ctx, struct file *file,
-					 struct ckpt_hdr_vma *h)
+					 struct ckpt_vma_desc *h)
 {
 	return -EOPNOTSUPP;
 }
 
 static inline int restore_vma_sysvshm(struct ckpt_ctx *ctx,
-				      const struct ckpt_hdr_vma *h)
+				      const struct ckpt_vma_desc *h)
 {
 	return -EOPNOTSUPP;
 }

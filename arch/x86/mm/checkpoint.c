@@ -154,46 +154,54 @@ static int checkpoint_regs(struct ckpt_ctx *ctx, struct task_struct *t)
 }
 
 /*
- * The bytes of a standard-format xstate buffer up to its last non-zero
- * word: restart zero-fills the rest, so the trailing zeros (components
- * in their init state, most of them) are not written.
+ * The FPU record holds the standard-format xstate buffer sparse: a
+ * bitmap of its non-zero 8-byte words, then those words.  Most of the
+ * buffer is zero (components in their init state) and costs a bit a
+ * word.
  */
-static unsigned int ckpt_xstate_used(const void *buf, unsigned int size)
-{
-	const u64 *w = buf;
-	unsigned int n = size / sizeof(u64);
-
-	while (n > CKPT_XSTATE_MIN / sizeof(u64) && !w[n - 1])
-		n--;
-	return n * sizeof(u64);
-}
+#define CKPT_FPU_WORD(off)	((off) / sizeof(u64))
 
 static int checkpoint_fpu(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	const struct user_regset *rs = ckpt_find_regset(t, NT_X86_XSTATE);
-	unsigned int size = fpu_user_cfg.max_size;
+	unsigned int size = ALIGN(fpu_user_cfg.max_size, sizeof(u64));
+	unsigned int nbits = CKPT_FPU_WORD(size), i, n = 0;
 	struct ckpt_hdr_fpu *h;
-	void *buf;
+	u64 *buf, *map, *words;
 	int ret;
 
 	if (!rs || !cpu_feature_enabled(X86_FEATURE_XSAVE))
 		return ckpt_err(ctx, -EOPNOTSUPP, "CPUs without XSAVE are not supported");
 
-	h = ckpt_hdr_alloc(CKPT_HDR_FPU, sizeof(*h) + size);
-	if (!h)
-		return -ENOMEM;
-	buf = h + 1;
-	ret = regset_get(t, rs, size, buf);
-	if (ret >= 0) {
-		h->size = ckpt_xstate_used(buf, size);
-		h->h.len = sizeof(*h) + h->size;
-		h->xfeatures = *(u64 *)(buf + CKPT_XSAVE_HDR_OFFSET);
-		ret = ckpt_write_obj(ctx, &h->h);
+	buf = kvzalloc(size, GFP_KERNEL);
+	h = ckpt_hdr_alloc(CKPT_HDR_FPU, sizeof(*h) +
+			   (BITS_TO_U64(nbits) + nbits) * sizeof(u64));
+	ret = -ENOMEM;
+	if (!buf || !h)
+		goto out;
+	ret = regset_get(t, rs, fpu_user_cfg.max_size, buf);
+	if (ret < 0)
+		goto out;
+	map = (u64 *)(h + 1);
+	words = map + BITS_TO_U64(nbits);
+	for (i = 0; i < nbits; i++) {
+		if (!buf[i])
+			continue;
+		map[i / 64] |= BIT_ULL(i % 64);
+		words[n++] = buf[i];
 	}
+	h->xfeatures = buf[CKPT_FPU_WORD(CKPT_XSAVE_HDR_OFFSET)];
+	h->size = size;
+	h->nr_words = n;
+	h->h.len = sizeof(*h) + (BITS_TO_U64(nbits) + n) * sizeof(u64);
+	ret = ckpt_write_obj(ctx, &h->h);
+out:
 	ckpt_free(h);
+	kvfree(buf);
 	return ret;
 }
 
+/* Debug registers in their initial state are not written */
 static int checkpoint_debugregs(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	struct ckpt_hdr_debugregs h = {
@@ -206,6 +214,8 @@ static int checkpoint_debugregs(struct ckpt_ctx *ctx, struct task_struct *t)
 	h.dr3 = ptrace_get_debugreg(t, 3);
 	h.dr6 = ptrace_get_debugreg(t, 6);
 	h.dr7 = ptrace_get_debugreg(t, 7);
+	if (!(h.dr0 | h.dr1 | h.dr2 | h.dr3 | h.dr7) && h.dr6 == CKPT_DR6_INIT)
+		return 0;
 	return ckpt_write_obj(ctx, &h.h);
 }
 
@@ -257,13 +267,67 @@ static int restore_check_regs(struct ckpt_ctx *ctx, struct ckpt_hdr_cpu *h)
 	return 0;
 }
 
+/*
+ * Check the sparse buffer of @h: its length, its bitmap against
+ * nr_words, and that the XSAVE header is what restoring it needs (the
+ * kernel would refuse it only after the point of no return).
+ */
+static int restore_check_fpu_words(struct ckpt_hdr_fpu *h)
+{
+	unsigned int nbits = CKPT_FPU_WORD(h->size), i, n = 0;
+	const u64 *map = (const u64 *)(h + 1);
+	const u64 *words = map + BITS_TO_U64(nbits);
+	u64 bv = 0;
+
+	if (h->size % sizeof(u64) || h->size < CKPT_XSTATE_MIN ||
+	    h->size > CKPT_XSTATE_MAX || h->nr_words > nbits ||
+	    h->h.len != sizeof(*h) +
+			(BITS_TO_U64(nbits) + h->nr_words) * sizeof(u64))
+		return -EINVAL;
+	if (nbits % 64 && map[nbits / 64] & ~GENMASK_ULL(nbits % 64 - 1, 0))
+		return -EINVAL;
+	for (i = 0; i < BITS_TO_U64(nbits); i++)
+		n += hweight64(map[i]);
+	if (n != h->nr_words)
+		return -EINVAL;
+	/* XSTATE_BV is xfeatures; XCOMP_BV and the reserved words are 0 */
+	n = 0;
+	for (i = 0; i < CKPT_FPU_WORD(CKPT_XSTATE_MIN); i++) {
+		if (!(map[i / 64] & BIT_ULL(i % 64)))
+			continue;
+		if (i == CKPT_FPU_WORD(CKPT_XSAVE_HDR_OFFSET))
+			bv = words[n];
+		else if (i > CKPT_FPU_WORD(CKPT_XSAVE_HDR_OFFSET))
+			return -EINVAL;
+		n++;
+	}
+	return bv == h->xfeatures ? 0 : -EINVAL;
+}
+
+/* Lay the sparse buffer of @h out in @buf, this CPU's @size bytes */
+static void restore_fpu_words(struct ckpt_hdr_fpu *h, u64 *buf,
+			      unsigned int size)
+{
+	unsigned int nbits = CKPT_FPU_WORD(h->size), i, n = 0;
+	const u64 *map = (const u64 *)(h + 1);
+	const u64 *words = map + BITS_TO_U64(nbits);
+
+	for (i = 0; i < nbits; i++) {
+		if (!(map[i / 64] & BIT_ULL(i % 64)))
+			continue;
+		/* beyond this CPU's buffer: features xfeatures lacks */
+		if (i < CKPT_FPU_WORD(size))
+			buf[i] = words[n];
+		n++;
+	}
+}
+
 static int restore_check_fpu(struct ckpt_ctx *ctx, struct ckpt_cpu_restore *r)
 {
 	struct ckpt_hdr_fpu *h = r->fpu;
 	unsigned int size = fpu_user_cfg.max_size;
 
-	if (ckpt_align(sizeof(*h) + h->size) != h->h.len ||
-	    h->size < CKPT_XSTATE_MIN)
+	if (restore_check_fpu_words(h))
 		return ckpt_err(ctx, -EINVAL, "FPU record is malformed");
 	if (!ckpt_find_regset(current, NT_X86_XSTATE) ||
 	    !cpu_feature_enabled(X86_FEATURE_XSAVE))
@@ -277,7 +341,7 @@ static int restore_check_fpu(struct ckpt_ctx *ctx, struct ckpt_cpu_restore *r)
 	r->xstate = kvzalloc(size, GFP_KERNEL);
 	if (!r->xstate)
 		return -ENOMEM;
-	memcpy(r->xstate, h + 1, min(size, h->size));
+	restore_fpu_words(h, r->xstate, size);
 	return 0;
 }
 
@@ -317,7 +381,9 @@ void *restore_cpu_read(struct ckpt_ctx *ctx)
 		goto err;
 
 	r->fpu = ckpt_read_obj_type(ctx, CKPT_HDR_FPU, sizeof(*r->fpu),
-				    sizeof(*r->fpu) + CKPT_XSTATE_MAX);
+				    sizeof(*r->fpu) + CKPT_XSTATE_MAX +
+				    BITS_TO_U64(CKPT_FPU_WORD(CKPT_XSTATE_MAX)) *
+				    sizeof(u64));
 	if (IS_ERR(r->fpu)) {
 		ret = PTR_ERR(r->fpu);
 		r->fpu = NULL;
@@ -327,6 +393,12 @@ void *restore_cpu_read(struct ckpt_ctx *ctx)
 	if (ret)
 		goto err;
 
+	/* no record: the initial state */
+	ret = ckpt_peek_type(ctx);
+	if (ret < 0)
+		goto err;
+	if (ret != CKPT_HDR_DEBUGREGS)
+		return r;
 	r->debug = ckpt_read_obj_type(ctx, CKPT_HDR_DEBUGREGS, sizeof(*r->debug),
 				      sizeof(*r->debug));
 	if (IS_ERR(r->debug)) {
@@ -429,10 +501,19 @@ static int restore_fpu(struct ckpt_ctx *ctx, struct ckpt_cpu_restore *r)
 	return ret;
 }
 
-static int restore_debugregs(struct ckpt_ctx *ctx, struct ckpt_hdr_debugregs *h)
+static int restore_debugregs(struct ckpt_ctx *ctx,
+			     const struct ckpt_hdr_debugregs *h)
 {
-	unsigned long addr[4] = { h->dr0, h->dr1, h->dr2, h->dr3 };
+	static const struct ckpt_hdr_debugregs init = { .dr6 = CKPT_DR6_INIT };
+	unsigned long addr[4];
 	int i, ret = 0;
+
+	if (!h)
+		h = &init;
+	addr[0] = h->dr0;
+	addr[1] = h->dr1;
+	addr[2] = h->dr2;
+	addr[3] = h->dr3;
 
 	flush_ptrace_hw_breakpoint(current);
 	for (i = 0; i < 4 && !ret; i++)

@@ -10,10 +10,10 @@
  * wrote the image (recorded in the header's arch field).
  *
  * Objects that tasks may share (files, file tables, address spaces,
- * ...) are written once, introduced by a CKPT_HDR_OBJREF record that
- * gives their type and objref number, and are referred to by that
- * number afterwards.  An object always appears in the stream before
- * its first reference.
+ * ...) are written once, introduced by a CKPT_HDR_OBJ record that
+ * gives their type, and are referred to by their objref number
+ * afterwards.  An object always appears in the stream before its
+ * first reference.
  *
  * See Documentation/checkpoint/format.rst.  Any change to this file
  * that changes the layout of a record bumps CKPT_FORMAT_VERSION.
@@ -43,7 +43,8 @@ struct ckpt_hdr {
 enum {
 	CKPT_HDR_HEADER = 1,
 	CKPT_HDR_HEADER_ARCH,
-	CKPT_HDR_OBJREF,
+	/* 3 was the OBJREF record of format 3 */
+	CKPT_HDR_OBJ = 10,		/* + CKPT_OBJ_*: 11 .. 10 + CKPT_OBJ_MAX - 1 */
 
 	CKPT_HDR_TREE = 101,
 	CKPT_HDR_TASK,
@@ -101,7 +102,7 @@ enum {
 	CKPT_HDR_TAIL = 9001,
 };
 
-/* Object types, as named by CKPT_HDR_OBJREF */
+/* Object types: CKPT_HDR_OBJ + type introduces one */
 enum {
 	CKPT_OBJ_IGNORE = 0,
 	CKPT_OBJ_FILE_TABLE,
@@ -154,15 +155,13 @@ struct ckpt_hdr_header_arch {
 };
 
 /*
- * CKPT_HDR_OBJREF: introduces an object; the object's own records
- * follow immediately.  objrefs are assigned 1, 2, 3, ... in the order
- * the objects appear in the image.
+ * CKPT_HDR_OBJ + objtype: introduces an object of type objtype
+ * (CKPT_OBJ_*), a record of just its struct ckpt_hdr (len 8); the
+ * object's own records follow immediately.  Objects take the objrefs
+ * 1, 2, 3, ... in the order they appear in the image: an object's
+ * objref is one more than the number of objects before it.
  */
-struct ckpt_hdr_objref {
-	struct ckpt_hdr h;
-	__u32 objtype;			/* CKPT_OBJ_* */
-	__s32 objref;
-};
+#define CKPT_HDR_OBJ_TYPE(objtype)	(CKPT_HDR_OBJ + (objtype))
 
 /* CKPT_HDR_TAIL: the last record */
 struct ckpt_hdr_tail {
@@ -586,7 +585,7 @@ struct ckpt_hdr_pages {
 #define CKPT_PAGES_MAX		1024	/* pages in one CKPT_HDR_PAGES */
 
 /*
- * CKPT_HDR_MM_HOLES: follows the VMA records of an mm whose
+ * CKPT_HDR_MM_HOLES: follows the CKPT_HDR_MM record of an mm whose
  * parent_objref is set.  A private anonymous VMA flagged
  * CKPT_VM_INHERIT still shared pages copy-on-write with the parent
  * process's VMA of the same range (parent_objref's mm, restored
