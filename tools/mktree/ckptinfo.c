@@ -38,7 +38,10 @@
 #include "image.h"
 
 #define NSIG_MAX	64		/* _NSIG */
-#define FPU_SIZE_MAX	(1 << 20)	/* sanity bound for an XSAVE area */
+/* Bounds of an FPU record's XSAVE buffer, as restart(2) has them */
+#define FPU_SIZE_MIN	576		/* legacy area and XSAVE header */
+#define FPU_SIZE_MAX	(64 * 1024)	/* CKPT_XSTATE_MAX */
+#define FPU_XSTATE_BV	64		/* word of XSTATE_BV: byte 512 */
 
 static bool json;
 static int verbose;
@@ -508,8 +511,7 @@ static struct {
 	int64_t sock_fds_msg;		/* the last one's message */
 
 	/* The address space being read: its VMAs, then its pages */
-	uint32_t vmas_left;
-	bool holes_next;		/* an MM_HOLES record follows the VMAs */
+	bool holes_next;		/* an MM_HOLES record follows the MM */
 	struct { uint64_t start, end; } *mm_vmas;
 	size_t nr_mm_vmas, cap_mm_vmas;
 	enum { PAGES_NONE, PAGES_MM, PAGES_SHMEM } pages_of;
@@ -1280,22 +1282,69 @@ static int do_cpu(struct ckpt_hdr_cpu *c)
 	return 0;
 }
 
+/*
+ * The XSAVE buffer is stored sparse: a bitmap of its non-zero 8-byte
+ * words, then those words.  Neither is kept: the bitmap is read word by
+ * word and the words are only counted, except XSTATE_BV.
+ */
 static int do_fpu(struct ckpt_hdr_fpu *f)
 {
+	uint64_t nbits, nmaps, want, map, word, xstate_bv = 0, set = 0;
+	uint64_t zeros = 0, i, j;
+	bool have_bv = false;
+	/* the index among the listed words of XSTATE_BV's, if listed */
+	uint64_t bv_index = 0;
+
 	f_flags("xfeatures", f->xfeatures, xfeature_names);
 	f_u("size", f->size);
-	if (f->size > FPU_SIZE_MAX)
-		return bad("XSAVE size %u is implausible", f->size);
-	if (cur_len != round8(sizeof(*f) + (uint64_t)f->size))
-		return bad("%u bytes of XSAVE state do not fit the length %u",
-			   f->size, cur_len);
+	if (verbose)
+		f_u("nr_words", f->nr_words);
+	if (f->size < FPU_SIZE_MIN || f->size > FPU_SIZE_MAX || f->size % 8)
+		return bad("XSAVE size %u is not a multiple of 8 from %d to %d",
+			   f->size, FPU_SIZE_MIN, FPU_SIZE_MAX);
+	nbits = f->size / 8;
+	nmaps = (nbits + 63) / 64;
+	want = sizeof(*f) + 8 * (nmaps + (uint64_t)f->nr_words);
+	if (cur_len != want)
+		return bad("a bitmap of %" PRIu64 " words and %u words of XSAVE state need length %" PRIu64
+			   ", not %u", nmaps, f->nr_words, want, cur_len);
+	for (i = 0; i < nmaps; i++) {
+		if (rd_must(&map, sizeof(map)))
+			return -1;
+		if (i == nmaps - 1 && nbits % 64 && map >> (nbits % 64))
+			return bad("bitmap bits beyond the %" PRIu64 " words of the buffer",
+				   nbits);
+		if (i == FPU_XSTATE_BV / 64 &&
+		    (map & (1ULL << (FPU_XSTATE_BV % 64)))) {
+			have_bv = true;
+			bv_index = set + __builtin_popcountll(map &
+				   ((1ULL << (FPU_XSTATE_BV % 64)) - 1));
+		}
+		set += __builtin_popcountll(map);
+	}
+	if (set != f->nr_words)
+		return bad("nr_words %u, but %" PRIu64 " bits are set in the bitmap",
+			   f->nr_words, set);
+	for (j = 0; j < f->nr_words; j++) {
+		if (rd_must(&word, sizeof(word)))
+			return -1;
+		if (!word)
+			zeros++;
+		if (have_bv && j == bv_index)
+			xstate_bv = word;
+	}
+	if (xstate_bv != f->xfeatures)
+		return bad("the buffer's XSTATE_BV 0x%" PRIx64 " differs from xfeatures 0x%" PRIx64,
+			   xstate_bv, (uint64_t)f->xfeatures);
+	if (zeros)
+		warn("%" PRIu64 " of the listed XSAVE words are zero", zeros);
 	if (f->xfeatures & ~img.arch.xfeatures_mask)
 		warn("saved xfeatures 0x%" PRIx64 " are not all in the header's mask 0x%" PRIx64,
 		     (uint64_t)f->xfeatures, (uint64_t)img.arch.xfeatures_mask);
-	if (f->size != img.arch.xstate_size)
-		warn("XSAVE size %u differs from the header's xstate size %u",
+	if (f->size > img.arch.xstate_size)
+		warn("XSAVE size %u is more than the header's xstate size %u",
 		     f->size, img.arch.xstate_size);
-	return skip(cur_len - sizeof(*f));
+	return 0;
 }
 
 static int do_debugregs(struct ckpt_hdr_debugregs *d)
@@ -1309,20 +1358,67 @@ static int do_debugregs(struct ckpt_hdr_debugregs *d)
 	return 0;
 }
 
-/* After an mm's last VMA: its holes, or its pages */
-static int end_vmas(void)
+/* One mapping of the MM record's array: printed, checked, kept */
+static int do_vma(uint32_t i, const struct ckpt_vma *v)
 {
-	if (img.holes_next) {
-		img.expect = CKPT_HDR_MM_HOLES;
-		img.expect_why = "after the VMAs of an address space with a parent";
-	} else {
-		img.pages_of = PAGES_MM;
+	uint32_t vma_type = CKPT_VMA_TYPE(v->flags);
+	uint32_t vm_flags = v->flags & CKPT_VMA_VM_MASK;
+	const char *type = name_of(vma_types, ARRAY_SIZE(vma_types), vma_type);
+	uint64_t mask = img.hdr.page_size - 1;
+
+	item_begin("vma %u", i);
+	f_x("start", v->start);
+	f_x("end", v->end);
+	f_w("vma_type", type ? type : "unknown");
+	f_flags("vm_flags", vm_flags, vm_names);
+	if (vma_type == CKPT_VMA_SYSVSHM)
+		f_i("shmid", v->file_objref);
+	else if (v->file_objref || verbose)
+		f_i("file", v->file_objref);
+	if (v->pgoff || verbose)
+		f_u("pgoff", v->pgoff);
+	item_end();
+
+	if (!type)
+		return bad("vma %u: unknown vma_type %u", i, vma_type);
+	if (v->start >= v->end || (v->start & mask) || (v->end & mask))
+		return bad("vma %u: invalid range 0x%" PRIx64 "-0x%" PRIx64, i,
+			   (uint64_t)v->start, (uint64_t)v->end);
+	if (img.nr_mm_vmas && v->start < img.mm_vmas[img.nr_mm_vmas - 1].end)
+		return bad("vma %u: 0x%" PRIx64 " overlaps or precedes the previous one",
+			   i, (uint64_t)v->start);
+	if (vma_type == CKPT_VMA_SYSVSHM) {
+		if (v->file_objref < 0 || v->pgoff ||
+		    !(vm_flags & CKPT_VM_MAYSHARE))
+			return bad("vma %u: a SysV shm mapping of shmid %d, pgoff %" PRIu64
+				   " or not shared", i, v->file_objref,
+				   (uint64_t)v->pgoff);
+		if (!img.ipcns_seen)
+			return bad("vma %u: a SysV shm mapping in an image without an IPC namespace",
+				   i);
+	} else if (check_ref("file_objref", v->file_objref, CKPT_OBJ_FILE,
+			     vma_type != CKPT_VMA_FILE)) {
+		return -1;
 	}
+	if ((vm_flags & CKPT_VM_INHERIT) && !img.holes_next)
+		return bad("vma %u: INHERIT in an address space without a parent",
+			   i);
+
+	if (grow((void **)&img.mm_vmas, &img.cap_mm_vmas, img.nr_mm_vmas,
+		 sizeof(*img.mm_vmas)))
+		return -1;
+	img.mm_vmas[img.nr_mm_vmas].start = v->start;
+	img.mm_vmas[img.nr_mm_vmas].end = v->end;
+	img.nr_mm_vmas++;
+	img.vmas++;
 	return 0;
 }
 
 static int do_mm(struct ckpt_hdr_mm *m)
 {
+	struct ckpt_vma v;
+	uint32_t i;
+
 	f_x("brk", m->brk);
 	f_u("nr_vmas", m->nr_vmas);
 	f_i("exe", m->exe_objref);
@@ -1348,69 +1444,26 @@ static int do_mm(struct ckpt_hdr_mm *m)
 	if (check_ref("exe_objref", m->exe_objref, CKPT_OBJ_FILE, true) ||
 	    check_ref("parent_objref", m->parent_objref, CKPT_OBJ_MM, true))
 		return -1;
+	if (cur_len != sizeof(*m) + (uint64_t)m->nr_vmas * sizeof(v))
+		return bad("%u VMAs do not fit the length %u", m->nr_vmas,
+			   cur_len);
 	img.holes_next = m->parent_objref != 0;
-	img.vmas_left = m->nr_vmas;
 	img.nr_mm_vmas = 0;
 	img.pages_since = cur_off;
-	if (!m->nr_vmas)
-		return end_vmas();
-	return 0;
-}
-
-static int do_vma(struct ckpt_hdr_vma *v)
-{
-	const char *type = name_of(vma_types, ARRAY_SIZE(vma_types), v->vma_type);
-	uint64_t mask = img.hdr.page_size - 1;
-
-	f_x("start", v->start);
-	f_x("end", v->end);
-	f_w("vma_type", type ? type : "unknown");
-	f_flags("vm_flags", v->vm_flags, vm_names);
-	if (v->vma_type == CKPT_VMA_SYSVSHM)
-		f_i("shmid", v->file_objref);
-	else if (v->file_objref || verbose)
-		f_i("file", v->file_objref);
-	if (v->pgoff || verbose)
-		f_u("pgoff", v->pgoff);
-
-	if (!img.vmas_left)
-		return bad("VMA outside the VMAs announced by an MM record");
-	if (!type)
-		return bad("unknown vma_type %u", v->vma_type);
-	if (v->start >= v->end || (v->start & mask) || (v->end & mask))
-		return bad("invalid range 0x%" PRIx64 "-0x%" PRIx64,
-			   (uint64_t)v->start, (uint64_t)v->end);
-	if (img.nr_mm_vmas && v->start < img.mm_vmas[img.nr_mm_vmas - 1].end)
-		return bad("VMA 0x%" PRIx64 " overlaps or precedes the previous one",
-			   (uint64_t)v->start);
-	if (v->vma_type == CKPT_VMA_SYSVSHM) {
-		if (v->file_objref < 0 || v->pgoff || !(v->vm_flags & CKPT_VM_MAYSHARE))
-			return bad("a SysV shm mapping of shmid %d, pgoff %" PRIu64
-				   " or not shared", v->file_objref, (uint64_t)v->pgoff);
-		if (!img.ipcns_seen)
-			return bad("a SysV shm mapping in an image without an IPC namespace");
-	} else if (check_ref("file_objref", v->file_objref, CKPT_OBJ_FILE,
-			     v->vma_type != CKPT_VMA_FILE)) {
-		return -1;
+	list_begin("vmas");
+	for (i = 0; i < m->nr_vmas; i++) {
+		if (rd_must(&v, sizeof(v)) || do_vma(i, &v))
+			return -1;
 	}
+	list_end();
 
-	if (img.nr_mm_vmas == img.cap_mm_vmas) {
-		size_t cap = img.cap_mm_vmas ? 2 * img.cap_mm_vmas : 64;
-		void *p = realloc(img.mm_vmas, cap * sizeof(*img.mm_vmas));
-
-		if (!p)
-			return bad("out of memory for the VMA list");
-		img.mm_vmas = p;
-		img.cap_mm_vmas = cap;
+	/* Then its holes, or its pages */
+	if (img.holes_next) {
+		img.expect = CKPT_HDR_MM_HOLES;
+		img.expect_why = "after the MM record of an address space with a parent";
+	} else {
+		img.pages_of = PAGES_MM;
 	}
-	img.mm_vmas[img.nr_mm_vmas].start = v->start;
-	img.mm_vmas[img.nr_mm_vmas].end = v->end;
-	img.nr_mm_vmas++;
-	img.vmas++;
-	if ((v->vm_flags & CKPT_VM_INHERIT) && !img.holes_next)
-		return bad("INHERIT in an address space without a parent");
-	if (!--img.vmas_left)
-		return end_vmas();
 	return 0;
 }
 
@@ -1535,34 +1588,57 @@ static int do_pages(struct ckpt_hdr_pages *p)
 	return skip((uint64_t)p->nr_pages * ps);
 }
 
+/*
+ * The open fds come in runs: fds fd .. fd + nr - 1 on the files
+ * file_objref .. file_objref + nr - 1.  Each fd is printed and checked
+ * on its own; a run cannot name more files than there are objects.
+ */
 static int do_file_table(struct ckpt_hdr_file_table *t)
 {
 	struct ckpt_fd_ent e;
 	int64_t prev = -1;
-	uint32_t i;
+	uint64_t sum = 0;
+	uint32_t i, k;
 
+	f_u("nr_ents", t->nr_ents);
 	f_u("nr_fds", t->nr_fds);
-	if (cur_len != sizeof(*t) + (uint64_t)t->nr_fds * sizeof(e))
-		return bad("%u fds do not fit the length %u", t->nr_fds,
+	if (cur_len != sizeof(*t) + (uint64_t)t->nr_ents * sizeof(e))
+		return bad("%u fd entries do not fit the length %u", t->nr_ents,
 			   cur_len);
 	list_begin("fds");
-	for (i = 0; i < t->nr_fds; i++) {
+	for (i = 0; i < t->nr_ents; i++) {
 		if (rd_must(&e, sizeof(e)))
 			return -1;
-		item_begin("fd %d", e.fd);
-		if (json)
-			f_i("fd", e.fd);
-		f_i("file", e.file_objref);
-		f_flags("flags", e.flags, fd_names);
-		item_end();
+		if (!e.nr)
+			return bad("entry %u (fd %d): a run of no fd", i, e.fd);
 		if (e.fd < 0 || e.fd <= prev)
-			return bad("fd %d: negative or not sorted", e.fd);
-		prev = e.fd;
-		if (check_ref("file_objref", e.file_objref, CKPT_OBJ_FILE,
-			      false))
-			return -1;
+			return bad("entry %u: fd %d negative, not sorted or inside the previous run",
+				   i, e.fd);
+		if ((uint64_t)e.fd + e.nr - 1 > INT32_MAX)
+			return bad("entry %u: fds %d + %u overflow", i, e.fd,
+				   e.nr);
+		if (e.file_objref <= 0 ||
+		    (uint64_t)e.file_objref + e.nr - 1 > img.nr_objs)
+			return bad("entry %u: files %d + %u do not name earlier objects",
+				   i, e.file_objref, e.nr);
+		for (k = 0; k < e.nr; k++) {
+			item_begin("fd %d", e.fd + (int32_t)k);
+			if (json)
+				f_i("fd", e.fd + (int32_t)k);
+			f_i("file", e.file_objref + (int32_t)k);
+			f_flags("flags", e.flags, fd_names);
+			item_end();
+			if (check_ref("file_objref", e.file_objref + (int32_t)k,
+				      CKPT_OBJ_FILE, false))
+				return -1;
+		}
+		prev = (int64_t)e.fd + e.nr - 1;
+		sum += e.nr;
 	}
 	list_end();
+	if (sum != t->nr_fds)
+		return bad("nr_fds %u, but the entries hold %" PRIu64 " fds",
+			   t->nr_fds, sum);
 	return 0;
 }
 
@@ -2419,7 +2495,7 @@ static int do_tail(struct ckpt_hdr_tail *t)
 	if (t->ckpt_id != img.hdr.ckpt_id)
 		return bad("checkpoint id %" PRIu64 " differs from the header's %" PRIu64,
 			   (uint64_t)t->ckpt_id, (uint64_t)img.hdr.ckpt_id);
-	if (img.vmas_left || img.pages_of != PAGES_NONE)
+	if (img.pages_of != PAGES_NONE)
 		return bad("the address space or shmem file at offset %" PRIu64
 			   " is not complete", img.pages_since);
 	if (img.nr_open)
@@ -2752,8 +2828,7 @@ static const struct record_type {
 	R(CKPT_HDR_CPU,		ckpt_hdr_cpu,		do_cpu,		true, true),
 	R(CKPT_HDR_FPU,		ckpt_hdr_fpu,		do_fpu,		false, true),
 	R(CKPT_HDR_DEBUGREGS,	ckpt_hdr_debugregs,	do_debugregs,	true, true),
-	R(CKPT_HDR_MM,		ckpt_hdr_mm,		do_mm,		true, false),
-	R(CKPT_HDR_VMA,		ckpt_hdr_vma,		do_vma,		true, false),
+	R(CKPT_HDR_MM,		ckpt_hdr_mm,		do_mm,		false, false),
 	R(CKPT_HDR_PAGES,	ckpt_hdr_pages,		do_pages,	false, false),
 	R(CKPT_HDR_MM_HOLES,	ckpt_hdr_mm_holes,	do_mm_holes,	false, false),
 	R(CKPT_HDR_FILE_TABLE,	ckpt_hdr_file_table,	do_file_table,	false, false),
@@ -2823,7 +2898,7 @@ static bool is_object_record(uint32_t type)
 
 /*
  * Checks of the record's place in the stream, before its contents:
- * what an earlier record announced (VMAs, pages, pending signals) comes
+ * what an earlier record announced (pages, pending signals) comes
  * first; an object record closes the innermost open OBJREF, which must
  * be of its type; nothing else may come while an object is open.
  */
@@ -2896,12 +2971,6 @@ static int check_order(uint32_t type)
 		return 0;
 	}
 
-	if (img.vmas_left) {
-		if (type != CKPT_HDR_VMA)
-			return bad("the MM record at offset %" PRIu64 " still expects %u VMA records",
-				   img.pages_since, img.vmas_left);
-		return 0;
-	}
 	if (img.pages_of != PAGES_NONE) {
 		if (type != CKPT_HDR_PAGES)
 			return bad("the pages of the %s at offset %" PRIu64

@@ -38,7 +38,6 @@ static const struct {
 	{ CKPT_HDR_FPU,		"FPU" },
 	{ CKPT_HDR_DEBUGREGS,	"DEBUGREGS" },
 	{ CKPT_HDR_MM,		"MM" },
-	{ CKPT_HDR_VMA,		"VMA" },
 	{ CKPT_HDR_PAGES,	"PAGES" },
 	{ CKPT_HDR_MM_HOLES,	"MM_HOLES" },
 	{ CKPT_HDR_FILE_TABLE,	"FILE_TABLE" },

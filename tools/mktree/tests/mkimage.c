@@ -11,10 +11,12 @@
  * the kernel writes: a header, the arch header, a tree of one task (or
  * two), the task with its objects (a file table holding two files, an
  * fs, signal handlers, signal state, an mm holding its executable with
- * two VMAs and one page), registers and the tail.
+ * two VMAs and one page), registers (the FPU's sparse, no DEBUGREGS:
+ * they are in their initial state) and the tail.
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +164,7 @@ struct opts {
 	bool nested;		/* tasks 1, 2: init and child in a pid ns */
 	bool ghosts;		/* task 2 in group 50, dead, of the nested ns */
 	bool ipc;		/* the root in an IPC namespace of its own */
+	bool debugregs;		/* a breakpoint: a DEBUGREGS record */
 };
 
 static int objs[5];	/* files, fs, sighand, signal, mm: 0 until written */
@@ -175,18 +178,24 @@ static int file_table(void)
 	null = file(CKPT_FILE_CHRDEV, "/dev/null", 02, 0, 0);
 	log = file(CKPT_FILE_REGULAR, "/tmp/counter.log", 02001, 1234, 1234);
 	{
+		/*
+		 * 0 on null, 1 and 2 on log, 3 on null close-on-exec, 4
+		 * and 5 on null and log (a run of two): five entries
+		 */
 		REC(t, ckpt_hdr_file_table, CKPT_HDR_FILE_TABLE,
-		    4 * sizeof(struct ckpt_fd_ent));
-		int fds[4][3] = {
-			{ 0, null, 0 }, { 1, log, 0 }, { 2, log, 0 },
-			{ 3, null, CKPT_FD_CLOEXEC },
+		    5 * sizeof(struct ckpt_fd_ent));
+		int fds[5][4] = {
+			{ 0, null, 0, 1 }, { 1, log, 0, 1 }, { 2, log, 0, 1 },
+			{ 3, null, CKPT_FD_CLOEXEC, 1 }, { 4, null, 0, 2 },
 		};
 
-		t->nr_fds = 4;
-		for (i = 0; i < 4; i++) {
+		t->nr_ents = 5;
+		t->nr_fds = 6;
+		for (i = 0; i < 5; i++) {
 			t->fds[i].fd = fds[i][0];
 			t->fds[i].file_objref = fds[i][1];
 			t->fds[i].flags = fds[i][2];
+			t->fds[i].nr = fds[i][3];
 		}
 	}
 	return ref;
@@ -305,6 +314,11 @@ static void ipcns(void)
 	}
 }
 
+static uint32_t vma_type(uint32_t type)
+{
+	return type << CKPT_VMA_TYPE_SHIFT;
+}
+
 static int mm(const struct opts *o)
 {
 	int ref = objref_rec(CKPT_OBJ_MM);
@@ -317,8 +331,11 @@ static int mm(const struct opts *o)
 		pages(PAGE_SIZE, 1);
 	}
 	{
-		REC(m, ckpt_hdr_mm, CKPT_HDR_MM, 0);
-		m->nr_vmas = 2 + o->shmem + o->big + o->ipc;
+		uint32_t nr = 2 + o->shmem + o->big + o->ipc;
+		REC(m, ckpt_hdr_mm, CKPT_HDR_MM, nr * sizeof(struct ckpt_vma));
+		struct ckpt_vma *v = (void *)(m + 1);
+
+		m->nr_vmas = nr;
 		m->exe_objref = exe;
 		m->start_code = 0x400000;
 		m->end_code = 0x401000;
@@ -327,49 +344,45 @@ static int mm(const struct opts *o)
 		m->nr_auxv = 2;
 		m->saved_auxv[0] = 6;		/* AT_PAGESZ */
 		m->saved_auxv[1] = PAGE_SIZE;
-	}
-	{
-		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
-		v->vma_type = CKPT_VMA_FILE;
+
 		v->file_objref = exe;
 		v->start = 0x400000;
 		v->end = 0x401000;
-		v->vm_flags = CKPT_VM_READ | CKPT_VM_EXEC | CKPT_VM_MAYREAD |
-			      CKPT_VM_MAYEXEC;
-	}
-	if (o->big) {
-		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
-		v->vma_type = CKPT_VMA_ANON;
-		v->start = 0x10000000;
-		v->end = 0x10000000 + 4096 * PAGE_SIZE;
-		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_MAYREAD |
-			      CKPT_VM_MAYWRITE;
-	}
-	{
-		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
-		v->vma_type = CKPT_VMA_ANON;
+		v->flags = CKPT_VM_READ | CKPT_VM_EXEC | CKPT_VM_MAYREAD |
+			   CKPT_VM_MAYEXEC | vma_type(CKPT_VMA_FILE);
+		v++;
+		if (o->big) {
+			v->start = 0x10000000;
+			v->end = 0x10000000 + 4096 * PAGE_SIZE;
+			v->flags = CKPT_VM_READ | CKPT_VM_WRITE |
+				   CKPT_VM_MAYREAD | CKPT_VM_MAYWRITE |
+				   vma_type(CKPT_VMA_ANON);
+			v++;
+		}
 		v->start = 0x7ffd0000;
 		v->end = 0x7ffd2000;
-		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_MAYREAD |
-			      CKPT_VM_MAYWRITE | CKPT_VM_GROWSDOWN;
-	}
-	if (o->shmem) {
-		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
-		v->vma_type = CKPT_VMA_SHMEM;
-		v->file_objref = shm;
-		v->start = 0x7f0000000000;
-		v->end = 0x7f0000002000;
-		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_SHARED |
-			      CKPT_VM_MAYSHARE;
-	}
-	if (o->ipc) {
-		REC(v, ckpt_hdr_vma, CKPT_HDR_VMA, 0);
-		v->vma_type = CKPT_VMA_SYSVSHM;
-		v->file_objref = 0;	/* shmid 0 */
-		v->start = 0x7f0000010000;
-		v->end = 0x7f0000012000;
-		v->vm_flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_SHARED |
-			      CKPT_VM_MAYREAD | CKPT_VM_MAYWRITE | CKPT_VM_MAYSHARE;
+		v->flags = CKPT_VM_READ | CKPT_VM_WRITE | CKPT_VM_MAYREAD |
+			   CKPT_VM_MAYWRITE | CKPT_VM_GROWSDOWN |
+			   vma_type(CKPT_VMA_ANON);
+		v++;
+		if (o->shmem) {
+			v->file_objref = shm;
+			v->start = 0x7f0000000000;
+			v->end = 0x7f0000002000;
+			v->flags = CKPT_VM_READ | CKPT_VM_WRITE |
+				   CKPT_VM_SHARED | CKPT_VM_MAYSHARE |
+				   vma_type(CKPT_VMA_SHMEM);
+			v++;
+		}
+		if (o->ipc) {
+			v->file_objref = 0;	/* shmid 0 */
+			v->start = 0x7f0000010000;
+			v->end = 0x7f0000012000;
+			v->flags = CKPT_VM_READ | CKPT_VM_WRITE |
+				   CKPT_VM_SHARED | CKPT_VM_MAYREAD |
+				   CKPT_VM_MAYWRITE | CKPT_VM_MAYSHARE |
+				   vma_type(CKPT_VMA_SYSVSHM);
+		}
 	}
 	if (o->big) {
 		pages_rec(0x10000000, 1000);
@@ -378,6 +391,32 @@ static int mm(const struct opts *o)
 	}
 	pages(0x7ffd1000, 1);
 	return ref;
+}
+
+/*
+ * The FPU record of a task that used x87 and SSE, sparse: of the 337
+ * words of its 2696-byte buffer (x87, SSE, AVX and PKRU, as the arch
+ * header says) only the control words (word 0: FCW 0x37f; word 3:
+ * MXCSR 0x1f80 and its mask), one XMM register (words 20, 21) and
+ * XSTATE_BV (word 64) are not zero: a bitmap of 6 words, then 5 words.
+ */
+static void fpu(void)
+{
+	static const struct { uint32_t i; uint64_t v; } w[] = {
+		{ 0, 0x37f }, { 3, 0x0000ffff00001f80ULL },
+		{ 20, 0x3ff0000000000000ULL }, { 21, 1 }, { 64, 0x3 },
+	};
+	uint32_t size = 2696, nmaps = (size / 8 + 63) / 64, n = 5, i;
+	REC(f, ckpt_hdr_fpu, CKPT_HDR_FPU, 8 * (nmaps + n));
+	uint64_t *map = (void *)(f + 1), *words = map + nmaps;
+
+	f->xfeatures = 0x3;
+	f->size = size;
+	f->nr_words = n;
+	for (i = 0; i < n; i++) {
+		map[w[i].i / 64] |= 1ULL << (w[i].i % 64);
+		words[i] = w[i].v;
+	}
 }
 
 /* As checkpoint/process.c writes a task: objects the first time only */
@@ -423,19 +462,20 @@ static void task(const struct opts *o, int i)
 		c->ss = 0x2b;
 		c->flags = 0x246;
 	}
-	{
-		REC(f, ckpt_hdr_fpu, CKPT_HDR_FPU, 2696);
-		f->xfeatures = 0x3;
-		f->size = 2696;
+	fpu();
+	if (o->debugregs) {
+		REC(d, ckpt_hdr_debugregs, CKPT_HDR_DEBUGREGS, 0);
+		d->dr0 = 0x401234;
+		d->dr6 = CKPT_DR6_INIT;
+		d->dr7 = 0x1;		/* L0 */
 	}
-	rec(CKPT_HDR_DEBUGREGS, sizeof(struct ckpt_hdr_debugregs));
 }
 
 /*
  * The layout of the kernel's images: header, arch header, tree, then
  * per task TASK, its objects (each OBJREF, the objects it holds, its
- * record), TASK_OBJS, TASK_SIGNAL + SIGPENDING, CPU, FPU, DEBUGREGS;
- * then the tail.
+ * record), TASK_OBJS, TASK_SIGNAL + SIGPENDING, CPU, FPU (DEBUGREGS
+ * only when not in their initial state: never here); then the tail.
  */
 static void build(const struct opts *o)
 {
@@ -567,6 +607,13 @@ static void put32(size_t off, uint32_t v)
 	memcpy(img + off, &v, 4);
 }
 
+/* Offset of entry @i of the (first) fd table */
+static size_t fd_ent(int i)
+{
+	return find(CKPT_HDR_FILE_TABLE) + sizeof(struct ckpt_hdr_file_table) +
+	       i * sizeof(struct ckpt_fd_ent);
+}
+
 static void read_stdin(void)
 {
 	char buf[65536];
@@ -590,9 +637,10 @@ static const char *const variants =
 	"badtailmagic tailid hugelen zerolen oddlen shortlen trailing notail\n"
 	"notree nrtasks nrfds nrruns pathlen noterm badobjref objorder\n"
 	"objopen badref nrtimers timerorder notimers\n"
-	"badpagesize vmaorder runoutside\n"
+	"badpagesize vmaorder vmatype nrvmas runoutside\n"
+	"fdrun0 fdoverlap fdsum fdfiles fpubits fpubeyond fpusize fpubv\n"
 	"nested nopidns pidnslevel pidnsinit ghosts ghostsns ghostsorder\n"
-	"ipc ipccount ipcsem";
+	"ipc ipccount ipcsem debugregs";
 
 int main(int argc, char **argv)
 {
@@ -644,6 +692,8 @@ int main(int argc, char **argv)
 		o.nr_tasks = 2;
 	if (!strcmp(v, "big"))
 		o.big = true;
+	if (!strcmp(v, "debugregs"))
+		o.debugregs = true;
 	if (!strcmp(v, "zombie")) {
 		o.nr_tasks = 2;
 		o.nr_zombies = 1;
@@ -662,7 +712,7 @@ int main(int argc, char **argv)
 	if (!strcmp(v, "valid") || !strcmp(v, "shmem") || !strcmp(v, "big") ||
 	    !strcmp(v, "unknown") || !strcmp(v, "multi") ||
 	    !strcmp(v, "zombie") || !strcmp(v, "nested") || !strcmp(v, "ipc") ||
-	    !strcmp(v, "ghosts")) {
+	    !strcmp(v, "ghosts") || !strcmp(v, "debugregs")) {
 		/* as built */
 	} else if (!strcmp(v, "ipccount")) {
 		put32(find(CKPT_HDR_IPCNS) + 16, 2);	/* nr_msg */
@@ -741,10 +791,50 @@ int main(int argc, char **argv)
 	} else if (!strcmp(v, "notimers")) {
 		put32(find(CKPT_HDR_TIMERS), 7777);
 	} else if (!strcmp(v, "vmaorder")) {
-		size_t off = find(CKPT_HDR_VMA);
+		size_t off = find(CKPT_HDR_MM) + sizeof(struct ckpt_hdr_mm);
 
-		put32(off + 16, 0x7ffd1000);	/* start inside the next VMA */
-		put32(off + 24, 0x7ffd2000);
+		/* the first VMA's start inside the next VMA */
+		put32(off + offsetof(struct ckpt_vma, start), 0x7ffd1000);
+		put32(off + offsetof(struct ckpt_vma, end), 0x7ffd2000);
+	} else if (!strcmp(v, "vmatype")) {
+		size_t off = find(CKPT_HDR_MM) + sizeof(struct ckpt_hdr_mm) +
+			     sizeof(struct ckpt_vma);
+
+		/* the second VMA's type */
+		put32(off + offsetof(struct ckpt_vma, flags),
+		      CKPT_VM_READ | 99 << CKPT_VMA_TYPE_SHIFT);
+	} else if (!strcmp(v, "nrvmas")) {
+		put32(find(CKPT_HDR_MM) + offsetof(struct ckpt_hdr_mm, nr_vmas),
+		      3);
+	} else if (!strcmp(v, "fdrun0")) {
+		put32(fd_ent(1) + offsetof(struct ckpt_fd_ent, nr), 0);
+	} else if (!strcmp(v, "fdoverlap")) {
+		/* fds 4-5, then 5 */
+		put32(fd_ent(3) + offsetof(struct ckpt_fd_ent, fd), 4);
+		put32(fd_ent(3) + offsetof(struct ckpt_fd_ent, nr), 2);
+		put32(fd_ent(4) + offsetof(struct ckpt_fd_ent, fd), 5);
+		put32(fd_ent(4) + offsetof(struct ckpt_fd_ent, nr), 1);
+	} else if (!strcmp(v, "fdsum")) {
+		put32(find(CKPT_HDR_FILE_TABLE) +
+		      offsetof(struct ckpt_hdr_file_table, nr_fds), 5);
+	} else if (!strcmp(v, "fdfiles")) {
+		/* the run of two from the last file: one file too many */
+		put32(fd_ent(4) + offsetof(struct ckpt_fd_ent, file_objref),
+		      objs[0] + 2);
+	} else if (!strcmp(v, "fpubits")) {
+		/* a bit more than nr_words says: word 1 */
+		put32(find(CKPT_HDR_FPU) + sizeof(struct ckpt_hdr_fpu),
+		      0x300009 | 0x2);
+	} else if (!strcmp(v, "fpubeyond")) {
+		/* bit 337 of the bitmap: word 5, bit 17 */
+		put32(find(CKPT_HDR_FPU) + sizeof(struct ckpt_hdr_fpu) + 5 * 8,
+		      1 << 17);
+	} else if (!strcmp(v, "fpusize")) {
+		put32(find(CKPT_HDR_FPU) + offsetof(struct ckpt_hdr_fpu, size),
+		      2692);
+	} else if (!strcmp(v, "fpubv")) {
+		put32(find(CKPT_HDR_FPU) + offsetof(struct ckpt_hdr_fpu,
+						     xfeatures), 0x7);
 	} else if (!strcmp(v, "runoutside")) {
 		put32(find(CKPT_HDR_PAGES) + 16, 0x10000000);
 	} else {

@@ -106,7 +106,7 @@ VALID=$W/valid.img
 "$MKIMAGE" valid >"$VALID" || exit 1
 SIZE=$(wc -c <"$VALID")
 
-for v in valid shmem big unknown multi zombie nested ghosts ipc; do
+for v in valid shmem big unknown multi zombie nested ghosts ipc debugregs; do
 	"$MKIMAGE" $v >"$W/$v.img"
 	t "ckptinfo $v" 0 "" $CKPTINFO "$W/$v.img"
 	check "ckptinfo $v: ends with 'image ok'" grep -q '^image ok$' "$W/out"
@@ -123,17 +123,22 @@ for v in valid shmem big unknown multi zombie nested ghosts ipc; do
 done
 
 run 0 $CKPTINFO "$VALID"
-for pat in 'magic=ok format_version=3 arch=x86_64' 'page_size=4096' \
+for pat in 'magic=ok format_version=4 arch=x86_64' 'page_size=4096' \
 	   'release="6.12.57"' 'ckpt_id=7' 'xfeatures=0x207(x87|SSE|AVX|PKRU) xstate_size=2696' \
 	   'task 0: pid=42 tgid=42 ppid=0 pgid=42 sid=42 flags=0x1(ROOT) exit_signal=17' \
 	   'objtype=FILE objtype_id=2 objref=2' 'path="/tmp/counter.log"' \
-	   'fd 3: file=2 flags=0x1(CLOEXEC)' 'umask=0022 cwd="/tmp" root="/"' \
-	   'brk=0x600000 nr_vmas=2 exe=8' 'vma_type=ANON' 'GROWSDOWN' \
+	   'FILE_TABLE .* nr_ents=5 nr_fds=6' 'fd 3: file=2 flags=0x1(CLOEXEC)' \
+	   'fd 4: file=2 flags=0x0' 'fd 5: file=3 flags=0x0' \
+	   'umask=0022 cwd="/tmp" root="/"' \
+	   'MM .* brk=0x600000 nr_vmas=2 exe=8' \
+	   'vma 0: start=0x400000 end=0x401000 vma_type=FILE vm_flags=0x55(READ|EXEC|MAYREAD|MAYEXEC) file=8' \
+	   'vma 1: start=0x7ffd0000 end=0x7ffd2000 vma_type=ANON .*GROWSDOWN' \
+	   'FPU .* xfeatures=0x3(x87|SSE) size=2696$' \
 	   'nr_runs=1 nr_pages=1 bytes=4096' 'comm="counter0" flags=0x1(STOPPED)' \
 	   'ip=0x401234 sp=0x7ffd1f00' 'SIGINT: handler=0x401100' \
 	   'SIGPIPE: handler=SIG_IGN' 'rlimit NOFILE: cur=1024 max=524288' \
 	   'blocked=0x200(SIGUSR1)' 'queued 0: signo=12 signal=SIGUSR2' \
-	   'TAIL .* magic=ok ckpt_id=7' '34 records, 8 objects' \
+	   'TAIL .* magic=ok ckpt_id=7' '31 records, 8 objects' \
 	   'ITIMER_REAL: value_ns=2500000000 interval_ns=0' \
 	   'ITIMER_PROF: value_ns=700000000 interval_ns=100000000' \
 	   'next_id=4 nr_timers=2' \
@@ -143,6 +148,15 @@ for pat in 'magic=ok format_version=3 arch=x86_64' 'page_size=4096' \
 	check "ckptinfo output has '$pat'" grep -q -e "$pat" "$W/out"
 done
 check "ckptinfo prints no page data" sh -c "! grep -q 'data' '$W/out'"
+check "ckptinfo: no DEBUGREGS in their initial state" sh -c "! grep -q 'DEBUGREGS' '$W/out'"
+run 0 $CKPTINFO -v "$VALID"
+check "ckptinfo -v: the FPU's non-zero words" grep -q 'FPU .* size=2696 nr_words=5$' "$W/out"
+check "ckptinfo -v: a VMA's pgoff" grep -q 'vma 1: .* file=0 pgoff=0$' "$W/out"
+run 0 $CKPTINFO --json "$VALID"
+check "ckptinfo --json: the VMAs in the MM record" grep -q '"nr_vmas":2,"exe":8,"vmas":\[{"start":"0x400000","end":"0x401000","vma_type":"FILE"' "$W/out"
+check "ckptinfo --json: the fds of a run" grep -q '{"fd":5,"file":3,"flags":"0x0"' "$W/out"
+run 0 $CKPTINFO "$W/debugregs.img"
+check "ckptinfo: DEBUGREGS after the FPU" grep -q 'DEBUGREGS .* dr7=0x1 dr0=0x401234' "$W/out"
 run 0 $CKPTINFO "$W/zombie.img"
 check "ckptinfo: a zombie entry" grep -q 'task 2: pid=44 tgid=44 ppid=42 pgid=42 sid=42 flags=0x4(ZOMBIE) exit_code=0x300 exit_signal=17' "$W/out"
 check "ckptinfo: the robust list" grep -q 'robust_list=0x7f0000001000' "$W/out"
@@ -197,7 +211,7 @@ trailing trailing data after the TAIL
 notail without a TAIL record
 notree PIDNS record before the TREE record
 nrtasks tasks do not fit the length
-nrfds fds do not fit the length
+nrfds 4294967295 fd entries do not fit the length
 nrruns runs for 1 pages
 pathlen path length 2147483647 is more than 4096
 nrtimers 3 timers do not fit the length
@@ -208,7 +222,17 @@ badobjref objref 5 out of sequence
 badref mm 2 is a FILE object, not a MM
 objorder objref 2 (FILE) is open: its FILE record must come before a FILE_TABLE record
 objopen objref 7 (MM) is still waiting for its record
-vmaorder overlaps or precedes
+vmaorder vma 1: 0x7ffd0000 overlaps or precedes the previous one
+vmatype vma 1: unknown vma_type 99
+nrvmas 3 VMAs do not fit the length 712
+fdrun0 entry 1 (fd 1): a run of no fd
+fdoverlap entry 4: fd 5 negative, not sorted or inside the previous run
+fdsum nr_fds 5, but the entries hold 6 fds
+fdfiles entry 4: files 3 + 2 do not name earlier objects
+fpubits nr_words 5, but 6 bits are set in the bitmap
+fpubeyond bitmap bits beyond the 337 words of the buffer
+fpusize XSAVE size 2692 is not a multiple of 8
+fpubv XSTATE_BV 0x3 differs from xfeatures 0x7
 runoutside not inside the address space's VMAs
 nopidns expected a PIDNS record after the TREE record
 pidnslevel pid namespace 1: parent 0, level 2, init 1: malformed

@@ -1109,13 +1109,38 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			F(ckpt_hdr_cpu, orig_ax, K_COUNT);
 			F(ckpt_hdr_cpu, ax, K_COUNT);
 			break;
-		case CKPT_HDR_FPU:
+		case CKPT_HDR_FPU: {
+			/*
+			 * The XSAVE buffer, sparse: a bitmap of its non-zero
+			 * words, then those words.  The bitmap's first two
+			 * words (the legacy area, XSTATE_BV and XCOMP_BV), its
+			 * last one, and the listed words of MXCSR (word 3)
+			 * and XSTATE_BV (word 64)
+			 */
+			const struct ckpt_hdr_fpu *h = (const void *)p;
+			size_t o = sizeof(*h), nmaps, w;
+			uint64_t map[2] = { 0, 0 };
+
 			F(ckpt_hdr_fpu, xfeatures, K_FLAGS);
 			F(ckpt_hdr_fpu, size, K_COUNT);
-			add(r, sizeof(struct ckpt_hdr_fpu) + 24, 4, K_FLAGS); /* mxcsr */
-			add(r, sizeof(struct ckpt_hdr_fpu) + 512, 8, K_FLAGS); /* XSTATE_BV */
-			add(r, sizeof(struct ckpt_hdr_fpu) + 520, 8, K_FLAGS); /* XCOMP_BV */
+			F(ckpt_hdr_fpu, nr_words, K_COUNT);
+			if (r->len < sizeof(*h) + 16)
+				break;
+			nmaps = (h->size / 8 + 63) / 64;
+			memcpy(map, p + o, 16);
+			add(r, o, 8, K_FLAGS);
+			add(r, o + 8, 8, K_FLAGS);
+			if (nmaps > 2)
+				add(r, o + 8 * (nmaps - 1), 8, K_FLAGS);
+			w = o + 8 * nmaps;
+			if (map[0] & (1ULL << 3))
+				add(r, w + 8 * __builtin_popcountll(map[0] & 7),
+				    4, K_FLAGS);			/* mxcsr */
+			if (map[1] & 1)
+				add(r, w + 8 * __builtin_popcountll(map[0]), 8,
+				    K_FLAGS);			/* XSTATE_BV */
 			break;
+		}
 		case CKPT_HDR_DEBUGREGS:
 			F(ckpt_hdr_debugregs, dr0, K_ADDR);
 			F(ckpt_hdr_debugregs, dr1, K_ADDR);
@@ -1124,6 +1149,25 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			break;
 		case CKPT_HDR_MM:
 			F(ckpt_hdr_mm, nr_vmas, K_COUNT);
+			/* the first mappings of the array after the fixed part */
+			cnt = r->len >= sizeof(struct ckpt_hdr_mm) ?
+			      u32at(p, offsetof(struct ckpt_hdr_mm, nr_vmas)) : 0;
+			for (j = 0; j < cnt && j < 4; j++) {
+				size_t o = sizeof(struct ckpt_hdr_mm) +
+					   j * sizeof(struct ckpt_vma);
+
+				add(r, o + offsetof(struct ckpt_vma, start), 8,
+				    K_ADDR);
+				add(r, o + offsetof(struct ckpt_vma, end), 8,
+				    K_ADDR);
+				add(r, o + offsetof(struct ckpt_vma, pgoff), 8,
+				    K_COUNT);
+				add(r, o + offsetof(struct ckpt_vma, file_objref),
+				    4, K_OBJREF);
+				/* the CKPT_VM_* flags and the type byte */
+				add(r, o + offsetof(struct ckpt_vma, flags), 4,
+				    K_FLAGS);
+			}
 			F(ckpt_hdr_mm, exe_objref, K_OBJREF);
 			F(ckpt_hdr_mm, start_code, K_ADDR);
 			F(ckpt_hdr_mm, end_data, K_ADDR);
@@ -1136,14 +1180,6 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			F(ckpt_hdr_mm, vdso_size, K_COUNT);
 			F(ckpt_hdr_mm, def_flags, K_FLAGS);
 			F(ckpt_hdr_mm, nr_auxv, K_COUNT);
-			break;
-		case CKPT_HDR_VMA:
-			F(ckpt_hdr_vma, vma_type, K_FLAGS);
-			F(ckpt_hdr_vma, file_objref, K_OBJREF);
-			F(ckpt_hdr_vma, start, K_ADDR);
-			F(ckpt_hdr_vma, end, K_ADDR);
-			F(ckpt_hdr_vma, pgoff, K_COUNT);
-			F(ckpt_hdr_vma, vm_flags, K_FLAGS);
 			break;
 		case CKPT_HDR_PAGES:
 			F(ckpt_hdr_pages, nr_runs, K_COUNT);
@@ -1158,15 +1194,17 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			}
 			break;
 		case CKPT_HDR_FILE_TABLE:
+			F(ckpt_hdr_file_table, nr_ents, K_COUNT);
 			F(ckpt_hdr_file_table, nr_fds, K_COUNT);
-			cnt = r->len >= 16 ? u32at(p, 8) : 0;
+			cnt = r->len >= 16 ? u32at(p, 8) : 0;	/* nr_ents */
 			for (j = 0; j < cnt && j < 8; j++) {
 				size_t o = sizeof(struct ckpt_hdr_file_table) +
 					   j * sizeof(struct ckpt_fd_ent);
 
-				add(r, o, 4, K_COUNT);
-				add(r, o + 4, 4, K_OBJREF);
-				add(r, o + 8, 4, K_FLAGS);
+				add(r, o, 4, K_COUNT);		/* fd */
+				add(r, o + 4, 4, K_OBJREF);	/* file_objref */
+				add(r, o + 8, 4, K_FLAGS);	/* flags */
+				add(r, o + 12, 4, K_COUNT);	/* nr */
 			}
 			break;
 		case CKPT_HDR_FILE:
@@ -1466,7 +1504,6 @@ static const char *type_name(uint32_t t)
 	case CKPT_HDR_FPU: return "FPU";
 	case CKPT_HDR_DEBUGREGS: return "DEBUGREGS";
 	case CKPT_HDR_MM: return "MM";
-	case CKPT_HDR_VMA: return "VMA";
 	case CKPT_HDR_PAGES: return "PAGES";
 	case CKPT_HDR_FILE_TABLE: return "FILE_TABLE";
 	case CKPT_HDR_FILE: return "FILE";
@@ -1489,7 +1526,7 @@ static const char *type_name(uint32_t t)
 }
 
 static const uint32_t known_types[] = {
-	1, 2, 3, 101, 102, 103, 201, 202, 203, 301, 302, 303,
+	1, 2, 3, 101, 102, 103, 201, 202, 203, 301, 303, 304,
 	401, 402, 403, 404, 501, 502, 503, 504, 505, 9001,
 };
 #define NR_TYPES ((int)(sizeof(known_types) / sizeof(known_types[0])))
@@ -1502,7 +1539,7 @@ static int user_type(uint32_t t)
 {
 	switch (t) {
 	case CKPT_HDR_TASK: case CKPT_HDR_CPU: case CKPT_HDR_FPU:
-	case CKPT_HDR_DEBUGREGS: case CKPT_HDR_MM: case CKPT_HDR_VMA:
+	case CKPT_HDR_DEBUGREGS: case CKPT_HDR_MM:
 	case CKPT_HDR_PAGES: case CKPT_HDR_SIGHAND: case CKPT_HDR_SIGNAL:
 	case CKPT_HDR_TASK_SIGNAL: case CKPT_HDR_SIGPENDING:
 	case CKPT_HDR_TIMERS:	/* a timer may fire early, or at once */

@@ -545,27 +545,68 @@ TEST_F_TIMEOUT(errors, corrupted_images, 120)
 		CORRUPT("TASK_OBJS: dangling mm objref",
 			((struct ckpt_hdr_task_objs *)REC(i))->mm_objref = 9999);
 	i = find_rec(recs, n, CKPT_HDR_FILE_TABLE);
-	if (i > 0 && recs[i].len >= sizeof(struct ckpt_hdr_file_table) +
-				    sizeof(struct ckpt_fd_ent))
-		CORRUPT("FILE_TABLE: dangling file objref",
-			((struct ckpt_hdr_file_table *)REC(i))->fds[0].file_objref = 9999);
-	i = find_rec(recs, n, CKPT_HDR_VMA);
 	if (i > 0) {
-		struct ckpt_hdr_vma *v;
+		const struct ckpt_hdr_file_table *t = (void *)(img + recs[i].off);
+		struct ckpt_hdr_file_table *bt;
 
-		CORRUPT("VMA in kernel space", ({
-			v = (void *)REC(i);
-			v->start = 0xffff888000000000ULL;
-			v->end = v->start + 0x10000;
-		}));
-		CORRUPT("VMA end before start", ({
-			uint64_t s;
+		if (t->nr_ents >= 1) {
+			CORRUPT("FILE_TABLE: dangling file objref", ({
+				bt = (void *)REC(i);
+				bt->fds[0].file_objref = 9999;
+			}));
+			/* nr_fds still the sum: only the empty run is wrong */
+			CORRUPT("FILE_TABLE: entry with nr 0", ({
+				bt = (void *)REC(i);
+				bt->nr_fds -= bt->fds[0].nr;
+				bt->fds[0].nr = 0;
+			}));
+			CORRUPT("FILE_TABLE: nr_fds not the sum of the entries",
+				((struct ckpt_hdr_file_table *)REC(i))->nr_fds++);
+		}
+		if (t->nr_ents >= 2) {
+			/* the second run starts on the first one's last fd */
+			CORRUPT("FILE_TABLE: entries overlapping", ({
+				bt = (void *)REC(i);
+				bt->fds[1].fd = bt->fds[0].fd + bt->fds[0].nr - 1;
+			}));
+		} else {
+			TH_LOG("a FILE_TABLE of %u entry: no overlapping case",
+			       t->nr_ents);
+		}
+	}
+	i = find_rec(recs, n, CKPT_HDR_MM);
+	if (i > 0) {
+		const struct ckpt_hdr_mm *m = (void *)(img + recs[i].off);
+		uint32_t last = m->nr_vmas - 1;
+		struct ckpt_vma *v;
 
-			v = (void *)REC(i);
-			s = v->start;
-			v->start = v->end;
-			v->end = s;
-		}));
+		/*
+		 * The mappings follow the MM record's fixed part: move the
+		 * last one to kernel space (it stays in address order),
+		 * turn the first one around
+		 */
+		if (m->nr_vmas) {
+			CORRUPT("VMA in kernel space", ({
+				v = (struct ckpt_vma *)((struct ckpt_hdr_mm *)REC(i) + 1);
+				v[last].start = 0xffff888000000000ULL;
+				v[last].end = v[last].start + 0x10000;
+			}));
+			CORRUPT("VMA end before start", ({
+				uint64_t s;
+
+				v = (struct ckpt_vma *)((struct ckpt_hdr_mm *)REC(i) + 1);
+				s = v[0].start;
+				v[0].start = v[0].end;
+				v[0].end = s;
+			}));
+		}
+		if (m->nr_vmas >= 2)
+			CORRUPT("VMA overlapping the previous one", ({
+				v = (struct ckpt_vma *)((struct ckpt_hdr_mm *)REC(i) + 1);
+				v[1].start = v[0].start;
+			}));
+		CORRUPT("MM: nr_vmas + 1",
+			((struct ckpt_hdr_mm *)REC(i))->nr_vmas++);
 	}
 	for (i = 1; i < n; i++) {
 		struct ckpt_hdr_pages *p = (void *)(img + recs[i].off);
@@ -582,9 +623,34 @@ TEST_F_TIMEOUT(errors, corrupted_images, 120)
 		CORRUPT("FILE: newline in the path",
 			((char *)REC(i))[sizeof(struct ckpt_hdr_file) + 2] = '\n');
 	i = find_rec(recs, n, CKPT_HDR_FPU);
-	if (i > 0)
+	if (i > 0) {
+		const struct ckpt_hdr_fpu *f = (void *)(img + recs[i].off);
+		uint32_t bits = f->size / 8;
+		uint64_t *map;
+
 		CORRUPT("FPU: xfeatures the CPU lacks",
 			((struct ckpt_hdr_fpu *)REC(i))->xfeatures |= 1ULL << 62);
+		CORRUPT("FPU: size not a multiple of 8",
+			((struct ckpt_hdr_fpu *)REC(i))->size -= 4);
+		/* a bit flipped: word 0's (FCW 0x37f: set) */
+		CORRUPT("FPU: nr_words not matching the bitmap", ({
+			map = (uint64_t *)((struct ckpt_hdr_fpu *)REC(i) + 1);
+			map[0] ^= 1;
+		}));
+		/*
+		 * The first bit past the buffer's words, with another bit
+		 * cleared so that nr_words still is the count of bits set;
+		 * a buffer of a multiple of 512 bytes has no such bit
+		 */
+		if (bits % 64)
+			CORRUPT("FPU: bitmap bit beyond size", ({
+				map = (uint64_t *)((struct ckpt_hdr_fpu *)REC(i) + 1);
+				map[0] ^= 1;
+				map[bits / 64] |= 1ULL << (bits % 64);
+			}));
+		else
+			TH_LOG("FPU size %u: no bitmap bit beyond it", f->size);
+	}
 	i = find_rec(recs, n, CKPT_HDR_HEADER_ARCH);
 	if (i > 0)
 		CORRUPT("HEADER_ARCH: len - 8", REC(i)->len -= 8);
