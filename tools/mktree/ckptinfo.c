@@ -489,9 +489,9 @@ static struct {
 	size_t nr_objs, cap_objs;
 
 	/*
-	 * Objects whose OBJREF came but not yet their record: the objects
-	 * an object holds (the files of an fd table or of an address
-	 * space) come between its OBJREF and its record.
+	 * Objects whose OBJ record came but not yet their own record: the
+	 * objects an object holds (the files of an fd table or of an
+	 * address space) come between its OBJ record and its own.
 	 */
 	int32_t *open;
 	size_t nr_open, cap_open;
@@ -537,7 +537,7 @@ static int grow(void **p, size_t *cap, size_t nr, size_t size)
 	return 0;
 }
 
-/* An OBJREF: the object is open until its record comes */
+/* An OBJ record: the object is open until its own record comes */
 static int add_obj(uint32_t objtype)
 {
 	if (grow((void **)&img.objs, &img.cap_objs, img.nr_objs,
@@ -831,19 +831,20 @@ static int do_header_arch(struct ckpt_hdr_header_arch *a)
 	return 0;
 }
 
-static int do_objref(struct ckpt_hdr_objref *o)
+/* CKPT_HDR_OBJ + objtype: the object takes the next objref */
+static int do_obj(struct ckpt_hdr *h)
 {
-	const char *name = ckpt_obj_name(o->objtype);
+	uint32_t objtype = h->type - CKPT_HDR_OBJ;
+	const char *name = ckpt_obj_name(objtype);
 
-	f_w("objtype", name && o->objtype ? name : "unknown");
-	f_u("objtype_id", o->objtype);
-	f_i("objref", o->objref);
-	if (!name || o->objtype == CKPT_OBJ_IGNORE)
-		return bad("unknown object type %u", o->objtype);
-	if (o->objref <= 0 || (size_t)o->objref != img.nr_objs + 1)
-		return bad("objref %d out of sequence (expected %zu)",
-			   o->objref, img.nr_objs + 1);
-	return add_obj(o->objtype);
+	f_w("objtype", name ? name : "unknown");
+	f_u("objtype_id", objtype);
+	f_u("objref", img.nr_objs + 1);
+	if (!name || objtype == CKPT_OBJ_IGNORE)
+		return bad("unknown object type %u", objtype);
+	if (img.nr_objs >= INT32_MAX)
+		return bad("too many objects");
+	return add_obj(objtype);
 }
 
 static int do_tree(struct ckpt_hdr_tree *t)
@@ -2812,7 +2813,7 @@ static const struct record_type {
 } record_types[] = {
 #define R(t, s, f, e, p)	{ t, sizeof(struct s), (record_fn)f, e, p }
 	R(CKPT_HDR_HEADER_ARCH,	ckpt_hdr_header_arch,	do_header_arch,	true, false),
-	R(CKPT_HDR_OBJREF,	ckpt_hdr_objref,	do_objref,	true, false),
+	R(CKPT_HDR_OBJ,		ckpt_hdr,		do_obj,		true, false),
 	R(CKPT_HDR_TREE,	ckpt_hdr_tree,		do_tree,	false, false),
 	R(CKPT_HDR_TASK,	ckpt_hdr_task,		do_task,	true, false),
 	R(CKPT_HDR_TASK_OBJS,	ckpt_hdr_task_objs,	do_task_objs,	true, true),
@@ -2866,6 +2867,11 @@ static const struct record_type *record_type(uint32_t type)
 {
 	size_t i;
 
+	/* CKPT_HDR_OBJ + objtype: one entry for all the object types */
+	if (ckpt_hdr_is_obj(type))
+		type = CKPT_HDR_OBJ;
+	else if (type == CKPT_HDR_OBJ)
+		return NULL;		/* CKPT_OBJ_IGNORE: no object */
 	for (i = 0; i < ARRAY_SIZE(record_types); i++)
 		if (record_types[i].type == type)
 			return &record_types[i];
@@ -2885,7 +2891,7 @@ static union {
 _Static_assert(sizeof(struct ckpt_hdr_mm) <= sizeof(rec.bytes),
 	       "the record buffer holds every fixed part");
 
-/* Which records may only come as the object an OBJREF introduces */
+/* Which records may only come as the object an OBJ record introduces */
 static bool is_object_record(uint32_t type)
 {
 	uint32_t i;
@@ -2899,7 +2905,7 @@ static bool is_object_record(uint32_t type)
 /*
  * Checks of the record's place in the stream, before its contents:
  * what an earlier record announced (pages, pending signals) comes
- * first; an object record closes the innermost open OBJREF, which must
+ * first; an object record closes the innermost open OBJ, which must
  * be of its type; nothing else may come while an object is open.
  */
 static int check_order(uint32_t type)
@@ -2988,7 +2994,7 @@ static int check_order(uint32_t type)
 	if (img.ipc_left[0] || img.ipc_left[1] || img.ipc_left[2])
 		return bad("the IPCNS record announces %u/%u/%u more objects",
 			   img.ipc_left[0], img.ipc_left[1], img.ipc_left[2]);
-	if (type == CKPT_HDR_OBJREF || !record_type(type))
+	if (ckpt_hdr_is_obj(type) || !record_type(type))
 		return 0;
 	/*
 	 * What may follow a file's record (and a fd table's, for locks)
@@ -3001,7 +3007,7 @@ static int check_order(uint32_t type)
 	ref = img.nr_open ? img.open[img.nr_open - 1] : 0;
 	if (is_object_record(type)) {
 		if (!ref)
-			return bad("an object record without its OBJREF");
+			return bad("an object record without its OBJ record");
 		if (ckpt_obj_hdr_type(img.objs[ref - 1].type) != type)
 			return bad("objref %d (%s) is open: its %s record must come before a %s record",
 				   ref, ckpt_obj_name(img.objs[ref - 1].type),

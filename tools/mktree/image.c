@@ -21,7 +21,6 @@ static const struct {
 } hdr_names[] = {
 	{ CKPT_HDR_HEADER,	"HEADER" },
 	{ CKPT_HDR_HEADER_ARCH,	"HEADER_ARCH" },
-	{ CKPT_HDR_OBJREF,	"OBJREF" },
 	{ CKPT_HDR_TREE,	"TREE" },
 	{ CKPT_HDR_TASK,	"TASK" },
 	{ CKPT_HDR_TASK_OBJS,	"TASK_OBJS" },
@@ -97,7 +96,15 @@ const char *ckpt_hdr_name(uint32_t type)
 	for (i = 0; i < ARRAY_SIZE(hdr_names); i++)
 		if (hdr_names[i].type == type)
 			return hdr_names[i].name;
+	if (ckpt_hdr_is_obj(type))
+		return "OBJ";
 	return NULL;
+}
+
+/* Does a record of @type introduce an object (CKPT_HDR_OBJ + objtype)? */
+bool ckpt_hdr_is_obj(uint32_t type)
+{
+	return type > CKPT_HDR_OBJ && type < CKPT_HDR_OBJ_TYPE(CKPT_OBJ_MAX);
 }
 
 const char *ckpt_obj_name(uint32_t objtype)

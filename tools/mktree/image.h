@@ -23,6 +23,8 @@ const char *ckpt_hdr_name(uint32_t type);
 const char *ckpt_obj_name(uint32_t objtype);
 /* The record type an object of @objtype is made of, or 0 */
 uint32_t ckpt_obj_hdr_type(uint32_t objtype);
+/* Does a record of @type introduce an object (CKPT_HDR_OBJ + objtype)? */
+bool ckpt_hdr_is_obj(uint32_t type);
 
 /*
  * Validate the first record (@len bytes at @h, as read from the

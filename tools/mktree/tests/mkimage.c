@@ -74,12 +74,11 @@ static void *recp(uint32_t type, size_t len)
 
 static int objref;
 
+/* Introduce an object of @objtype; returns its objref */
 static int objref_rec(uint32_t objtype)
 {
-	REC(o, ckpt_hdr_objref, CKPT_HDR_OBJREF, 0);
-	o->objtype = objtype;
-	o->objref = ++objref;
-	return o->objref;
+	rec(CKPT_HDR_OBJ_TYPE(objtype), sizeof(struct ckpt_hdr));
+	return ++objref;
 }
 
 static int file(uint32_t type, const char *path, uint32_t flags,
@@ -473,7 +472,7 @@ static void task(const struct opts *o, int i)
 
 /*
  * The layout of the kernel's images: header, arch header, tree, then
- * per task TASK, its objects (each OBJREF, the objects it holds, its
+ * per task TASK, its objects (each OBJ, the objects it holds, its
  * record), TASK_OBJS, TASK_SIGNAL + SIGPENDING, CPU, FPU (DEBUGREGS
  * only when not in their initial state: never here); then the tail.
  */
@@ -773,7 +772,8 @@ int main(int argc, char **argv)
 		off += ((struct ckpt_hdr *)(img + off))->len;
 		put32(off, 7777);
 	} else if (!strcmp(v, "badobjref")) {
-		put32(find(CKPT_HDR_OBJREF) + 12, 5);
+		/* the first object, of no type (CKPT_OBJ_IGNORE) */
+		put32(find(CKPT_HDR_OBJ_TYPE(CKPT_OBJ_FILE_TABLE)), CKPT_HDR_OBJ);
 	} else if (!strcmp(v, "objorder")) {
 		/* the fd table's record before its files' */
 		put32(find(CKPT_HDR_FILE), CKPT_HDR_FILE_TABLE);

@@ -218,7 +218,7 @@ nrtimers 3 timers do not fit the length
 timerorder timer ids are not unique and sorted: 0 after 0
 notimers expected a TIMERS record after the SIGPENDING of a SIGNAL
 noterm do not end with a PAGES record of no page
-badobjref objref 5 out of sequence
+badobjref an object record without its OBJ record
 badref mm 2 is a FILE object, not a MM
 objorder objref 2 (FILE) is open: its FILE record must come before a FILE_TABLE record
 objopen objref 7 (MM) is still waiting for its record

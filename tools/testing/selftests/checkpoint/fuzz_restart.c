@@ -976,10 +976,6 @@ static void collect_fields(const char *img, struct ckpt_rec *recs, int n)
 			F(ckpt_hdr_header_arch, xfeatures_mask, K_FLAGS);
 			F(ckpt_hdr_header_arch, xstate_size, K_COUNT);
 			break;
-		case CKPT_HDR_OBJREF:
-			F(ckpt_hdr_objref, objtype, K_FLAGS);
-			F(ckpt_hdr_objref, objref, K_OBJREF);
-			break;
 		case CKPT_HDR_TREE:
 			F(ckpt_hdr_tree, nr_tasks, K_COUNT);
 			for (j = 0; j < 2; j++) {
@@ -1487,6 +1483,12 @@ static void note(struct mutant *m, const char *fmt, ...)
 		m->dlen = sizeof(m->desc) - 1;
 }
 
+/* CKPT_HDR_OBJ + objtype introduces an object */
+static int is_obj_type(uint32_t t)
+{
+	return t > CKPT_HDR_OBJ && t < CKPT_HDR_OBJ_TYPE(CKPT_OBJ_MAX);
+}
+
 static const char *type_name(uint32_t t)
 {
 	static char buf[16];
@@ -1494,7 +1496,6 @@ static const char *type_name(uint32_t t)
 	switch (t) {
 	case CKPT_HDR_HEADER: return "HEADER";
 	case CKPT_HDR_HEADER_ARCH: return "HEADER_ARCH";
-	case CKPT_HDR_OBJREF: return "OBJREF";
 	case CKPT_HDR_TREE: return "TREE";
 	case CKPT_HDR_PIDNS: return "PIDNS";
 	case CKPT_HDR_PIDNS_GHOSTS: return "PIDNS_GHOSTS";
@@ -1521,12 +1522,15 @@ static const char *type_name(uint32_t t)
 	case CKPT_HDR_TIMERS: return "TIMERS";
 	case CKPT_HDR_TAIL: return "TAIL";
 	}
-	snprintf(buf, sizeof(buf), "%u", t);
+	if (is_obj_type(t))
+		snprintf(buf, sizeof(buf), "OBJ+%u", t - CKPT_HDR_OBJ);
+	else
+		snprintf(buf, sizeof(buf), "%u", t);
 	return buf;
 }
 
 static const uint32_t known_types[] = {
-	1, 2, 3, 101, 102, 103, 201, 202, 203, 301, 303, 304,
+	1, 2, 11, 12, 13, 14, 15, 101, 102, 103, 201, 202, 203, 301, 303, 304,
 	401, 402, 403, 404, 501, 502, 503, 504, 505, 9001,
 };
 #define NR_TYPES ((int)(sizeof(known_types) / sizeof(known_types[0])))
@@ -1537,6 +1541,8 @@ static const uint32_t known_types[] = {
  */
 static int user_type(uint32_t t)
 {
+	if (is_obj_type(t))	/* another object in place of one */
+		return 1;
 	switch (t) {
 	case CKPT_HDR_TASK: case CKPT_HDR_CPU: case CKPT_HDR_FPU:
 	case CKPT_HDR_DEBUGREGS: case CKPT_HDR_MM:
@@ -1544,7 +1550,6 @@ static int user_type(uint32_t t)
 	case CKPT_HDR_TASK_SIGNAL: case CKPT_HDR_SIGPENDING:
 	case CKPT_HDR_TIMERS:	/* a timer may fire early, or at once */
 	case CKPT_HDR_FILE:	/* shmem contents, mapped files */
-	case CKPT_HDR_OBJREF:	/* another object in place of one */
 	case CKPT_HDR_TASK_OBJS:
 		return 1;
 	}

@@ -209,7 +209,7 @@ static void check_image(struct __test_metadata *_metadata, const char *img_path,
 			int nr_files, int nr_path)
 {
 	static struct ckpt_rec recs[4096];
-	int i, n, pipes = 0, files = 0, paths = 0, pipe_ref = 0;
+	int i, n, pipes = 0, files = 0, paths = 0, pipe_ref = 0, objs = 0;
 	size_t len;
 	char *img;
 
@@ -217,9 +217,12 @@ static void check_image(struct __test_metadata *_metadata, const char *img_path,
 	for (i = 0; i < n; i++) {
 		const char *p = img + recs[i].off;
 
+		/* objects take objrefs 1, 2, 3, ... in order */
+		if (recs[i].type > CKPT_HDR_OBJ &&
+		    recs[i].type < CKPT_HDR_OBJ_TYPE(CKPT_OBJ_MAX))
+			objs++;
 		if (recs[i].type == CKPT_HDR_PIPE) {
 			const struct ckpt_hdr_pipe *h = (const void *)p;
-			const struct ckpt_hdr_objref *ref = (const void *)(img + recs[i - 1].off);
 
 			pipes++;
 			EXPECT_EQ(h->flags, (uint32_t)CKPT_PIPE_FIFO);
@@ -227,9 +230,9 @@ static void check_image(struct __test_metadata *_metadata, const char *img_path,
 			if (nr_slots) {
 				EXPECT_EQ(h->nr_slots, nr_slots);
 			}
-			ASSERT_EQ(recs[i - 1].type, (uint32_t)CKPT_HDR_OBJREF);
-			EXPECT_EQ(ref->objtype, (uint32_t)CKPT_OBJ_PIPE);
-			pipe_ref = ref->objref;
+			ASSERT_EQ(recs[i - 1].type,
+				  (uint32_t)CKPT_HDR_OBJ_TYPE(CKPT_OBJ_PIPE));
+			pipe_ref = objs;
 		}
 		if (recs[i].type == CKPT_HDR_FILE) {
 			const struct ckpt_hdr_file *h = (const void *)p;
