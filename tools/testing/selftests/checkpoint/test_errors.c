@@ -540,6 +540,19 @@ TEST_F_TIMEOUT(errors, corrupted_images, 120)
 		((struct ckpt_hdr_tail *)REC(n - 1))->magic ^= 1 << 20);
 
 	/* inconsistent content, record by record */
+	for (i = 1; i < n; i++)
+		if (recs[i].type > CKPT_HDR_OBJ &&
+		    recs[i].type < CKPT_HDR_OBJ_TYPE(CKPT_OBJ_MAX))
+			break;
+	if (i < n) {
+		uint32_t other = recs[i].type == CKPT_HDR_OBJ_TYPE(CKPT_OBJ_FS) ?
+				 CKPT_OBJ_SIGHAND : CKPT_OBJ_FS;
+
+		CORRUPT("OBJ: no object type", REC(i)->type = CKPT_HDR_OBJ);
+		CORRUPT("OBJ: another object type",
+			REC(i)->type = CKPT_HDR_OBJ_TYPE(other));
+		CORRUPT("OBJ: len 16", REC(i)->len = 16);
+	}
 	i = find_rec(recs, n, CKPT_HDR_TASK_OBJS);
 	if (i > 0)
 		CORRUPT("TASK_OBJS: dangling mm objref",
