@@ -408,6 +408,7 @@ static int ckpt_read_objects(struct ckpt_ctx *ctx, struct ckpt_hdr *h)
 		ret = ckpt_read_hdr(ctx, h);
 		if (ret)
 			return ret;
+		BUILD_BUG_ON(CKPT_HDR_OBJ_TYPE(CKPT_OBJ_MAX) > CKPT_HDR_TREE);
 		if (h->type <= CKPT_HDR_OBJ ||
 		    h->type >= CKPT_HDR_OBJ_TYPE(CKPT_OBJ_MAX))
 			return 0;

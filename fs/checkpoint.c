@@ -230,6 +230,12 @@ static const struct ckpt_file_ops *ckpt_file_kind(struct file *file)
 /* A memfd_create(2) file: anonymous shmem named "memfd:..." */
 #define CKPT_MEMFD_PREFIX	"memfd:"
 
+/*
+ * The most open fds of a table: as many as a record would hold with an
+ * entry each (1M, the default fs.nr_open), whatever runs they make
+ */
+#define CKPT_FDS_MAX	(CKPT_RECORD_MAX / sizeof(struct ckpt_fd_ent))
+
 static bool ckpt_name_is_memfd(const char *name)
 {
 	return !strncmp(name, CKPT_MEMFD_PREFIX, strlen(CKPT_MEMFD_PREFIX));
@@ -1032,6 +1038,8 @@ static int checkpoint_files(struct ckpt_ctx *ctx, void *ptr)
 	ents = ckpt_collect_fds(ptr, &farr, &nr);
 	if (IS_ERR(ents))
 		return PTR_ERR(ents);
+	if (nr > CKPT_FDS_MAX)
+		ret = ckpt_err(ctx, -EOPNOTSUPP, "%u open fds are too many", nr);
 
 	for (i = 0; i < nr && !ret; i++) {
 		int objref;
@@ -1095,14 +1103,19 @@ static struct ckpt_fd_ent *restore_fd_runs(struct ckpt_ctx *ctx,
 	u64 next = 0;
 
 	if (struct_size(h, fds, h->nr_ents) != h->h.len ||
-	    h->nr_fds > sysctl_nr_open)
+	    h->nr_fds > min_t(size_t, sysctl_nr_open, CKPT_FDS_MAX))
 		goto bad;
+	/*
+	 * A run names files restored before the table: a short record
+	 * cannot make restart allocate for fds it has no files for.
+	 */
 	for (i = 0; i < h->nr_ents; i++) {
 		const struct ckpt_fd_ent *e = &h->fds[i];
 
 		if (e->fd < 0 || e->fd < next || !e->nr ||
 		    (u64)e->fd + e->nr > sysctl_nr_open ||
-		    (s64)e->file_objref + e->nr - 1 > INT_MAX ||
+		    e->file_objref <= 0 ||
+		    (s64)e->file_objref + e->nr > ctx->obj_next ||
 		    (e->flags & ~CKPT_FD_CLOEXEC)) {
 			ckpt_err(ctx, -EINVAL, "fd table: bad entry for fd %d",
 				 e->fd);

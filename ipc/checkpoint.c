@@ -468,7 +468,7 @@ bool ckpt_file_is_sysvshm(struct file *file)
  * checkpoint_vma_sysvshm - a SysV shm mapping: the segment's id
  * @ctx: checkpoint context; ctx->tsk owns the address space
  * @file: the mapping's file
- * @h: its VMA record: file_objref gets the shmid
+ * @h: the mapping: file_objref gets the shmid
  */
 int checkpoint_vma_sysvshm(struct ckpt_ctx *ctx, struct file *file,
 			   struct ckpt_vma_desc *h)
@@ -500,7 +500,7 @@ int checkpoint_vma_sysvshm(struct ckpt_ctx *ctx, struct file *file,
 /**
  * restore_vma_sysvshm - attach a segment again, as shmat(2) would
  * @ctx: restart context
- * @h: the VMA record, checked: a whole attachment of a segment of
+ * @h: the mapping, checked: a whole attachment of a segment of
  *     current's IPC namespace
  */
 int restore_vma_sysvshm(struct ckpt_ctx *ctx, const struct ckpt_vma_desc *h)

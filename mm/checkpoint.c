@@ -760,8 +760,7 @@ static int checkpoint_mm_record(struct ckpt_ctx *ctx, struct ckpt_hdr_mm *h,
 	int ret;
 
 	BUILD_BUG_ON(CKPT_VM_KNOWN & ~CKPT_VMA_VM_MASK);
-	if (sizeof(*h) + (size_t)nr * sizeof(*e) > CKPT_MM_RECORD_MAX)
-		return ckpt_err(ctx, -EOPNOTSUPP, "%u mappings are too many", nr);
+	BUILD_BUG_ON(CKPT_VMA_TYPE(~0U) < CKPT_VMA_SYSVSHM);
 	e = kvcalloc(max(nr, 1U), sizeof(*e), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
@@ -811,6 +810,10 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 		kvfree(cow);
 		kvfree(b);
 		return PTR_ERR(vmas);
+	}
+	if (sizeof(*h) + (size_t)nr * sizeof(struct ckpt_vma) > CKPT_MM_RECORD_MAX) {
+		ret = ckpt_err(ctx, -EOPNOTSUPP, "%u mappings are too many", nr);
+		goto out;
 	}
 	ckpt_cow_init(ctx, cow);
 	for (i = 0; i < nr && !ret; i++)

@@ -165,7 +165,8 @@ static int checkpoint_fpu(struct ckpt_ctx *ctx, struct task_struct *t)
 {
 	const struct user_regset *rs = ckpt_find_regset(t, NT_X86_XSTATE);
 	unsigned int size = ALIGN(fpu_user_cfg.max_size, sizeof(u64));
-	unsigned int nbits = CKPT_FPU_WORD(size), i, n = 0;
+	unsigned int nbits = CKPT_FPU_WORD(size);
+	unsigned int i, n = 0;
 	struct ckpt_hdr_fpu *h;
 	u64 *buf, *map, *words;
 	int ret;
@@ -214,6 +215,7 @@ static int checkpoint_debugregs(struct ckpt_ctx *ctx, struct task_struct *t)
 	h.dr3 = ptrace_get_debugreg(t, 3);
 	h.dr6 = ptrace_get_debugreg(t, 6);
 	h.dr7 = ptrace_get_debugreg(t, 7);
+	BUILD_BUG_ON(CKPT_DR6_INIT != DR6_RESERVED);
 	if (!(h.dr0 | h.dr1 | h.dr2 | h.dr3 | h.dr7) && h.dr6 == CKPT_DR6_INIT)
 		return 0;
 	return ckpt_write_obj(ctx, &h.h);
@@ -274,7 +276,8 @@ static int restore_check_regs(struct ckpt_ctx *ctx, struct ckpt_hdr_cpu *h)
  */
 static int restore_check_fpu_words(struct ckpt_hdr_fpu *h)
 {
-	unsigned int nbits = CKPT_FPU_WORD(h->size), i, n = 0;
+	unsigned int nbits = CKPT_FPU_WORD(h->size);
+	unsigned int i, n = 0;
 	const u64 *map = (const u64 *)(h + 1);
 	const u64 *words = map + BITS_TO_U64(nbits);
 	u64 bv = 0;
@@ -284,7 +287,7 @@ static int restore_check_fpu_words(struct ckpt_hdr_fpu *h)
 	    h->h.len != sizeof(*h) +
 			(BITS_TO_U64(nbits) + h->nr_words) * sizeof(u64))
 		return -EINVAL;
-	if (nbits % 64 && map[nbits / 64] & ~GENMASK_ULL(nbits % 64 - 1, 0))
+	if (nbits % 64 && (map[nbits / 64] & ~GENMASK_ULL(nbits % 64 - 1, 0)))
 		return -EINVAL;
 	for (i = 0; i < BITS_TO_U64(nbits); i++)
 		n += hweight64(map[i]);
@@ -308,7 +311,8 @@ static int restore_check_fpu_words(struct ckpt_hdr_fpu *h)
 static void restore_fpu_words(struct ckpt_hdr_fpu *h, u64 *buf,
 			      unsigned int size)
 {
-	unsigned int nbits = CKPT_FPU_WORD(h->size), i, n = 0;
+	unsigned int nbits = CKPT_FPU_WORD(h->size);
+	unsigned int i, n = 0;
 	const u64 *map = (const u64 *)(h + 1);
 	const u64 *words = map + BITS_TO_U64(nbits);
 
