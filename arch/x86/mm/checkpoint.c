@@ -39,6 +39,13 @@
 /* The XSAVE header sits at offset 512 of a standard-format buffer */
 #define CKPT_XSAVE_HDR_OFFSET	512
 #define CKPT_XSTATE_MAX		(64 * 1024)
+/*
+ * MXCSR, in the legacy area: bits 18-31 are reserved on every CPU (the
+ * kernel checks the CPU's own mask when it loads the state)
+ */
+#define CKPT_MXCSR_OFFSET	24
+#define CKPT_MXCSR_MASK		0x3ffff
+#define CKPT_MXCSR_USERS	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | XFEATURE_MASK_YMM)
 /* The legacy area and the XSAVE header: what an FPU record holds at least */
 #define CKPT_XSTATE_MIN		(CKPT_XSAVE_HDR_OFFSET + 64)
 
@@ -340,12 +347,20 @@ static int restore_check_fpu(struct ckpt_ctx *ctx, struct ckpt_cpu_restore *r)
 		return ckpt_err(ctx, -EINVAL,
 				"the image uses xsave features %#llx this CPU lacks",
 				h->xfeatures & ~fpu_user_cfg.max_features);
+	/* what loading the state would refuse, past the point of no return */
+	if (h->xfeatures & ~current->thread.fpu.fpstate->user_xfeatures)
+		return ckpt_err(ctx, -EOPNOTSUPP,
+				"the image uses xsave features %#llx the task has no permission for",
+				h->xfeatures & ~current->thread.fpu.fpstate->user_xfeatures);
 
 	/* lay the image's state out in this CPU's buffer size */
 	r->xstate = kvzalloc(size, GFP_KERNEL);
 	if (!r->xstate)
 		return -ENOMEM;
 	restore_fpu_words(h, r->xstate, size);
+	if ((h->xfeatures & CKPT_MXCSR_USERS) &&
+	    (((u32 *)r->xstate)[CKPT_MXCSR_OFFSET / 4] & ~CKPT_MXCSR_MASK))
+		return ckpt_err(ctx, -EINVAL, "FPU record: reserved MXCSR bits set");
 	return 0;
 }
 
