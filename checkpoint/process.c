@@ -5,10 +5,10 @@
  * The per-task sequence of records is
  *
  *	CKPT_HDR_TASK		comm, personality, tid addresses, state
+ *	CKPT_HDR_TASK_SIGNAL	blocked mask, altstack, pending signals
+ *	CKPT_HDR_CPU ...	registers, FPU, debug registers (optional)
  *	(objects)		fd table, fs, handlers, signal, mm
  *	CKPT_HDR_TASK_OBJS	the objrefs of those objects
- *	CKPT_HDR_TASK_SIGNAL	blocked mask, altstack, pending signals
- *	CKPT_HDR_CPU ...	registers, FPU, debug registers
  *
  * The objects are restored as they are read, in an order that leaves
  * the address space, the only part of the caller that cannot be put
