@@ -305,8 +305,11 @@ static const struct {
 
 #define CKPT_VM_KNOWN	(CKPT_VM_INHERIT * 2 - 1)
 
-/* The mm record with its mappings: half a million of them */
-#define CKPT_MM_RECORD_MAX	CKPT_RECORD_MAX
+/* The length of an mm record with @nr mappings (at most CKPT_RECORD_MAX) */
+static size_t ckpt_mm_len(u32 nr)
+{
+	return sizeof(struct ckpt_hdr_mm) + (size_t)nr * sizeof(struct ckpt_vma);
+}
 
 static u64 ckpt_vm_to_ckpt(unsigned long vm_flags)
 {
@@ -811,7 +814,7 @@ static int checkpoint_mm(struct ckpt_ctx *ctx, void *ptr)
 		kvfree(b);
 		return PTR_ERR(vmas);
 	}
-	if (sizeof(*h) + (size_t)nr * sizeof(struct ckpt_vma) > CKPT_MM_RECORD_MAX) {
+	if (ckpt_mm_len(nr) > CKPT_RECORD_MAX) {
 		ret = ckpt_err(ctx, -EOPNOTSUPP, "%u mappings are too many", nr);
 		goto out;
 	}
@@ -1359,13 +1362,13 @@ static void *restore_mm(struct ckpt_ctx *ctx)
 	if (ckpt_obj_restored(ctx, mm, CKPT_OBJ_MM))
 		return ERR_PTR(ckpt_err(ctx, -EINVAL,
 					"a second address space for a task that shares one"));
-	h = ckpt_read_obj_type(ctx, CKPT_HDR_MM, sizeof(*h), CKPT_MM_RECORD_MAX);
+	h = ckpt_read_obj_type(ctx, CKPT_HDR_MM, sizeof(*h), CKPT_RECORD_MAX);
 	if (IS_ERR(h))
 		return h;
 	ret = restore_check_mm(ctx, h);
 	if (ret)
 		goto out;
-	if (h->h.len != sizeof(*h) + (size_t)h->nr_vmas * sizeof(struct ckpt_vma)) {
+	if (h->h.len != ckpt_mm_len(h->nr_vmas)) {
 		ret = ckpt_err(ctx, -EINVAL, "mm record: %u mappings in %u bytes",
 			       h->nr_vmas, h->h.len);
 		goto out;

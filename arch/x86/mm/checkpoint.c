@@ -13,6 +13,7 @@
  * FPU registers were given up.
  */
 
+#include <linux/bitmap.h>
 #include <linux/checkpoint.h>
 #include <linux/elf.h>
 #include <linux/freezer.h>
@@ -164,9 +165,10 @@ static int checkpoint_regs(struct ckpt_ctx *ctx, struct task_struct *t)
  * The FPU record holds the standard-format xstate buffer sparse: a
  * bitmap of its non-zero 8-byte words, then those words.  Most of the
  * buffer is zero (components in their init state) and costs a bit a
- * word.
+ * word.  The bitmap's u64 words are a kernel bitmap on x86-64.
  */
 #define CKPT_FPU_WORD(off)	((off) / sizeof(u64))
+#define CKPT_FPU_MAP_BITS(nbits)	(BITS_TO_U64(nbits) * 64)
 
 static int checkpoint_fpu(struct ckpt_ctx *ctx, struct task_struct *t)
 {
@@ -175,9 +177,11 @@ static int checkpoint_fpu(struct ckpt_ctx *ctx, struct task_struct *t)
 	unsigned int nbits = CKPT_FPU_WORD(size);
 	unsigned int i, n = 0;
 	struct ckpt_hdr_fpu *h;
-	u64 *buf, *map, *words;
+	unsigned long *map;
+	u64 *buf, *words;
 	int ret;
 
+	BUILD_BUG_ON(sizeof(unsigned long) != sizeof(u64));
 	if (!rs || !cpu_feature_enabled(X86_FEATURE_XSAVE))
 		return ckpt_err(ctx, -EOPNOTSUPP, "CPUs without XSAVE are not supported");
 
@@ -190,12 +194,12 @@ static int checkpoint_fpu(struct ckpt_ctx *ctx, struct task_struct *t)
 	ret = regset_get(t, rs, fpu_user_cfg.max_size, buf);
 	if (ret < 0)
 		goto out;
-	map = (u64 *)(h + 1);
-	words = map + BITS_TO_U64(nbits);
+	map = (unsigned long *)(h + 1);
+	words = (u64 *)(h + 1) + BITS_TO_U64(nbits);
 	for (i = 0; i < nbits; i++) {
 		if (!buf[i])
 			continue;
-		map[i / 64] |= BIT_ULL(i % 64);
+		__set_bit(i, map);
 		words[n++] = buf[i];
 	}
 	h->xfeatures = buf[CKPT_FPU_WORD(CKPT_XSAVE_HDR_OFFSET)];
@@ -284,9 +288,10 @@ static int restore_check_regs(struct ckpt_ctx *ctx, struct ckpt_hdr_cpu *h)
 static int restore_check_fpu_words(struct ckpt_hdr_fpu *h)
 {
 	unsigned int nbits = CKPT_FPU_WORD(h->size);
-	unsigned int i, n = 0;
-	const u64 *map = (const u64 *)(h + 1);
-	const u64 *words = map + BITS_TO_U64(nbits);
+	unsigned int bv_word = CKPT_FPU_WORD(CKPT_XSAVE_HDR_OFFSET);
+	unsigned int hdr_end = CKPT_FPU_WORD(CKPT_XSTATE_MIN);
+	const unsigned long *map = (const unsigned long *)(h + 1);
+	const u64 *words = (const u64 *)(h + 1) + BITS_TO_U64(nbits);
 	u64 bv = 0;
 
 	if (h->size % sizeof(u64) || h->size < CKPT_XSTATE_MIN ||
@@ -294,23 +299,15 @@ static int restore_check_fpu_words(struct ckpt_hdr_fpu *h)
 	    h->h.len != sizeof(*h) +
 			(BITS_TO_U64(nbits) + h->nr_words) * sizeof(u64))
 		return -EINVAL;
-	if (nbits % 64 && (map[nbits / 64] & ~GENMASK_ULL(nbits % 64 - 1, 0)))
-		return -EINVAL;
-	for (i = 0; i < BITS_TO_U64(nbits); i++)
-		n += hweight64(map[i]);
-	if (n != h->nr_words)
+	/* no bit past the buffer's words, one word a bit set */
+	if (find_next_bit(map, CKPT_FPU_MAP_BITS(nbits), nbits) !=
+	    CKPT_FPU_MAP_BITS(nbits) || bitmap_weight(map, nbits) != h->nr_words)
 		return -EINVAL;
 	/* XSTATE_BV is xfeatures; XCOMP_BV and the reserved words are 0 */
-	n = 0;
-	for (i = 0; i < CKPT_FPU_WORD(CKPT_XSTATE_MIN); i++) {
-		if (!(map[i / 64] & BIT_ULL(i % 64)))
-			continue;
-		if (i == CKPT_FPU_WORD(CKPT_XSAVE_HDR_OFFSET))
-			bv = words[n];
-		else if (i > CKPT_FPU_WORD(CKPT_XSAVE_HDR_OFFSET))
-			return -EINVAL;
-		n++;
-	}
+	if (find_next_bit(map, hdr_end, bv_word + 1) != hdr_end)
+		return -EINVAL;
+	if (test_bit(bv_word, map))
+		bv = words[bitmap_weight(map, bv_word)];
 	return bv == h->xfeatures ? 0 : -EINVAL;
 }
 
@@ -320,12 +317,10 @@ static void restore_fpu_words(struct ckpt_hdr_fpu *h, u64 *buf,
 {
 	unsigned int nbits = CKPT_FPU_WORD(h->size);
 	unsigned int i, n = 0;
-	const u64 *map = (const u64 *)(h + 1);
-	const u64 *words = map + BITS_TO_U64(nbits);
+	const unsigned long *map = (const unsigned long *)(h + 1);
+	const u64 *words = (const u64 *)(h + 1) + BITS_TO_U64(nbits);
 
-	for (i = 0; i < nbits; i++) {
-		if (!(map[i / 64] & BIT_ULL(i % 64)))
-			continue;
+	for_each_set_bit(i, map, nbits) {
 		/* beyond this CPU's buffer: features xfeatures lacks */
 		if (i < CKPT_FPU_WORD(size))
 			buf[i] = words[n];
