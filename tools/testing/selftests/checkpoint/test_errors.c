@@ -651,19 +651,13 @@ TEST_F_TIMEOUT(errors, corrupted_images, 120)
 			map[0] ^= 1;
 		}));
 		/*
-		 * The first bit past the buffer's words, with another bit
-		 * cleared so that nr_words still is the count of bits set;
-		 * a buffer of a multiple of 512 bytes has no such bit
-		 */
-		/*
 		 * MXCSR (word 3, listed when not zero) with a reserved bit:
 		 * refused before the point of no return, not by a SIGKILL
 		 */
-		map = (uint64_t *)(f + 1);
-		if (map[0] & (1ULL << 3)) {
-			int kills = outcome_kill;
-			uint64_t *words = map + (bits + 63) / 64;
-			int w = __builtin_popcountll(map[0] & 7);
+		if (((const uint64_t *)(f + 1))[0] & (1ULL << 3)) {
+			uint64_t map0 = ((const uint64_t *)(f + 1))[0];
+			int kills = outcome_kill, w = __builtin_popcountll(map0 & 7);
+			uint64_t *words;
 
 			CORRUPT("FPU: reserved MXCSR bit", ({
 				words = (uint64_t *)((struct ckpt_hdr_fpu *)REC(i) + 1) +
@@ -673,6 +667,11 @@ TEST_F_TIMEOUT(errors, corrupted_images, 120)
 			EXPECT_EQ(outcome_kill, kills)
 				TH_LOG("a reserved MXCSR bit is refused only past the point of no return");
 		}
+		/*
+		 * The first bit past the buffer's words, with another bit
+		 * cleared so that nr_words still is the count of bits set;
+		 * a buffer of a multiple of 512 bytes has no such bit
+		 */
 		if (bits % 64)
 			CORRUPT("FPU: bitmap bit beyond size", ({
 				map = (uint64_t *)((struct ckpt_hdr_fpu *)REC(i) + 1);
